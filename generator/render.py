@@ -1,0 +1,518 @@
+"""Render the named model into Python source with the Jinja2 templates.
+
+The templates only lay out text; every expression they print (field
+constructors, type hints, string literals) is built here, by small functions
+that tests call one by one.  Schema text reaches the output only through
+`python_string` and `docstring`, which always produce a valid, inert literal.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from .build import XSD_NAMESPACE, split_qname
+from .model import ComplexClass, Enumeration, Field, Module, Package, SimpleType
+
+# XSD built-in types, by local name, to the Python type of their values.
+_BUILTIN_HINTS = {
+    "decimal": "_Decimal",
+    "float": "float",
+    "double": "float",
+    "boolean": "bool",
+    "dateTime": "_dt.datetime",
+    "date": "_dt.date",
+    "time": "_dt.time",
+    "base64Binary": "bytes",
+    "hexBinary": "bytes",
+}
+_INTEGER_TYPES = frozenset(
+    {
+        "integer", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
+        "negativeInteger", "long", "int", "short", "byte", "unsignedLong",
+        "unsignedInt", "unsignedShort", "unsignedByte",
+    }
+)
+_DESCRIPTORS = {
+    "attribute": "AttributeField",
+    "text": "Text",
+    "value": "Value",
+    "values": "Values",
+    "child": "Child",
+    "children": "Children",
+    "wrapped": "WrappedChildren",
+    "wildcard": "Wildcard",
+}
+DOC_WIDTH = 88
+
+# The built-in templates live at the top of the repository, beside this package.
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def module_alias(module: str) -> str:
+    """Return the private name under which a generated module imports another one."""
+    return "_" + module.lstrip("_")
+
+
+def python_string(text: str) -> str:
+    """Return a Python string literal for `text` (always safe to paste into code)."""
+    return repr(text)
+
+
+def docstring(text: str, indent: str = "") -> str:
+    """Return a triple-quoted docstring literal for `text`, wrapped and escaped.
+
+    Backslashes, quotes and control characters are escaped, so documentation
+    that contains code, template syntax or triple quotes stays inert text.
+    """
+    paragraphs = [" ".join(part.split()) for part in text.replace("\r", "").split("\n\n")]
+    width = max(40, DOC_WIDTH - len(indent))
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        if not paragraph:
+            continue
+        if lines:
+            lines.append("")
+        lines.extend(textwrap.wrap(paragraph, width=width, break_long_words=False, break_on_hyphens=False))
+
+    body = "\n".join(indent + line if line else "" for line in lines).strip()
+    escaped = []
+    for char in body:
+        if char == "\\":
+            escaped.append("\\\\")
+        elif char == "\n" or char == "\t" or (ord(char) >= 32 and ord(char) != 127):
+            escaped.append(char)
+        else:
+            escaped.append(f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
+    body = "".join(escaped).replace('"""', '\\"\\"\\"')
+    if body.endswith('"'):
+        body = body[:-1] + '\\"'
+    if "\n" in body:
+        return f'"""{body}\n{indent}"""'
+    return f'"""{body}"""'
+
+
+@dataclass
+class FieldView:
+    name: str
+    annotation: str
+    constructor: str
+
+
+@dataclass
+class ParameterView:
+    name: str
+    hint: str
+
+
+@dataclass
+class ClassView:
+    name: str
+    base: str
+    doc: str
+    class_vars: list[tuple[str, str]]
+    fields: list[FieldView]
+    parameters: list[ParameterView]
+
+
+@dataclass
+class EnumerationView:
+    name: str
+    doc: str
+    members: list[tuple[str, str]]
+
+
+@dataclass
+class ModuleView:
+    name: str
+    doc: str
+    runtime_imports: list[str]
+    typing_imports: list[str]
+    enumerations: list[EnumerationView]
+    classes: list[ClassView]
+    exports: list[str]
+
+
+@dataclass
+class _Context:
+    """What a module refers to while its text is built: other modules it needs."""
+
+    package: Package
+    module: Module
+    runtime_modules: set[str] = field(default_factory=set)
+    typing_modules: set[str] = field(default_factory=set)
+
+    def class_ref(self, key: str, *, runtime: bool = False) -> str:
+        cls = self.package.classes[key]
+        if cls.module == self.module.name:
+            return cls.python_name
+        (self.runtime_modules if runtime else self.typing_modules).add(cls.module)
+        return f"{module_alias(cls.module)}.{cls.python_name}"
+
+    def enumeration_ref(self, enumeration: Enumeration) -> str:
+        if enumeration.module == self.module.name:
+            return enumeration.python_name
+        self.typing_modules.add(enumeration.module)
+        return f"{module_alias(enumeration.module)}.{enumeration.python_name}"
+
+
+def reference(package: Package, key: str) -> str:
+    """Return the ``"module:Class"`` reference that the runtime resolves for a class key."""
+    cls = package.classes[key]
+    return f"{cls.module}:{cls.python_name}"
+
+
+def value_hint(simple: SimpleType, context: _Context) -> str:
+    """Return the Python type hint of values of a simple type."""
+    if simple.kind == "enumeration" and simple.enumeration is not None:
+        return context.enumeration_ref(simple.enumeration)
+    if simple.kind == "list" and simple.item is not None:
+        return f"list[{value_hint(simple.item, context)}]"
+    if simple.kind == "builtin":
+        if simple.builtin in _INTEGER_TYPES:
+            return "int"
+        return _BUILTIN_HINTS.get(simple.builtin, "str")
+    return "str"
+
+
+def codec_expression(simple: SimpleType, context: _Context) -> str:
+    """Return the expression that builds the codec of a simple type."""
+    name = python_string(simple.xsd_name)
+    if simple.kind == "enumeration" and simple.enumeration is not None:
+        enumeration = simple.enumeration
+        if enumeration.module == context.module.name:
+            return f"_c.EnumerationCodec({name}, {enumeration.python_name})"
+        target = python_string(f"{enumeration.module}:{enumeration.python_name}")
+        return f"_BUNDLE.enumeration_codec({name}, {target})"
+    if simple.kind == "list" and simple.item is not None:
+        return f"_c.ListCodec({name}, {codec_expression(simple.item, context)})"
+    if simple.kind == "builtin":
+        return f"_c.builtin({python_string(simple.builtin)})"
+    return f"_c.StringCodec({name})"
+
+
+def _occurs(field: Field) -> list[str]:
+    arguments = []
+    if field.min_occurs != 0:
+        arguments.append(f"min_occurs={field.min_occurs}")
+    if field.max_occurs != 1:
+        arguments.append(f"max_occurs={field.max_occurs}")
+    return arguments
+
+
+def _wildcard_arguments(field: Field) -> list[str]:
+    arguments = []
+    if field.namespaces is not None:
+        arguments.append(f"namespaces=frozenset({python_string_set(field.namespaces)})")
+    if field.excluded:
+        arguments.append(f"excluded=frozenset({python_string_set(field.excluded)})")
+    return arguments
+
+
+def python_string_set(values: frozenset[str]) -> str:
+    return "{" + ", ".join(python_string(value) for value in sorted(values)) + "}"
+
+
+def _tags(field: Field, package: Package) -> str:
+    items = []
+    for tag, key in field.tags.items():
+        target = python_string(reference(package, key)) if key else "None"
+        items.append(f"{python_string(tag)}: {target}")
+    return "{" + ", ".join(items) + "}"
+
+
+def field_constructor(field: Field, context: _Context) -> str:
+    """Return the expression that creates the descriptor of a field."""
+    descriptor = f"_f.{_DESCRIPTORS[field.kind]}"
+    arguments: list[str] = []
+
+    if field.kind == "attribute":
+        assert field.simple is not None
+        arguments += [python_string(field.xml_name), codec_expression(field.simple, context)]
+        if field.required:
+            arguments.append("required=True")
+        if field.default is not None:
+            arguments.append(f"default={python_string(field.default)}")
+        if field.fixed is not None:
+            arguments.append(f"fixed={python_string(field.fixed)}")
+    elif field.kind == "text":
+        assert field.simple is not None
+        arguments.append(codec_expression(field.simple, context))
+    elif field.kind == "wildcard":
+        arguments.append(str(field.index))
+        arguments += _wildcard_arguments(field)
+    else:
+        arguments += [python_string(field.xml_name), str(field.index)]
+        if field.kind in ("value", "values"):
+            assert field.simple is not None
+            arguments.append(codec_expression(field.simple, context))
+        else:
+            arguments.append(f"tags={_tags(field, context.package)}")
+        if field.kind == "wrapped":
+            assert field.item_tag is not None and field.item_class_key is not None
+            arguments.append(f"item_tag={python_string(field.item_tag)}")
+            arguments.append(f"item_class={python_string(reference(context.package, field.item_class_key))}")
+        if field.container:
+            arguments.append("container=True")
+        arguments += _occurs(field)
+
+    if field.doc:
+        arguments.append(f"doc={python_string(' '.join(field.doc.split()))}")
+    return f"{descriptor}({', '.join(arguments)})"
+
+
+def field_annotation(field: Field, context: _Context) -> str:
+    """Return the class-level annotation of a field's descriptor."""
+    descriptor = f"_f.{_DESCRIPTORS[field.kind]}"
+    if field.kind == "wildcard":
+        return descriptor
+    if field.simple is not None:
+        return f"{descriptor}[{value_hint(field.simple, context)}]"
+    key = field.item_class_key if field.kind == "wrapped" else field.class_key
+    assert key is not None
+    return f"{descriptor}[{context.class_ref(key)}]"
+
+
+def parameter_hint(field: Field, context: _Context) -> str:
+    """Return the type hint of a field's keyword argument in `__init__`."""
+    if field.simple is not None:
+        hint = value_hint(field.simple, context)
+        single = hint if hint == "str" else f"{hint} | str"
+        if field.kind == "values":
+            return f"_typing.Iterable[{single}] | None"
+        return f"{single} | None"
+
+    key = field.item_class_key if field.kind == "wrapped" else field.class_key
+    assert key is not None
+    hint = context.class_ref(key)
+    if field.kind in ("children", "wrapped"):
+        return f"_typing.Iterable[{hint}] | None"
+    if context.package.classes[key].content == "simple":
+        return f"{hint} | str | None"
+    return f"{hint} | None"
+
+
+def ordered_fields(cls: ComplexClass) -> list[Field]:
+    """Return the fields in the order of `_field_names`: attributes, text, elements."""
+    rank = {"attribute": 0, "text": 1}
+    return sorted(cls.fields, key=lambda f: (rank.get(f.kind, 2), f.index if f.kind not in rank else 0))
+
+
+def own_fields(cls: ComplexClass, package: Package) -> list[Field]:
+    """Return the fields that the class must declare: new ones and changed ones."""
+    if cls.base_key is None:
+        return ordered_fields(cls)
+    base = {f.python_name: f.signature() for f in package.classes[cls.base_key].fields}
+    return [f for f in ordered_fields(cls) if base.get(f.python_name) != f.signature()]
+
+
+def _base_annotations(cls: ComplexClass, package: Package, context: _Context) -> dict[str, str]:
+    annotations: dict[str, str] = {}
+    key = cls.base_key
+    while key is not None:
+        base = package.classes[key]
+        for field in base.fields:
+            annotations.setdefault(field.python_name, field_annotation(field, context))
+        key = base.base_key
+    return annotations
+
+
+def class_view(cls: ComplexClass, context: _Context) -> ClassView:
+    package = context.package
+    base = context.class_ref(cls.base_key, runtime=True) if cls.base_key else "_BundleObject"
+
+    class_vars = class_variables(cls)
+    if cls.base_key is not None:
+        # Class variables are inherited, so restate each one whose value differs from the base's.
+        inherited_vars = dict(class_variables(package.classes[cls.base_key], inherited=True))
+        defaults = dict(class_variables(cls, inherited=True))
+        class_vars = [(name, value) for name, value in defaults.items() if inherited_vars.get(name) != value]
+
+    inherited = _base_annotations(cls, package, context)
+    fields = []
+    for field in own_fields(cls, package):
+        annotation = field_annotation(field, context)
+        constructor = field_constructor(field, context)
+        previous = inherited.get(field.python_name)
+        if previous is not None and previous != annotation:
+            # A restriction narrows a field's type, which Python typing calls incompatible.
+            constructor += "  # type: ignore[assignment]"
+        fields.append(FieldView(field.python_name, annotation, constructor))
+
+    parameters = [
+        ParameterView(f.python_name, parameter_hint(f, context))
+        for f in ordered_fields(cls)
+        if f.kind != "wildcard"
+    ]
+    return ClassView(
+        name=cls.python_name,
+        base=base,
+        doc=docstring(_class_doc(cls), indent="    "),
+        class_vars=class_vars,
+        fields=fields,
+        parameters=parameters,
+    )
+
+
+def class_variables(cls: ComplexClass, *, inherited: bool = False) -> list[tuple[str, str]]:
+    """Return the class variables of a class as (name, expression) pairs.
+
+    Without `inherited`, variables at their runtime default are left out;
+    with it, every variable is listed, to compare a class with its base.
+    """
+    element_tag = cls.element_tags[0] if len(cls.element_tags) == 1 else None
+    names = ", ".join(python_string(f.python_name) for f in ordered_fields(cls))
+    any_attribute = "None"
+    if cls.any_attribute is not None:
+        any_attribute = f"_f.Wildcard({', '.join(['0'] + _wildcard_arguments(cls.any_attribute))})"
+
+    variables = [
+        ("_qname", python_string(cls.qname)),
+        ("_element_tag", python_string(element_tag) if element_tag else "None"),
+        ("_abstract", str(cls.abstract)),
+        ("_content", python_string(cls.content)),
+        ("_field_names", f"({names},)" if len(cls.fields) == 1 else f"({names})"),
+        ("_any_attribute", any_attribute),
+    ]
+    if inherited:
+        return variables
+    defaults = {"_element_tag": "None", "_abstract": "False", "_any_attribute": "None"}
+    return [(name, value) for name, value in variables if defaults.get(name) != value]
+
+
+def _class_doc(cls: ComplexClass) -> str:
+    if cls.anonymous:
+        source = f"The anonymous complex type of element {cls.element_tags[0] if cls.element_tags else cls.key}"
+    else:
+        source = f"Complex type {cls.qname}"
+    source += f", from {cls.origin.schema_file}."
+    return f"{cls.doc}\n\n{source}" if cls.doc else source
+
+
+def sort_by_base(classes: list[ComplexClass]) -> list[ComplexClass]:
+    """Order classes so that a base class defined in the same module comes first."""
+    by_key = {cls.key: cls for cls in classes}
+    ordered: list[ComplexClass] = []
+    seen: set[str] = set()
+
+    def visit(cls: ComplexClass) -> None:
+        if cls.key in seen:
+            return
+        seen.add(cls.key)
+        if cls.base_key in by_key:
+            visit(by_key[cls.base_key])
+        ordered.append(cls)
+
+    for cls in classes:
+        visit(cls)
+    return ordered
+
+
+def module_view(module: Module, package: Package) -> ModuleView:
+    context = _Context(package, module)
+    enumerations = [
+        EnumerationView(
+            name=enumeration.python_name,
+            doc=docstring(_enumeration_doc(enumeration), indent="    "),
+            members=[(member.python_name, python_string(member.value)) for member in enumeration.members],
+        )
+        for enumeration in module.enumerations
+    ]
+    classes = [class_view(cls, context) for cls in sort_by_base(module.classes)]
+    exports = sorted([view.name for view in classes] + [view.name for view in enumerations])
+    files = ", ".join(module.schema_files)
+    return ModuleView(
+        name=module.name,
+        doc=docstring(f"Bindings for namespace {module.namespace} (schema {files})."),
+        runtime_imports=sorted(context.runtime_modules - {module.name}),
+        typing_imports=sorted(context.typing_modules - context.runtime_modules - {module.name}),
+        enumerations=enumerations,
+        classes=classes,
+        exports=exports,
+    )
+
+
+def _enumeration_doc(enumeration: Enumeration) -> str:
+    source = f"Enumeration {enumeration.xsd_name}, from {enumeration.origin.schema_file}."
+    return f"{enumeration.doc}\n\n{source}" if enumeration.doc else source
+
+
+def exports(package: Package) -> dict[str, str]:
+    """Return the names the package exports at its top, first come first served:
+    STIX core and common modules first, then every module alphabetically."""
+    first = [name for name in ("stix_core", "stix_common") if name in package.modules]
+    order = first + sorted(name for name in package.modules if name not in first)
+    names: dict[str, str] = {}
+    for module_name in order:
+        module = package.modules[module_name]
+        for cls in module.classes:
+            names.setdefault(cls.python_name, f"{module_name}:{cls.python_name}")
+        for enumeration in module.enumerations:
+            names.setdefault(enumeration.python_name, f"{module_name}:{enumeration.python_name}")
+    return dict(sorted(names.items()))
+
+
+def template_environment(template_dirs: list[Path] | None = None) -> jinja2.Environment:
+    """Return the Jinja2 environment: user template folders first, then the built-in ones."""
+    search = [str(path) for path in template_dirs or []] + [str(TEMPLATES_DIR)]
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    environment.filters["python_string"] = python_string
+    environment.filters["docstring"] = docstring
+    environment.filters["module_alias"] = module_alias
+    return environment
+
+
+def render_package(package: Package, template_dirs: list[Path] | None = None) -> dict[str, str]:
+    """Return every file of the generated package as {relative path: text}."""
+    environment = template_environment(template_dirs)
+    files: dict[str, str] = {}
+
+    module_template = environment.get_template("module.py.jinja")
+    for module in package.modules.values():
+        files[f"{module.name}.py"] = module_template.render(module=module_view(module, package), package=package)
+
+    types = {
+        cls.qname: reference(package, cls.key)
+        for cls in package.classes.values()
+        if cls.qname and not cls.anonymous
+    }
+    elements = {tag: reference(package, key) for tag, key in package.elements.items()}
+    any_type = package.classes.get(f"{{{XSD_NAMESPACE}}}anyType")
+    any_view = class_view(any_type, _Context(package, Module("_bundle", XSD_NAMESPACE, []))) if any_type else None
+
+    files["_bundle.py"] = environment.get_template("bundle.py.jinja").render(
+        package=package,
+        types=dict(sorted(types.items())),
+        elements=dict(sorted(elements.items())),
+        prefixes=dict(sorted(package.prefixes.items())),
+        any_type=any_view,
+    )
+    files["__init__.py"] = environment.get_template("package.py.jinja").render(
+        package=package,
+        exports=exports(package),
+        roots=_root_classes(package),
+    )
+    return dict(sorted(files.items()))
+
+
+def _root_classes(package: Package) -> list[tuple[str, str]]:
+    """Return (module, class) pairs imported for type checkers by the package's `__init__`."""
+    pairs = set()
+    for name, target in exports(package).items():
+        module, _, class_name = target.partition(":")
+        pairs.add((module, class_name))
+    return sorted(pairs)
+
+
+def local_name(qname: str) -> str:
+    return split_qname(qname)[1]

@@ -440,11 +440,31 @@ def _enumeration_doc(enumeration: Enumeration) -> str:
     return f"{enumeration.doc}\n\n{source}" if enumeration.doc else source
 
 
+# Namespace families in the order they claim a name at the package top.
+_EXPORT_FAMILIES = (
+    ("stix/core", "stix-1"),
+    ("stix/common", "common-1"),
+    ("stix/", "stix.mitre.org/"),
+    ("data-marking", "data-marking.mitre.org/"),
+    ("cybox/core", "cybox-2"),
+    ("cybox/common", "cybox.mitre.org/common-2"),
+    ("cybox/", "cybox.mitre.org/"),
+)
+
+
+def export_rank(namespace: str) -> int:
+    """Return the rank of a namespace when two modules define the same class name:
+    STIX core, STIX common, other STIX, data marking, then CybOX, then the rest."""
+    for rank, markers in enumerate(_EXPORT_FAMILIES):
+        if any(marker in namespace for marker in markers):
+            return rank
+    return len(_EXPORT_FAMILIES)
+
+
 def exports(package: Package) -> dict[str, str]:
-    """Return the names the package exports at its top, first come first served:
-    STIX core and common modules first, then every module alphabetically."""
-    first = [name for name in ("stix_core", "stix_common") if name in package.modules]
-    order = first + sorted(name for name in package.modules if name not in first)
+    """Return the names the package exports at its top, first come first served
+    in the order of `export_rank`, then by module name."""
+    order = sorted(package.modules, key=lambda name: (export_rank(package.modules[name].namespace), name))
     names: dict[str, str] = {}
     for module_name in order:
         module = package.modules[module_name]

@@ -45,13 +45,11 @@ if _typing.TYPE_CHECKING:
     from .campaign import RelatedIncidents as RelatedIncidents
     from .campaign import RelatedIndicators as RelatedIndicators
     from .campaign import RelatedTTPs as RelatedTTPs
-    from .capec import Action as Action
     from .capec import AlternateTerm as AlternateTerm
     from .capec import AlternateTerms as AlternateTerms
     from .capec import ArchitecturalParadigms as ArchitecturalParadigms
     from .capec import AttackExecutionFlow as AttackExecutionFlow
     from .capec import AttackMotivationConsequences as AttackMotivationConsequences
-    from .capec import AttackPattern as AttackPattern
     from .capec import AttackPatternCatalog as AttackPatternCatalog
     from .capec import AttackPatternCatalogCommonAttackStepsCommonAttackStep as AttackPatternCatalogCommonAttackStepsCommonAttackStep
     from .capec import AttackPatternPatternAbstraction as AttackPatternPatternAbstraction
@@ -68,7 +66,6 @@ if _typing.TYPE_CHECKING:
     from .capec import AttackPatternTypeTechnicalContextLanguagesLanguageEnumerationValue as AttackPatternTypeTechnicalContextLanguagesLanguageEnumerationValue
     from .capec import AttackPatternTypeTechnicalContextPlatformsPlatformEnumerationValue as AttackPatternTypeTechnicalContextPlatformsPlatformEnumerationValue
     from .capec import AttackPatternTypeTypicalSeverityEnumerationValue as AttackPatternTypeTypicalSeverityEnumerationValue
-    from .capec import AttackPatterns as AttackPatterns
     from .capec import AttackPhase as AttackPhase
     from .capec import AttackPhaseName as AttackPhaseName
     from .capec import AttackPhases as AttackPhases
@@ -81,10 +78,8 @@ if _typing.TYPE_CHECKING:
     from .capec import AttackerSkillsOrKnowledgeRequired as AttackerSkillsOrKnowledgeRequired
     from .capec import Audience as Audience
     from .capec import BackgroundDetails as BackgroundDetails
-    from .capec import Block as Block
     from .capec import BlockBlockNature as BlockBlockNature
     from .capec import CIAImpact as CIAImpact
-    from .capec import Categories as Categories
     from .capec import Category as Category
     from .capec import CategoryAttackMotivationConsequences as CategoryAttackMotivationConsequences
     from .capec import CategoryAttackPrerequisites as CategoryAttackPrerequisites
@@ -123,19 +118,15 @@ if _typing.TYPE_CHECKING:
     from .capec import Description as Description
     from .capec import Environment as Environment
     from .capec import Environments as Environments
-    from .capec import Event as Event
     from .capec import ExampleInstance as ExampleInstance
     from .capec import ExampleInstanceRelatedVulnerabilities as ExampleInstanceRelatedVulnerabilities
     from .capec import ExamplesInstances as ExamplesInstances
     from .capec import Frameworks as Frameworks
-    from .capec import Frequency as Frequency
     from .capec import Image as Image
     from .capec import Images as Images
-    from .capec import Indicator as Indicator
     from .capec import IndicatorType as IndicatorType
     from .capec import IndicatorWarningOfAttack as IndicatorWarningOfAttack
     from .capec import IndicatorsWarningsOfAttack as IndicatorsWarningsOfAttack
-    from .capec import Keywords as Keywords
     from .capec import Language as Language
     from .capec import Languages as Languages
     from .capec import LeveragedAttackPatterns as LeveragedAttackPatterns
@@ -146,12 +137,7 @@ if _typing.TYPE_CHECKING:
     from .capec import ModificationModificationSource as ModificationModificationSource
     from .capec import Modifications as Modifications
     from .capec import NonRecommendedDesignPatterns as NonRecommendedDesignPatterns
-    from .capec import ObfuscationTechnique as ObfuscationTechnique
-    from .capec import ObfuscationTechniques as ObfuscationTechniques
-    from .capec import Object as Object
-    from .capec import Observable as Observable
     from .capec import ObservableEvidence as ObservableEvidence
-    from .capec import Observables as Observables
     from .capec import ObservablesTypeObservableEaseOfObfuscationEnumerationValue as ObservablesTypeObservableEaseOfObfuscationEnumerationValue
     from .capec import ObservablesTypeObservableNoisinessEnumerationValue as ObservablesTypeObservableNoisinessEnumerationValue
     from .capec import ObservablesTypeObservableObfuscationTechniques as ObservablesTypeObservableObfuscationTechniques
@@ -169,7 +155,6 @@ if _typing.TYPE_CHECKING:
     from .capec import PreviousEntryNames as PreviousEntryNames
     from .capec import ProbingTechnique as ProbingTechnique
     from .capec import ProbingTechniques as ProbingTechniques
-    from .capec import Protocol as Protocol
     from .capec import ProtocolHeader as ProtocolHeader
     from .capec import ProtocolStructure as ProtocolStructure
     from .capec import Purposes as Purposes
@@ -423,7 +408,6 @@ if _typing.TYPE_CHECKING:
     from .cpe_language import OperatorEnumeration as OperatorEnumeration
     from .cpe_language import Platform as Platform
     from .cpe_language import PlatformConfiguration as PlatformConfiguration
-    from .cpe_language import PlatformSpecification as PlatformSpecification
     from .cpe_language import Text as Text
     from .custom_object import Custom as Custom
     from .cvrf import Acknowledgment as Acknowledgment
@@ -460,7 +444,6 @@ if _typing.TYPE_CHECKING:
     from .cvrf_prod import Branch as Branch
     from .cvrf_prod import BranchTypeEnum as BranchTypeEnum
     from .cvrf_prod import FullProductName as FullProductName
-    from .cvrf_prod import Group as Group
     from .cvrf_prod import ProductGroups as ProductGroups
     from .cvrf_prod import ProductTree as ProductTree
     from .cvrf_prod import RelationTypeEnum as RelationTypeEnum
@@ -481,7 +464,6 @@ if _typing.TYPE_CHECKING:
     from .cvrf_vuln import ThreatTypeEnum as ThreatTypeEnum
     from .cvrf_vuln import Threats as Threats
     from .cvrf_vuln import Title as Title
-    from .cvrf_vuln import Vulnerability as Vulnerability
     from .cvrf_vuln import VulnerabilityInvolvementsInvolvementDescription as VulnerabilityInvolvementsInvolvementDescription
     from .cvrf_vuln import VulnerabilityReferencesReferenceDescription as VulnerabilityReferencesReferenceDescription
     from .cvrf_vuln import VulnerabilityRemediationsRemediationDescription as VulnerabilityRemediationsRemediationDescription
@@ -592,6 +574,7 @@ if _typing.TYPE_CHECKING:
     from .cybox_common import PatternableField as PatternableField
     from .cybox_common import Personnel as Personnel
     from .cybox_common import PlatformIdentifier as PlatformIdentifier
+    from .cybox_common import PlatformSpecification as PlatformSpecification
     from .cybox_common import PositiveIntegerObjectProperty as PositiveIntegerObjectProperty
     from .cybox_common import Property as Property
     from .cybox_common import RegionalRegistry as RegionalRegistry
@@ -600,7 +583,6 @@ if _typing.TYPE_CHECKING:
     from .cybox_common import SourceClassTypeEnum as SourceClassTypeEnum
     from .cybox_common import SourceTypeEnum as SourceTypeEnum
     from .cybox_common import StringObjectProperty as StringObjectProperty
-    from .cybox_common import Time as Time
     from .cybox_common import TimeObjectProperty as TimeObjectProperty
     from .cybox_common import TimeObjectPropertyRestriction as TimeObjectPropertyRestriction
     from .cybox_common import TimePrecisionEnum as TimePrecisionEnum
@@ -613,6 +595,7 @@ if _typing.TYPE_CHECKING:
     from .cybox_common import UnsignedIntegerObjectProperty as UnsignedIntegerObjectProperty
     from .cybox_common import UnsignedLongObjectProperty as UnsignedLongObjectProperty
     from .cybox_common import UsageContextAssumptions as UsageContextAssumptions
+    from .cybox_core import Action as Action
     from .cybox_core import ActionAliases as ActionAliases
     from .cybox_core import ActionArgument as ActionArgument
     from .cybox_core import ActionArguments as ActionArguments
@@ -635,11 +618,18 @@ if _typing.TYPE_CHECKING:
     from .cybox_core import DomainSpecificObjectProperties as DomainSpecificObjectProperties
     from .cybox_core import EaseOfObfuscationEnum as EaseOfObfuscationEnum
     from .cybox_core import EffectTypeEnum as EffectTypeEnum
+    from .cybox_core import Event as Event
     from .cybox_core import EventPool as EventPool
+    from .cybox_core import Frequency as Frequency
+    from .cybox_core import Keywords as Keywords
     from .cybox_core import NoisinessEnum as NoisinessEnum
+    from .cybox_core import ObfuscationTechnique as ObfuscationTechnique
+    from .cybox_core import ObfuscationTechniques as ObfuscationTechniques
+    from .cybox_core import Object as Object
     from .cybox_core import ObjectPool as ObjectPool
+    from .cybox_core import Observable as Observable
     from .cybox_core import ObservableComposition as ObservableComposition
-    from .cybox_core import OperatorTypeEnum as OperatorTypeEnum
+    from .cybox_core import Observables as Observables
     from .cybox_core import PatternFidelity as PatternFidelity
     from .cybox_core import Pools as Pools
     from .cybox_core import Properties as Properties
@@ -705,6 +695,7 @@ if _typing.TYPE_CHECKING:
     from .exploit_target import ExploitTargetVersion as ExploitTargetVersion
     from .exploit_target import PotentialCOAs as PotentialCOAs
     from .exploit_target import RelatedExploitTargets as RelatedExploitTargets
+    from .exploit_target import Vulnerability as Vulnerability
     from .exploit_target import Weakness as Weakness
     from .file_object import DetectedTypeEnum as DetectedTypeEnum
     from .file_object import EPJumpCode as EPJumpCode
@@ -746,6 +737,7 @@ if _typing.TYPE_CHECKING:
     from .incident import COARequested as COARequested
     from .incident import COATaken as COATaken
     from .incident import COATime as COATime
+    from .incident import Categories as Categories
     from .incident import Contributors as Contributors
     from .incident import DirectImpactSummary as DirectImpactSummary
     from .incident import Effects as Effects
@@ -764,9 +756,12 @@ if _typing.TYPE_CHECKING:
     from .incident import NonPublicDataCompromised as NonPublicDataCompromised
     from .incident import PropertyAffected as PropertyAffected
     from .incident import RelatedObservables as RelatedObservables
+    from .incident import Time as Time
     from .incident import TotalLossEstimation as TotalLossEstimation
     from .indicator import CompositeIndicatorExpression as CompositeIndicatorExpression
+    from .indicator import Indicator as Indicator
     from .indicator import IndicatorVersion as IndicatorVersion
+    from .indicator import OperatorTypeEnum as OperatorTypeEnum
     from .indicator import RelatedCampaignReferences as RelatedCampaignReferences
     from .indicator import Sighting as Sighting
     from .indicator import Sightings as Sightings
@@ -788,7 +783,6 @@ if _typing.TYPE_CHECKING:
     from .maec_bundle import ActionReferenceList as ActionReferenceList
     from .maec_bundle import AssociatedCode as AssociatedCode
     from .maec_bundle import BaseCollection as BaseCollection
-    from .maec_bundle import Behavior as Behavior
     from .maec_bundle import BehaviorCollection as BehaviorCollection
     from .maec_bundle import BehaviorCollectionList as BehaviorCollectionList
     from .maec_bundle import BehaviorList as BehaviorList
@@ -819,7 +813,6 @@ if _typing.TYPE_CHECKING:
     from .maec_bundle import CapabilityReference as CapabilityReference
     from .maec_bundle import CapabilityRelationship as CapabilityRelationship
     from .maec_bundle import Collections as Collections
-    from .maec_bundle import Exploit as Exploit
     from .maec_bundle import MAECBundle as MAECBundle
     from .maec_bundle import MalwareEntity as MalwareEntity
     from .maec_bundle import ObjectCollection as ObjectCollection
@@ -867,7 +860,6 @@ if _typing.TYPE_CHECKING:
     from .maec_metadata_sharing import TaggantObjectSigningTimestamp as TaggantObjectSigningTimestamp
     from .maec_metadata_sharing import Target as Target
     from .maec_metadata_sharing import UriObject as UriObject
-    from .maec_metadata_sharing import Volume as Volume
     from .maec_metadata_sharing import VolumeUnitsEnum as VolumeUnitsEnum
     from .maec_package import ActionEquivalence as ActionEquivalence
     from .maec_package import ActionEquivalenceList as ActionEquivalenceList
@@ -1012,6 +1004,7 @@ if _typing.TYPE_CHECKING:
     from .maec_vocabularies import SystemActionNameVocab_1_0 as SystemActionNameVocab_1_0
     from .maec_vocabularies import UserActionNameVocab_1_0 as UserActionNameVocab_1_0
     from .maec_vocabularies import UserActionNameVocab_1_1 as UserActionNameVocab_1_1
+    from .memory_object import Block as Block
     from .memory_object import MemoryRegion as MemoryRegion
     from .mutex_object import Mutex as Mutex
     from .network_connection_object import Layer3Protocol as Layer3Protocol
@@ -1166,6 +1159,7 @@ if _typing.TYPE_CHECKING:
     from .network_socket_object import AddressFamily as AddressFamily
     from .network_socket_object import DomainFamily as DomainFamily
     from .network_socket_object import NetworkSocket as NetworkSocket
+    from .network_socket_object import Protocol as Protocol
     from .network_socket_object import Socket as Socket
     from .network_socket_object import SocketOptions as SocketOptions
     from .network_subnet_object import NetworkSubnet as NetworkSubnet
@@ -1438,6 +1432,10 @@ if _typing.TYPE_CHECKING:
     from .threat_actor import ThreatActorVersion as ThreatActorVersion
     from .tlp_marking import TLPColorEnum as TLPColorEnum
     from .tlp_marking import TLPMarkingStructure as TLPMarkingStructure
+    from .ttp import AttackPattern as AttackPattern
+    from .ttp import AttackPatterns as AttackPatterns
+    from .ttp import Behavior as Behavior
+    from .ttp import Exploit as Exploit
     from .ttp import Exploits as Exploits
     from .ttp import Infrastructure as Infrastructure
     from .ttp import Malware as Malware
@@ -1465,12 +1463,14 @@ if _typing.TYPE_CHECKING:
     from .uri_object import URITypeEnum as URITypeEnum
     from .url_history_object import URLHistory as URLHistory
     from .url_history_object import URLHistoryEntry as URLHistoryEntry
+    from .user_account_object import Group as Group
     from .user_account_object import GroupList as GroupList
     from .user_account_object import Privilege as Privilege
     from .user_account_object import PrivilegeList as PrivilegeList
     from .user_account_object import UserAccount as UserAccount
     from .user_session_object import UserSession as UserSession
     from .volume_object import FileSystemFlagList as FileSystemFlagList
+    from .volume_object import Volume as Volume
     from .volume_object import VolumeFileSystemFlag as VolumeFileSystemFlag
     from .volume_object import VolumeOptions as VolumeOptions
     from .whois_object import WhoisContact as WhoisContact
@@ -1658,7 +1658,7 @@ _EXPORTS = {
     'Accounts': 'ciq_xpil:Accounts',
     'Acknowledgment': 'cvrf:Acknowledgment',
     'Acknowledgments': 'cvrf:Acknowledgments',
-    'Action': 'capec:Action',
+    'Action': 'cybox_core:Action',
     'ActionAliases': 'cybox_core:ActionAliases',
     'ActionArgument': 'cybox_core:ActionArgument',
     'ActionArgumentNameVocab_1_0': 'cybox_vocabularies:ActionArgumentNameVocab_1_0',
@@ -1754,7 +1754,7 @@ _EXPORTS = {
     'Attachments': 'email_message_object:Attachments',
     'AttackExecutionFlow': 'capec:AttackExecutionFlow',
     'AttackMotivationConsequences': 'capec:AttackMotivationConsequences',
-    'AttackPattern': 'capec:AttackPattern',
+    'AttackPattern': 'ttp:AttackPattern',
     'AttackPatternCatalog': 'capec:AttackPatternCatalog',
     'AttackPatternCatalogCommonAttackStepsCommonAttackStep': 'capec:AttackPatternCatalogCommonAttackStepsCommonAttackStep',
     'AttackPatternPatternAbstraction': 'capec:AttackPatternPatternAbstraction',
@@ -1771,7 +1771,7 @@ _EXPORTS = {
     'AttackPatternTypeTechnicalContextLanguagesLanguageEnumerationValue': 'capec:AttackPatternTypeTechnicalContextLanguagesLanguageEnumerationValue',
     'AttackPatternTypeTechnicalContextPlatformsPlatformEnumerationValue': 'capec:AttackPatternTypeTechnicalContextPlatformsPlatformEnumerationValue',
     'AttackPatternTypeTypicalSeverityEnumerationValue': 'capec:AttackPatternTypeTypicalSeverityEnumerationValue',
-    'AttackPatterns': 'capec:AttackPatterns',
+    'AttackPatterns': 'ttp:AttackPatterns',
     'AttackPhase': 'capec:AttackPhase',
     'AttackPhaseName': 'capec:AttackPhaseName',
     'AttackPhases': 'capec:AttackPhases',
@@ -1804,7 +1804,7 @@ _EXPORTS = {
     'BaseMetrics': 'cvss_v2:BaseMetrics',
     'BaseObjectProperty': 'cybox_common:BaseObjectProperty',
     'BeginFunction': 'oval_definitions:BeginFunction',
-    'Behavior': 'maec_bundle:Behavior',
+    'Behavior': 'ttp:Behavior',
     'BehaviorCollection': 'maec_bundle:BehaviorCollection',
     'BehaviorCollectionList': 'maec_bundle:BehaviorCollectionList',
     'BehaviorList': 'maec_bundle:BehaviorList',
@@ -1823,7 +1823,7 @@ _EXPORTS = {
     'BirthInfoElement': 'ciq_xpil:BirthInfoElement',
     'BirthInfoElementList': 'ciq_xpil:BirthInfoElementList',
     'Bitness': 'system_object:Bitness',
-    'Block': 'capec:Block',
+    'Block': 'memory_object:Block',
     'BlockBlockNature': 'capec:BlockBlockNature',
     'BloodGroupList': 'ciq_xpil:BloodGroupList',
     'BodyMark': 'ciq_xpil:BodyMark',
@@ -1874,7 +1874,7 @@ _EXPORTS = {
     'CapabilityRelationship': 'maec_bundle:CapabilityRelationship',
     'CapturedProtocol': 'maec_package:CapturedProtocol',
     'CapturedProtocolList': 'maec_package:CapturedProtocolList',
-    'Categories': 'capec:Categories',
+    'Categories': 'incident:Categories',
     'Category': 'capec:Category',
     'CategoryAttackMotivationConsequences': 'capec:CategoryAttackMotivationConsequences',
     'CategoryAttackPrerequisites': 'capec:CategoryAttackPrerequisites',
@@ -2167,7 +2167,7 @@ _EXPORTS = {
     'EscapeRegexFunction': 'oval_definitions:EscapeRegexFunction',
     'EthernetHeader': 'network_packet_object:EthernetHeader',
     'EthernetInterface': 'network_packet_object:EthernetInterface',
-    'Event': 'capec:Event',
+    'Event': 'cybox_core:Event',
     'EventPool': 'cybox_core:EventPool',
     'EventTypeVocab_1_0': 'cybox_vocabularies:EventTypeVocab_1_0',
     'EventTypeVocab_1_0_1': 'cybox_vocabularies:EventTypeVocab_1_0_1',
@@ -2177,7 +2177,7 @@ _EXPORTS = {
     'ExamplesInstances': 'capec:ExamplesInstances',
     'ExecutionEnvironment': 'cybox_common:ExecutionEnvironment',
     'ExistenceEnumeration': 'oval_common:ExistenceEnumeration',
-    'Exploit': 'maec_bundle:Exploit',
+    'Exploit': 'ttp:Exploit',
     'ExploitTarget': 'exploit_target:ExploitTarget',
     'ExploitTargetBase': 'stix_common:ExploitTargetBase',
     'ExploitTargetVersion': 'exploit_target:ExploitTargetVersion',
@@ -2227,7 +2227,7 @@ _EXPORTS = {
     'FreeTextAddress': 'ciq_xal:FreeTextAddress',
     'FreeTextLine': 'ciq_xpil:FreeTextLine',
     'FreeTextLines': 'ciq_xpil:FreeTextLines',
-    'Frequency': 'capec:Frequency',
+    'Frequency': 'cybox_core:Frequency',
     'FullProductName': 'cvrf_prod:FullProductName',
     'FullyQualifiedName': 'win_computer_account_object:FullyQualifiedName',
     'Functions': 'cybox_common:Functions',
@@ -2246,7 +2246,7 @@ _EXPORTS = {
     'GeoRSS': 'ciq_xal:GeoRSS',
     'GlobalFlag': 'win_system_object:GlobalFlag',
     'GlobalFlagList': 'win_system_object:GlobalFlagList',
-    'Group': 'cvrf_prod:Group',
+    'Group': 'user_account_object:Group',
     'GroupList': 'user_account_object:GroupList',
     'GroupingRelationship': 'maec_package:GroupingRelationship',
     'GroupingRelationshipList': 'maec_package:GroupingRelationshipList',
@@ -2386,7 +2386,7 @@ _EXPORTS = {
     'IncidentStatusVocab_1_0': 'stix_vocabularies:IncidentStatusVocab_1_0',
     'IncidentVersion': 'incident:IncidentVersion',
     'Incidents': 'stix_core:Incidents',
-    'Indicator': 'capec:Indicator',
+    'Indicator': 'indicator:Indicator',
     'IndicatorBase': 'stix_common:IndicatorBase',
     'IndicatorItem': 'openioc:IndicatorItem',
     'IndicatorItemContent': 'openioc:IndicatorItemContent',
@@ -2436,7 +2436,7 @@ _EXPORTS = {
     'KernelHook': 'win_kernel_hook_object:KernelHook',
     'KeyInfo': 'xmldsig:KeyInfo',
     'KeyValue': 'xmldsig:KeyValue',
-    'Keywords': 'capec:Keywords',
+    'Keywords': 'cybox_core:Keywords',
     'KillChain': 'stix_common:KillChain',
     'KillChainPhase': 'stix_common:KillChainPhase',
     'KillChainPhaseReference': 'stix_common:KillChainPhaseReference',
@@ -2611,9 +2611,9 @@ _EXPORTS = {
     'Notes': 'cvrf_vuln:Notes',
     'OS': 'system_object:OS',
     'OVAL5_10TestMechanism': 'oval_test_mechanism:OVAL5_10TestMechanism',
-    'ObfuscationTechnique': 'capec:ObfuscationTechnique',
-    'ObfuscationTechniques': 'capec:ObfuscationTechniques',
-    'Object': 'capec:Object',
+    'ObfuscationTechnique': 'cybox_core:ObfuscationTechnique',
+    'ObfuscationTechniques': 'cybox_core:ObfuscationTechniques',
+    'Object': 'cybox_core:Object',
     'ObjectCollection': 'maec_bundle:ObjectCollection',
     'ObjectCollectionList': 'maec_bundle:ObjectCollectionList',
     'ObjectComponent': 'oval_definitions:ObjectComponent',
@@ -2632,10 +2632,10 @@ _EXPORTS = {
     'ObjectStateVocab_1_0': 'cybox_vocabularies:ObjectStateVocab_1_0',
     'Objective': 'course_of_action:Objective',
     'Objects': 'maec_metadata_sharing:Objects',
-    'Observable': 'capec:Observable',
+    'Observable': 'cybox_core:Observable',
     'ObservableComposition': 'cybox_core:ObservableComposition',
     'ObservableEvidence': 'capec:ObservableEvidence',
-    'Observables': 'capec:Observables',
+    'Observables': 'cybox_core:Observables',
     'ObservablesTypeObservableEaseOfObfuscationEnumerationValue': 'capec:ObservablesTypeObservableEaseOfObfuscationEnumerationValue',
     'ObservablesTypeObservableNoisinessEnumerationValue': 'capec:ObservablesTypeObservableNoisinessEnumerationValue',
     'ObservablesTypeObservableObfuscationTechniques': 'capec:ObservablesTypeObservableObfuscationTechniques',
@@ -2651,7 +2651,7 @@ _EXPORTS = {
     'OpenIOC2010TestMechanism': 'openioc_test_mechanism:OpenIOC2010TestMechanism',
     'OperationEnumeration': 'oval_common:OperationEnumeration',
     'OperatorEnumeration': 'cpe_language:OperatorEnumeration',
-    'OperatorTypeEnum': 'cybox_core:OperatorTypeEnum',
+    'OperatorTypeEnum': 'indicator:OperatorTypeEnum',
     'OptionCollectionElement': 'network_flow_object:OptionCollectionElement',
     'OptionData': 'network_packet_object:OptionData',
     'OptionsDataRecord': 'network_flow_object:OptionsDataRecord',
@@ -2769,7 +2769,7 @@ _EXPORTS = {
     'PlatformConfiguration': 'cpe_language:PlatformConfiguration',
     'PlatformIdentifier': 'cybox_common:PlatformIdentifier',
     'PlatformList': 'maec_bundle:PlatformList',
-    'PlatformSpecification': 'cpe_language:PlatformSpecification',
+    'PlatformSpecification': 'cybox_common:PlatformSpecification',
     'Platforms': 'capec:Platforms',
     'Pools': 'cybox_core:Pools',
     'Port': 'port_object:Port',
@@ -2822,7 +2822,7 @@ _EXPORTS = {
     'PropertyPool': 'cybox_core:PropertyPool',
     'PropertyReadEffect': 'cybox_core:PropertyReadEffect',
     'PropertyTypeEnum': 'maec_metadata_sharing:PropertyTypeEnum',
-    'Protocol': 'capec:Protocol',
+    'Protocol': 'network_socket_object:Protocol',
     'ProtocolHeader': 'capec:ProtocolHeader',
     'ProtocolStructure': 'capec:ProtocolStructure',
     'PublisherEnum': 'cvrf_common:PublisherEnum',
@@ -3095,7 +3095,7 @@ _EXPORTS = {
     'ThreatActors': 'stix_core:ThreatActors',
     'ThreatTypeEnum': 'cvrf_vuln:ThreatTypeEnum',
     'Threats': 'cvrf_vuln:Threats',
-    'Time': 'cybox_common:Time',
+    'Time': 'incident:Time',
     'TimeDifferenceFunction': 'oval_definitions:TimeDifferenceFunction',
     'TimeObjectProperty': 'cybox_common:TimeObjectProperty',
     'TimeObjectPropertyRestriction': 'cybox_common:TimeObjectPropertyRestriction',
@@ -3175,11 +3175,11 @@ _EXPORTS = {
     'VisaElement': 'ciq_xpil:VisaElement',
     'VisaElementList': 'ciq_xpil:VisaElementList',
     'Visas': 'ciq_xpil:Visas',
-    'Volume': 'maec_metadata_sharing:Volume',
+    'Volume': 'volume_object:Volume',
     'VolumeFileSystemFlag': 'volume_object:VolumeFileSystemFlag',
     'VolumeOptions': 'volume_object:VolumeOptions',
     'VolumeUnitsEnum': 'maec_metadata_sharing:VolumeUnitsEnum',
-    'Vulnerability': 'cvrf_vuln:Vulnerability',
+    'Vulnerability': 'exploit_target:Vulnerability',
     'VulnerabilityInvolvementsInvolvementDescription': 'cvrf_vuln:VulnerabilityInvolvementsInvolvementDescription',
     'VulnerabilityReferencesReferenceDescription': 'cvrf_vuln:VulnerabilityReferencesReferenceDescription',
     'VulnerabilityRemediationsRemediationDescription': 'cvrf_vuln:VulnerabilityRemediationsRemediationDescription',

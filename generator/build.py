@@ -135,6 +135,7 @@ class _Builder:
             self.build_fields(cls, xsd_type)
 
         self.link_subclasses()
+        self.link_vocabularies()
         return Package(
             name=self.package,
             bundle=self.bundle,
@@ -157,6 +158,12 @@ class _Builder:
             doc=documentation(xsd_type),
         )
         base = xsd_type.base_type
+        if not anonymous and base is not None and base.name == key:
+            # `xs:redefine` gives a type a base of its own name: the definition it
+            # replaces.  One class stands for both, so it takes the original's base.
+            self.report.warn(origin, "redefined with xs:redefine; the class has the content of the redefinition")
+            while base is not None and base.name == key:
+                base = base.base_type
         if base is not None and base.name and base.name != ANY_TYPE and base.is_complex():
             cls.base_key = base.name
             cls.derivation = xsd_type.derivation
@@ -189,6 +196,11 @@ class _Builder:
 
             xsd_type = element.type
             if xsd_type.is_simple():
+                self.report.warn(
+                    self.origin(element, qname),
+                    f"global element of simple type {_xsd_name(xsd_type)}: read where a complex type "
+                    "refers to it, but not as the root element of a document",
+                )
                 continue
             key = self.class_key(xsd_type, context=f"{{{namespace}}}", element_name=local, namespace=namespace)
             self.classes[key].element_tags.append(qname)
@@ -228,7 +240,9 @@ class _Builder:
 
         cls.content = "mixed" if xsd_type.mixed else "element"
         element_fields: dict[str, Field] = {}
-        for index, (particle, min_occurs, max_occurs) in enumerate(_flatten(xsd_type.content)):
+        content = xsd_type.content
+        particles = _flatten(content, content.min_occurs, content.max_occurs)
+        for index, (particle, min_occurs, max_occurs) in enumerate(particles):
             if isinstance(particle, XsdAnyElement):
                 wildcard = self.wildcard(cls, particle, index)
                 wildcard.min_occurs, wildcard.max_occurs = min_occurs, max_occurs
@@ -313,7 +327,18 @@ class _Builder:
                 doc=doc,
             )
 
-        key = self.class_key(xsd_type, context=cls.key, element_name=local, namespace=cls.namespace)
+        # An anonymous type is keyed by the complex type that declares its element,
+        # which for an inherited element is the base type, not `cls`.
+        owner = _declaring_type(particle)
+        context, owner_namespace = cls.key, cls.namespace
+        if owner is not None and owner.name:
+            context = str(owner.name)
+            owner_namespace = split_qname(context)[0]
+        key = self.class_key(xsd_type, context=context, element_name=local, namespace=owner_namespace)
+        declared = self.classes[key]
+        if declared.anonymous and tag not in declared.element_tags:
+            # The one element that an anonymous type belongs to names new objects of its class.
+            declared.element_tags.append(tag)
         tags: dict[str, str | None] = {tag: key}
         for member in self.substitution_members(tag):
             member_type = member.type
@@ -363,6 +388,11 @@ class _Builder:
             return SimpleType(kind="list", xsd_name=xsd_name, item=item)
 
         if xsd_type.is_union():
+            members = _union_members(xsd_type)
+            if len(members) == 1:
+                # A union of one member type, which is how the STIX vocabularies
+                # restrict a term to their enumeration, reads as that member.
+                return self.simple_type(members[0], context=context)
             return SimpleType(kind="union", xsd_name=xsd_name)
 
         builtin = _builtin_ancestor(xsd_type)
@@ -407,6 +437,24 @@ class _Builder:
         self.enumerations[key] = enumeration
         return enumeration
 
+    def link_vocabularies(self) -> None:
+        """Give each enumeration the class that restricts a simple-content base to it.
+
+        An enumeration that several classes restrict to gets none, since its
+        members could not say which `xsi:type` to write.
+        """
+        candidates: dict[str, list[str]] = {}
+        for cls in self.classes.values():
+            if cls.anonymous or cls.content != "simple" or cls.derivation != "restriction":
+                continue
+            for field in cls.fields:
+                if field.kind == "text" and field.simple is not None and field.simple.enumeration is not None:
+                    candidates.setdefault(field.simple.enumeration.key, []).append(cls.key)
+
+        for key, class_keys in candidates.items():
+            if len(class_keys) == 1:
+                self.enumerations[key].vocabulary_key = class_keys[0]
+
     def link_subclasses(self) -> None:
         for cls in self.classes.values():
             if cls.base_key is None:
@@ -444,6 +492,30 @@ def _list_item_type(xsd_type: Any) -> Any:
     while not hasattr(current, "item_type"):
         current = current.base_type
     return current.item_type
+
+
+def _declaring_type(particle: Any) -> Any:
+    """Return the complex type whose content model declares `particle`, or None
+    for a particle of a global model group."""
+    current = getattr(particle, "parent", None)
+    while current is not None and not isinstance(current, XsdComplexType):
+        current = getattr(current, "parent", None)
+    return current
+
+
+def _union_members(xsd_type: Any) -> list[Any]:
+    """Return the member types of a union, of a restriction of one, or of the
+    simple content of a complex type that restricts its base to one."""
+    current = xsd_type
+    while current is not None:
+        members = getattr(current, "member_types", None)
+        if members is not None:
+            return list(members)
+        primitive_members = getattr(getattr(current, "primitive_type", None), "member_types", None)
+        if primitive_members is not None:
+            return list(primitive_members)
+        current = getattr(current, "base_type", None)
+    return []
 
 
 def _builtin_ancestor(xsd_type: Any) -> str:

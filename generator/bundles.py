@@ -79,6 +79,9 @@ class Manifest:
     files: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     locations: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     skipped: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # Namespace that some files import but no file declares -> the namespace
+    # of the file their schemaLocation points at, which replaces it in them.
+    renamed: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     modules: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     prefixes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -160,6 +163,7 @@ def read_manifest(path: Path) -> Manifest:
 
     locations = _string_table(data, "locations", path)
     skipped = _string_table(data, "skipped", path)
+    renamed = _string_table(data, "renamed", path)
     modules = _string_table(data, "modules", path)
     prefixes = _string_table(data, "prefixes", path)
 
@@ -178,6 +182,13 @@ def read_manifest(path: Path) -> Manifest:
         raise ManifestError(
             f"{path}: files both chosen in [locations] and listed in [skipped]: {chosen_and_skipped}"
         )
+
+    for old, new in renamed.items():
+        if not old or not new or old == new or new in renamed:
+            raise ManifestError(
+                f"{path}: [renamed] {old!r} = {new!r} must map a namespace to a different one "
+                "that is not itself renamed"
+            )
 
     check_module_names(modules, source=str(path))
     check_prefixes(prefixes, source=str(path))
@@ -200,6 +211,7 @@ def read_manifest(path: Path) -> Manifest:
         files=MappingProxyType(files),
         locations=MappingProxyType(locations),
         skipped=MappingProxyType(skipped),
+        renamed=MappingProxyType(renamed),
         modules=MappingProxyType(modules),
         prefixes=MappingProxyType(prefixes),
     )

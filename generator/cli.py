@@ -73,22 +73,29 @@ def command_generate(arguments: argparse.Namespace) -> int:
 
 
 def command_roundtrip(arguments: argparse.Namespace) -> int:
-    from lxml import etree
-
-    from generated.runtime import BindingError
+    from generated.runtime import BindingError, DocumentError, read_document
 
     from .infoset import compare_documents
 
-    package = importlib.import_module(f"generated.{load_manifest(arguments.bundle).package}")
+    # Without --bundle, generated.parse picks the bundle from each document's root.
+    if arguments.bundle is None:
+        package = importlib.import_module("generated")
+    else:
+        package = importlib.import_module(f"generated.{load_manifest(arguments.bundle).package}")
     failures = 0
     unusable = 0
     for path in arguments.files:
         try:
             obj = package.parse(path, strict=not arguments.lenient)
             written = obj.to_bytes()
-            original = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
-        except (BindingError, OSError, etree.XMLSyntaxError) as error:
-            print(f"{path}: cannot read: {error}")
+            original = read_document(path)
+        except BindingError as error:
+            if arguments.debug:
+                raise
+            # A document error names its file already.
+            named = isinstance(error, DocumentError) and error.source is not None
+            message = str(error) if named else f"{path}: {error}"
+            print(f"stixgen: error: {' '.join(message.splitlines())}", file=sys.stderr)
             unusable += 1
             continue
 
@@ -106,6 +113,41 @@ def command_roundtrip(arguments: argparse.Namespace) -> int:
     if unusable:
         return EXIT_UNUSABLE
     return EXIT_FAILED if failures else EXIT_OK
+
+
+def command_validate(arguments: argparse.Namespace) -> int:
+    from generated.runtime import DocumentError
+
+    from .validation import validate_files
+
+    if arguments.bundle is not None:
+        load_manifest(arguments.bundle)
+
+    invalid = 0
+    unusable = 0
+    for path in arguments.files:
+        try:
+            # `validate_files` yields once per path; one path at a time keeps errors apart.
+            for name, issues in validate_files([path], arguments.bundle):
+                for issue in issues:
+                    print(issue)
+                if issues:
+                    invalid += 1
+                    print(f"{name}: INVALID ({len(issues)} error{'s' if len(issues) != 1 else ''})")
+                else:
+                    print(f"{name}: valid")
+        except DocumentError as error:
+            if arguments.debug:
+                raise
+            message = str(error) if error.source is not None else f"{path}: {error}"
+            print(f"stixgen: error: {' '.join(message.splitlines())}", file=sys.stderr)
+            unusable += 1
+
+    total = len(arguments.files)
+    print(f"{total - invalid - unusable} of {total} documents are valid")
+    if unusable:
+        return EXIT_UNUSABLE
+    return EXIT_FAILED if invalid else EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,12 +188,23 @@ def build_parser() -> argparse.ArgumentParser:
         "roundtrip", help="read each document, write it back, and say whether the two are equal"
     )
     roundtrip_parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    roundtrip_parser.add_argument("--bundle", default=DEFAULT_BUNDLE, help=f"bundle (default {DEFAULT_BUNDLE})")
+    roundtrip_parser.add_argument(
+        "--bundle", help="bundle whose package reads every file (default: chosen per document by its root element)"
+    )
     roundtrip_parser.add_argument(
         "--lenient", action="store_true", help="keep content the schema does not allow instead of rejecting it"
     )
     roundtrip_parser.add_argument("--show", type=int, default=5, help="differences to show per document (default 5)")
     roundtrip_parser.set_defaults(handler=command_roundtrip)
+
+    validate_parser = commands.add_parser(
+        "validate", help="validate documents against their bundle's XML Schemas and list every error"
+    )
+    validate_parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate_parser.add_argument(
+        "--bundle", help="bundle to validate every file against (default: chosen per document by its root element)"
+    )
+    validate_parser.set_defaults(handler=command_validate)
     return parser
 
 

@@ -6,6 +6,13 @@ not start from the entry files. It builds an in-memory umbrella schema that
 imports every namespace of the bundle from one chosen file, and lets
 xmlschema resolve the rest.
 
+A manifest's ``[renamed]`` table names namespaces that some files import
+but no file declares (STIX 1.2.1's MAEC and CAPEC schemas import the MITRE
+CybOX namespaces from the OASIS CybOX files). The loader reads those files
+from temporary copies in which every attribute value equal to an old
+namespace, ``xmlns`` declarations and ``xs:import/@namespace`` included, is
+replaced by the new one. The copies are deleted once the schema is built.
+
 Three things keep the result to one copy per namespace and the load offline:
 
 - A ``uri_mapper`` redirects each ``schemaLocation`` that points at a file
@@ -20,8 +27,13 @@ Three things keep the result to one copy per namespace and the load offline:
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import logging
 import os
+import re
+import tempfile
 import time
 import warnings
 import xml.etree.ElementTree as ElementTree
@@ -39,6 +51,7 @@ from xmlschema.exceptions import XMLSchemaWarning
 from xmlschema.locations import FALLBACK_LOCATIONS, SCHEMAS_DIR
 from xmlschema.validators import XsdComponent, XsdElement, XsdType
 
+from generator import schema_cache
 from generator.bundles import BundleError, Manifest, list_xsd_files, sha256_file
 
 logger = logging.getLogger("generator.load")
@@ -57,6 +70,10 @@ XML_SCHEMA_REMOTE_URLS = (
 )
 
 UMBRELLA_NAMESPACE_PREFIX = "urn:stixgen:bundle:"
+
+# Folder beside a bundle's manifest that caches its built schema (git-ignored
+# under schemas/; see generator.schema_cache).
+CACHE_DIR_NAME = "cache"
 
 _IMPORT_TAG = f"{{{XSD_NAMESPACE}}}import"
 _INCLUDE_TAGS = (f"{{{XSD_NAMESPACE}}}include", f"{{{XSD_NAMESPACE}}}redefine")
@@ -125,6 +142,9 @@ class LoadedBundle:
     # Namespace -> the file the umbrella schema imports it from.
     namespace_locations: Mapping[str, str]
     load_seconds: float
+    # Folder that held the renamed copies while the schema was built (now
+    # deleted); the schema URLs of those files point into it.
+    copy_dir: Path | None = None
 
     @property
     def namespaces(self) -> tuple[str, ...]:
@@ -163,7 +183,11 @@ class LoadedBundle:
         Returns None for components that no bundle file declares, such as
         XSD built-in types and the XML namespace attributes.
         """
-        return _bundle_path(component.schema.url, self.xsd_dir)
+        return self.bundle_path(component.schema.url)
+
+    def bundle_path(self, url: str | None) -> str | None:
+        """Return the bundle path of a schema URL, or None for a URL outside the bundle."""
+        return _bundle_path(url, self.xsd_dir, self.copy_dir)
 
 
 def read_schema_file_info(folder: Path, path: str) -> SchemaFileInfo:
@@ -228,7 +252,9 @@ def load_bundle(manifest: Manifest, xsd_dir: Path | None = None) -> LoadedBundle
         )
 
     paths = _loaded_paths(manifest, folder)
-    infos = {path: read_schema_file_info(folder, path) for path in paths}
+    original_infos = {path: read_schema_file_info(folder, path) for path in paths}
+    infos = {path: _renamed_info(info, manifest.renamed) for path, info in original_infos.items()}
+    renamed_paths = sorted(path for path in paths if infos[path] != original_infos[path])
 
     files_by_namespace: dict[str, list[str]] = defaultdict(list)
     for path, info in sorted(infos.items()):
@@ -247,34 +273,26 @@ def load_bundle(manifest: Manifest, xsd_dir: Path | None = None) -> LoadedBundle
     logger.info("loading bundle %s: %d files, %d namespaces", manifest.name, len(paths), len(locations))
     started = time.perf_counter()
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            schema = xmlschema.XMLSchema10(
-                umbrella,
-                base_url=str(folder),
-                uri_mapper=LocationMapper(redirects),
-                allow="local",
-                use_fallback=False,
-                validation="strict",
-                build=True,
-            )
-        except xmlschema.XMLSchemaException as error:
-            raise SchemaLoadError(f"xmlschema failed to build bundle {manifest.name}: {error}") from error
-
+    # The built schema depends on the files and on what the loader derived from them.
+    key = schema_cache.cache_key(
+        manifest.name,
+        folder,
+        [umbrella, repr(sorted(redirects.items())), repr(sorted(manifest.renamed.items())), repr(renamed_paths)],
+    )
+    # Only the bundle's own XSD folder is cached: schema URLs are absolute, so a
+    # copy elsewhere (as tests make) would add an entry that nothing reads again.
+    cache = None
+    if folder == manifest.default_xsd_dir.resolve():
+        cache = schema_cache.cache_folder(manifest.root / CACHE_DIR_NAME)
+    (schema, copy_dir), _ = schema_cache.load_or_build(
+        cache,
+        manifest.name,
+        key,
+        lambda: _build_schema(manifest, folder, umbrella, redirects, renamed_paths),
+    )
     load_seconds = time.perf_counter() - started
 
-    xmlschema_warnings = [
-        str(warning.message)
-        for warning in caught
-        if issubclass(warning.category, XMLSchemaWarning)
-    ]
-    if xmlschema_warnings:
-        raise SchemaLoadError(
-            f"xmlschema reported problems while building bundle {manifest.name}: {xmlschema_warnings}"
-        )
-
-    namespace_files = _check_loaded_files(manifest, folder, schema, infos)
+    namespace_files = _check_loaded_files(manifest, folder, copy_dir, schema, infos)
 
     loaded = LoadedBundle(
         manifest=manifest,
@@ -283,6 +301,7 @@ def load_bundle(manifest: Manifest, xsd_dir: Path | None = None) -> LoadedBundle
         namespace_files=MappingProxyType(namespace_files),
         namespace_locations=MappingProxyType(dict(locations)),
         load_seconds=load_seconds,
+        copy_dir=copy_dir,
     )
 
     logger.info(
@@ -295,6 +314,51 @@ def load_bundle(manifest: Manifest, xsd_dir: Path | None = None) -> LoadedBundle
         loaded.element_count,
     )
     return loaded
+
+
+def _build_schema(
+    manifest: Manifest,
+    folder: Path,
+    umbrella: str,
+    redirects: Mapping[str, str],
+    renamed_paths: list[str],
+) -> tuple[xmlschema.XMLSchema10, Path | None]:
+    """Build the umbrella schema with xmlschema; return it and the folder that held
+    the renamed copies (deleted by now, but schema URLs point into it)."""
+    with contextlib.ExitStack() as cleanup:
+        copy_dir = None
+        copies = {}
+        if renamed_paths:
+            temporary = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="stixgen-renamed-"))
+            copy_dir = Path(temporary).resolve()
+            copies = _write_renamed_copies(folder, copy_dir, renamed_paths, manifest.renamed)
+            logger.info("read %d files of bundle %s with renamed namespaces", len(copies), manifest.name)
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                schema = xmlschema.XMLSchema10(
+                    umbrella,
+                    base_url=str(folder),
+                    uri_mapper=LocationMapper(redirects, copies=copies, folder=folder, copy_dir=copy_dir),
+                    allow="local",
+                    use_fallback=False,
+                    validation="strict",
+                    build=True,
+                )
+            except xmlschema.XMLSchemaException as error:
+                raise SchemaLoadError(f"xmlschema failed to build bundle {manifest.name}: {error}") from error
+
+    xmlschema_warnings = [
+        str(warning.message)
+        for warning in caught
+        if issubclass(warning.category, XMLSchemaWarning)
+    ]
+    if xmlschema_warnings:
+        raise SchemaLoadError(
+            f"xmlschema reported problems while building bundle {manifest.name}: {xmlschema_warnings}"
+        )
+    return schema, copy_dir
 
 
 def _loaded_paths(manifest: Manifest, folder: Path) -> list[str]:
@@ -410,30 +474,133 @@ class LocationMapper:
     ``redirects`` maps normalized local paths and remote URLs to the file URI
     to load instead. A remote URL that is not a key raises
     ``RemoteLocationError``, so the loader never downloads a schema.
+
+    ``copies`` maps the normalized paths of files under ``folder`` to the
+    file URIs of their renamed copies under ``copy_dir``. A relative
+    location inside a copy resolves under ``copy_dir``, so such paths are
+    first translated back to the same relative path under ``folder``.
     """
 
-    def __init__(self, redirects: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        redirects: Mapping[str, str],
+        *,
+        copies: Mapping[str, str] | None = None,
+        folder: Path | None = None,
+        copy_dir: Path | None = None,
+    ) -> None:
         self._redirects = dict(redirects)
+        self._copies = dict(copies or {})
+        self._folder = folder
+        self._copy_dir = copy_dir
 
     def __call__(self, uri: str) -> str:
         parts = urlsplit(uri)
 
         if parts.scheme == "file":
-            return self._redirects.get(_path_key(Path(url2pathname(parts.path))), uri)
+            return self._map_local(Path(url2pathname(parts.path)), uri)
 
         if not parts.scheme or (len(parts.scheme) == 1 and os.name == "nt"):
             # A plain path, or on Windows a drive letter such as "C:".
             path = Path(uri)
-            return self._redirects.get(_path_key(path), uri) if path.is_absolute() else uri
+            return self._map_local(path, uri) if path.is_absolute() else uri
 
         if uri in self._redirects:
-            return self._redirects[uri]
+            return self._copy_of(self._redirects[uri])
 
         raise RemoteLocationError(
             f"schema location {uri} is a remote URL with no local copy in the bundle; "
             "the loader never downloads schemas, so add the file to the bundle or skip the "
             "schema that refers to it"
         )
+
+    def _map_local(self, path: Path, uri: str) -> str:
+        key = _path_key(path)
+        if self._copy_dir is not None and self._folder is not None:
+            inside_copy = _relative_to(Path(key), self._copy_dir)
+            if inside_copy is not None:
+                key = _path_key(self._folder / inside_copy)
+                uri = Path(key).as_uri()
+
+        redirected = self._redirects.get(key)
+        if redirected is not None:
+            return self._copy_of(redirected)
+        return self._copies.get(key, uri)
+
+    def _copy_of(self, uri: str) -> str:
+        parts = urlsplit(uri)
+        if parts.scheme != "file":
+            return uri
+        return self._copies.get(_path_key(Path(url2pathname(parts.path))), uri)
+
+
+# The markup of an XML document. Comments, CDATA sections, processing
+# instructions and declarations come first, so their text is never taken
+# for a start tag.
+_MARKUP = re.compile(
+    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!.*?>"
+    rb"|<[A-Za-z_](?:[^>\"']|\"[^\"]*\"|'[^']*')*>",
+    re.DOTALL,
+)
+_ATTRIBUTE_VALUE = re.compile(rb"""(=\s*)(["'])(.*?)\2""", re.DOTALL)
+
+
+def rename_namespaces(text: bytes, renamed: Mapping[str, str]) -> bytes:
+    """Return schema text in which every attribute value equal to a key of ``renamed`` is replaced.
+
+    This covers ``xmlns`` declarations, ``xs:import/@namespace`` and
+    ``xs:any/@namespace``. Element content, comments and attribute values
+    that merely contain a namespace are left as they are.
+    """
+    encoded = {old.encode("utf-8"): new.encode("utf-8") for old, new in renamed.items()}
+
+    def replace_value(match: re.Match[bytes]) -> bytes:
+        new = encoded.get(match.group(3))
+        if new is None:
+            return match.group(0)
+        return match.group(1) + match.group(2) + new + match.group(2)
+
+    def replace_in_tag(match: re.Match[bytes]) -> bytes:
+        tag = match.group(0)
+        if tag.startswith(b"<!") or tag.startswith(b"<?"):
+            return tag
+        return _ATTRIBUTE_VALUE.sub(replace_value, tag)
+
+    return _MARKUP.sub(replace_in_tag, text)
+
+
+def _renamed_info(info: SchemaFileInfo, renamed: Mapping[str, str]) -> SchemaFileInfo:
+    if not renamed or not any(namespace in renamed for namespace, _ in info.imports):
+        return info
+
+    return dataclasses.replace(
+        info,
+        imports=tuple((renamed.get(namespace, namespace), location) for namespace, location in info.imports),
+        bindings=tuple((prefix, renamed.get(namespace, namespace)) for prefix, namespace in info.bindings),
+    )
+
+
+def _write_renamed_copies(
+    folder: Path, copy_dir: Path, paths: list[str], renamed: Mapping[str, str]
+) -> dict[str, str]:
+    """Write a renamed copy of each file under ``copy_dir``; return original path key -> copy URI."""
+    copies: dict[str, str] = {}
+
+    for path in paths:
+        copy = copy_dir / path
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(rename_namespaces((folder / path).read_bytes(), renamed))
+
+        left = [namespace for namespace, _ in read_schema_file_info(copy_dir, path).imports if namespace in renamed]
+        if left:
+            raise SchemaLoadError(
+                f"renaming namespaces in {path} failed: it still imports {left}; "
+                "list the file in [skipped] or rename the namespaces in a copy of the bundle"
+            )
+
+        copies[_path_key(folder / path)] = copy.as_uri()
+
+    return copies
 
 
 def _umbrella_schema(manifest: Manifest, folder: Path, locations: Mapping[str, str]) -> str:
@@ -452,6 +619,7 @@ def _umbrella_schema(manifest: Manifest, folder: Path, locations: Mapping[str, s
 def _check_loaded_files(
     manifest: Manifest,
     folder: Path,
+    copy_dir: Path | None,
     schema: xmlschema.XMLSchema10,
     infos: Mapping[str, SchemaFileInfo],
 ) -> dict[str, tuple[str, ...]]:
@@ -465,7 +633,7 @@ def _check_loaded_files(
             # the XML namespace.
             continue
 
-        path = _bundle_path(loaded_schema.url, folder)
+        path = _bundle_path(loaded_schema.url, folder, copy_dir)
         if path is None or path not in infos:
             outside.append(str(loaded_schema.url))
             continue
@@ -485,7 +653,9 @@ def _check_loaded_files(
     return {namespace: tuple(sorted(paths)) for namespace, paths in sorted(namespace_files.items())}
 
 
-def _bundle_path(url: str | None, folder: Path) -> str | None:
+# Building the model looks up the file of every component, among few distinct URLs.
+@functools.lru_cache(maxsize=8192)
+def _bundle_path(url: str | None, folder: Path, copy_dir: Path | None = None) -> str | None:
     if not url:
         return None
 
@@ -494,8 +664,16 @@ def _bundle_path(url: str | None, folder: Path) -> str | None:
         return None
 
     path = Path(os.path.normpath(url2pathname(parts.path) if parts.scheme else url))
+    for root in (folder, copy_dir):
+        relative = _relative_to(path, root) if root is not None else None
+        if relative is not None:
+            return relative
+    return None
+
+
+def _relative_to(path: Path, root: Path) -> str | None:
     try:
-        return path.relative_to(folder).as_posix()
+        return path.relative_to(root).as_posix()
     except ValueError:
         return None
 

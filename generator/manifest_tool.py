@@ -15,9 +15,15 @@ module, so running the tool again gives the same manifest:
   of one folder are loaded and the others are skipped as duplicates. The
   folder is the one holding the file named in ``PREFERRED_FILES``, otherwise
   the folder nearest the bundle root.
-- A file that imports a namespace no loaded file declares is skipped, and
-  this repeats until no such file is left. This drops schemas that point at
-  remote URLs or at namespaces the bundle does not ship.
+- A file may import a namespace that no file of the bundle declares from a
+  schemaLocation that names a loaded file of another namespace. STIX 1.2.1
+  does this: its MAEC and CAPEC schemas import the MITRE CybOX namespaces
+  from the CybOX files, which declare the OASIS namespaces. The manifest
+  then records the import's namespace as renamed to the file's namespace,
+  and the loader reads the importing files with that replacement.
+- Any other file that imports a namespace no loaded file declares is
+  skipped, and this repeats until no such file is left. This drops schemas
+  that point at remote URLs or at namespaces the bundle does not ship.
 - Module names and XML prefixes come from the rules in ``module_name_for``
   and ``prefix_candidates``, with the tables below for the rest.
 """
@@ -161,7 +167,8 @@ PREFIX_FALLBACKS: Mapping[str, str] = {
     "http://purl.org/dc/elements/1.1/": "dc",
     "http://scap.nist.gov/schema/cvss-v2/1.0": "cvssv2",
     "http://scap.nist.gov/schema/scap-core/1.0": "scap-core",
-    # The prefix the MAEC package schema binds; STIX 1.2.1 skips that schema.
+    # The prefix the MAEC package schema binds, for a bundle that loads
+    # metadataSharing.xsd but skips the MAEC package schema.
     "http://xml/metadataSharing.xsd": "metadata",
     "http://cybox.mitre.org/extensions/Address#CIQAddress3.0-1": "ciqAddress",
     "http://docs.oasis-open.org/cti/ns/cybox/address/ciq-address-3.0-1": "ciqAddress",
@@ -193,6 +200,7 @@ class BundleLayout:
     folder: Path
     files: dict[str, SchemaFileInfo]
     skipped: dict[str, str]
+    renamed: dict[str, str]
     locations: dict[str, str]
     loaded_by_namespace: dict[str, list[str]]
 
@@ -211,7 +219,7 @@ def plan_bundle(bundle: str, folder: Path, files: Mapping[str, SchemaFileInfo]) 
         skipped[path] = reason
 
     _skip_duplicate_folders(folder, files, skipped)
-    _skip_unresolved_imports(files, skipped)
+    renamed = _resolve_imports(files, skipped)
 
     loaded_by_namespace: dict[str, list[str]] = defaultdict(list)
     for path in sorted(files):
@@ -228,6 +236,7 @@ def plan_bundle(bundle: str, folder: Path, files: Mapping[str, SchemaFileInfo]) 
         folder=folder,
         files=dict(files),
         skipped=skipped,
+        renamed=renamed,
         locations=locations,
         loaded_by_namespace=dict(loaded_by_namespace),
     )
@@ -318,16 +327,23 @@ def _normalize_newlines(text: bytes) -> bytes:
     return text.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
-def _skip_unresolved_imports(files: Mapping[str, SchemaFileInfo], skipped: dict[str, str]) -> None:
+def _resolve_imports(files: Mapping[str, SchemaFileInfo], skipped: dict[str, str]) -> dict[str, str]:
+    """Skip the files whose imports cannot be resolved and return the namespace renames.
+
+    An import of a namespace that no file of the bundle declares, from a
+    schemaLocation naming a loaded file of another namespace, becomes a
+    rename to that file's namespace. Every importer of the old namespace
+    must point at files of the same new namespace, otherwise the later
+    importers (in path order) are skipped.
+    """
+    declared_anywhere = {schema_file.namespace for schema_file in files.values()}
+
     # Skipping one file can leave another importing a namespace that no
     # loaded file declares any more, so repeat until nothing changes.
-    # NOTE: in STIX 1.2.1 this drops MAEC 4.1, CAPEC 2.7 and the STIX
-    # extensions built on them, because they still import the MITRE CybOX
-    # namespaces, which 1.2.1 replaced with OASIS ones.
-    changed = True
-    while changed:
-        changed = False
+    while True:
         declared = {f.namespace for path, f in files.items() if path not in skipped}
+        renamed: dict[str, str] = {}
+        changed = False
 
         for path, schema_file in sorted(files.items()):
             if path in skipped:
@@ -337,9 +353,41 @@ def _skip_unresolved_imports(files: Mapping[str, SchemaFileInfo], skipped: dict[
                 if namespace == XML_NAMESPACE or namespace in declared:
                     continue
 
-                skipped[path] = _describe_missing_import(schema_file, namespace, location, files, skipped)
+                replacement = None
+                if namespace not in declared_anywhere:
+                    replacement = _imported_file_namespace(schema_file, location, files, skipped)
+                if replacement is not None and renamed.setdefault(namespace, replacement) == replacement:
+                    continue
+
+                if replacement is not None:
+                    skipped[path] = (
+                        f"imports {namespace} from a file of {replacement}, while other files import it "
+                        f"from a file of {renamed[namespace]}"
+                    )
+                else:
+                    skipped[path] = _describe_missing_import(schema_file, namespace, location, files, skipped)
                 changed = True
                 break
+
+        if not changed:
+            return renamed
+
+
+def _imported_file_namespace(
+    schema_file: SchemaFileInfo,
+    location: str | None,
+    files: Mapping[str, SchemaFileInfo],
+    skipped: Mapping[str, str],
+) -> str | None:
+    """Return the namespace of the loaded bundle file that ``location`` names, if there is one."""
+    if location is None:
+        return None
+
+    target = schema_file.resolve(location)
+    if target is None or target not in files or target in skipped:
+        return None
+
+    return files[target].namespace or None
 
 
 def _describe_missing_import(
@@ -543,6 +591,9 @@ def _render(
         "#             namespace that more than one file declares. The XML namespace has",
         "#             no entry, because xmlschema's own xml.xsd is used for it.",
         "# [skipped]   file -> why the loader does not use it",
+        "# [renamed]   namespace that files import but no file declares -> the namespace",
+        "#             of the file their schemaLocation names, which the loader puts in",
+        "#             its place when it reads those files",
         "# [modules]   namespace -> Python module name",
         "# [prefixes]  namespace -> preferred XML namespace prefix",
         "",
@@ -559,6 +610,7 @@ def _render(
     tables: list[tuple[str, Mapping[str, str]]] = [
         ("locations", layout.locations),
         ("skipped", layout.skipped),
+        ("renamed", layout.renamed),
         ("modules", modules),
         ("prefixes", prefixes),
         ("files", {path: sha256_file(layout.folder / path) for path in layout.files}),

@@ -42,7 +42,13 @@ class EnumerationMember:
 
 @dataclass
 class Enumeration:
-    """A simple type restricted by `xs:enumeration` facets."""
+    """A simple type restricted by `xs:enumeration` facets.
+
+    `vocabulary_key` is the key of the one class whose simple content is
+    restricted to this enumeration (a closed vocabulary such as STIX's
+    ``PackageIntentVocab-1.0``), or None. A member stored in a field of an
+    ancestor of that class becomes an instance of it, with its `xsi:type`.
+    """
 
     key: str
     xsd_name: str
@@ -53,6 +59,7 @@ class Enumeration:
     python_name: str = ""
     module: str = ""
     anonymous: bool = False
+    vocabulary_key: str | None = None
 
 
 @dataclass
@@ -117,6 +124,8 @@ class Field:
             self.min_occurs,
             self.max_occurs,
             self.required,
+            # A restriction that fixes an attribute's value redeclares the field.
+            self.fixed,
             self.container,
             self.item_tag,
             self.item_class_key,

@@ -25,6 +25,7 @@ import keyword
 import re
 
 from .build import Report, split_qname
+from .bundles import RESERVED_MODULE_NAMES
 from .model import ComplexClass, Enumeration, Field, Module, Package
 
 # Names the runtime base class defines (see generated.runtime.objects.RESERVED_NAMES).
@@ -32,8 +33,21 @@ RESERVED_FIELD_NAMES = frozenset(
     {"element", "from_xml", "to_xml", "to_bytes", "validate", "xsi_type", "unknown_type"}
 )
 _PYTHON_NAMES = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
+# Fields are also keyword parameters of the generated `__init__(self, *, ...)`.
+_PARAMETER_NAMES = frozenset({"self"})
 
-_WORD = re.compile(r"[A-Z]{2,}s(?![a-z])|[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# One word of an XML name.  Digits stay with the word before them (`Layer3`,
+# `SHA256`, `x509`) and lowercase letters with the digits before them (`3d`);
+# an acronym keeps a version suffix (`IPv4`, `ICMPv6`) and a plural acronym
+# its "s" (`TTPs`).
+_WORD = re.compile(
+    r"[A-Z]+v[0-9]+(?![a-z])"
+    r"|[A-Z]{2,}s(?![a-z])"
+    r"|[A-Z]+[0-9]*(?![a-z])"
+    r"|[A-Z]?[a-z]+[0-9]*"
+    r"|[A-Z]+"
+    r"|[0-9]+[a-z]*"
+)
 
 
 def split_words(name: str) -> list[str]:
@@ -91,7 +105,9 @@ def plural(name: str) -> str:
 
 
 def safe_field_name(name: str) -> str:
-    if name in _PYTHON_NAMES or name in RESERVED_FIELD_NAMES:
+    """Return `name` with a trailing underscore if it is a Python keyword or builtin,
+    a name of the runtime base class, or `self`."""
+    if name in _PYTHON_NAMES or name in RESERVED_FIELD_NAMES or name in _PARAMETER_NAMES:
         return name + "_"
     return name
 
@@ -122,6 +138,15 @@ def unique(name: str, taken: set[str], alternative: str | None = None) -> str:
     return f"{name}{counter}"
 
 
+def _module_name(namespace: str, taken: set[str]) -> str:
+    """Return a module name for a namespace that the manifest does not map: its last path
+    segment in snake_case, made a usable identifier and unique among `taken`."""
+    name = field_name(namespace.rstrip("/").rsplit("/", 1)[-1])
+    if name == "field" or name in _PYTHON_NAMES or name in RESERVED_MODULE_NAMES:
+        name = f"{name}_module"
+    return unique(name, set(taken) | RESERVED_MODULE_NAMES)
+
+
 def assign_modules(package: Package, namespace_modules: dict[str, str], report: Report) -> None:
     """Put each class and enumeration into the module of its namespace."""
     modules: dict[str, Module] = {}
@@ -130,7 +155,7 @@ def assign_modules(package: Package, namespace_modules: dict[str, str], report: 
     def module_for(namespace: str, origin_file: str, cls: ComplexClass | Enumeration) -> Module:
         name = namespace_modules.get(namespace)
         if name is None:
-            name = field_name(namespace.rstrip("/").rsplit("/", 1)[-1]) or "unnamed"
+            name = _module_name(namespace, set(namespace_modules.values()))
             report.warn(cls.origin, f"namespace {namespace} has no module in the manifest; using {name}")
             namespace_modules[namespace] = name
         if name not in modules:

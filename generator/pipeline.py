@@ -63,11 +63,7 @@ def generate(
     def schema_file(url: str) -> str:
         if not url:
             return "(built in)"
-        path = url.removeprefix("file://")
-        try:
-            return Path(path).resolve().relative_to(loaded.xsd_dir).as_posix()
-        except ValueError:
-            return Path(path).name
+        return loaded.bundle_path(url) or Path(url.removeprefix("file://")).name
 
     modules = dict(manifest.modules)
     package = build_package(
@@ -87,7 +83,7 @@ def generate(
         package=package,
         files=files,
         report=report,
-        schema_files=len(manifest.loaded_files),
+        schema_files=sum(len(paths) for paths in loaded.namespace_files.values()),
         load_seconds=loaded.load_seconds,
         total_seconds=time.perf_counter() - started,
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from .build import XSD_NAMESPACE, split_qname
+from .imports import ModuleImports, plan_imports
 from .model import ComplexClass, Enumeration, Field, Module, Package, SimpleType
 
 # XSD built-in types, by local name, to the Python type of their values.
@@ -48,6 +49,22 @@ _DESCRIPTORS = {
 }
 DOC_WIDTH = 88
 
+# The annotations of the class variables that `class_variables` lists. Each
+# generated class restates them: without an annotation mypy infers the narrow
+# type of the value (a tuple of exactly three strings, say), and a subclass
+# that assigns another value then fails `mypy --strict`.
+CLASS_VARIABLE_HINTS = {
+    "_qname": "_typing.ClassVar[str]",
+    "_element_tag": "_typing.ClassVar[str | None]",
+    "_abstract": "_typing.ClassVar[bool]",
+    "_content": "_typing.ClassVar[str]",
+    "_field_names": "_typing.ClassVar[tuple[str, ...]]",
+    "_any_attribute": "_typing.ClassVar[_f.Wildcard | None]",
+}
+
+# Names that the package's `__init__` defines itself, so no class is exported under them.
+PACKAGE_NAMES = frozenset({"BUNDLE", "parse"})
+
 # The built-in templates live at the top of the repository, beside this package.
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -79,17 +96,29 @@ def docstring(text: str, indent: str = "") -> str:
         lines.extend(textwrap.wrap(paragraph, width=width, break_long_words=False, break_on_hyphens=False))
 
     body = "\n".join(indent + line if line else "" for line in lines).strip()
-    escaped = []
+    escaped: list[str] = []
+    quotes = 0  # unescaped quotes just written
     for char in body:
+        if char == '"':
+            # A third quote in a row would end the literal.
+            escaped.append('\\"' if quotes == 2 else '"')
+            quotes = 0 if quotes == 2 else quotes + 1
+            continue
+        quotes = 0
         if char == "\\":
             escaped.append("\\\\")
-        elif char == "\n" or char == "\t" or (ord(char) >= 32 and ord(char) != 127):
+        elif 0xD800 <= ord(char) <= 0xDFFF:
+            # Python cannot even create a class whose docstring holds a lone
+            # surrogate (XML text never contains one).
+            escaped.append("\ufffd")
+        elif char in "\n\t" or (ord(char) >= 32 and ord(char) != 127):
             escaped.append(char)
         else:
             escaped.append(f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
-    body = "".join(escaped).replace('"""', '\\"\\"\\"')
-    if body.endswith('"'):
-        body = body[:-1] + '\\"'
+    # Quotes at the end would run into the closing delimiter.
+    for position in range(len(escaped) - quotes, len(escaped)):
+        escaped[position] = '\\"'
+    body = "".join(escaped)
     if "\n" in body:
         return f'"""{body}\n{indent}"""'
     return f'"""{body}"""'
@@ -113,9 +142,11 @@ class ClassView:
     name: str
     base: str
     doc: str
-    class_vars: list[tuple[str, str]]
+    class_vars: list[tuple[str, str, str]]
     fields: list[FieldView]
     parameters: list[ParameterView]
+    # Modules imported right before this class (see `generator.imports`).
+    runtime_imports: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -123,6 +154,8 @@ class EnumerationView:
     name: str
     doc: str
     members: list[tuple[str, str]]
+    # The literal of the "module:Class" reference to the enumeration's vocabulary class, or None.
+    vocabulary: str | None = None
 
 
 @dataclass
@@ -309,15 +342,67 @@ def own_fields(cls: ComplexClass, package: Package) -> list[Field]:
     return [f for f in ordered_fields(cls) if base.get(f.python_name) != f.signature()]
 
 
-def _base_annotations(cls: ComplexClass, package: Package, context: _Context) -> dict[str, str]:
-    annotations: dict[str, str] = {}
+def _base_fields(cls: ComplexClass, package: Package) -> dict[str, Field]:
+    """Return the fields that `cls` inherits, by Python name, from the nearest base that has each."""
+    fields: dict[str, Field] = {}
     key = cls.base_key
     while key is not None:
         base = package.classes[key]
         for field in base.fields:
-            annotations.setdefault(field.python_name, field_annotation(field, context))
+            fields.setdefault(field.python_name, field)
         key = base.base_key
-    return annotations
+    return fields
+
+
+# Descriptors whose `__get__` returns ``X | None``; the list descriptors return
+# mutable sequences, which are invariant in their item type.
+_SINGLE_VALUE_KINDS = frozenset({"attribute", "text", "value", "child"})
+
+
+def _value_type(simple: SimpleType) -> tuple[str, ...]:
+    """Return what identifies the Python type of a simple type's values."""
+    if simple.kind == "enumeration" and simple.enumeration is not None:
+        return ("enumeration", simple.enumeration.key)
+    if simple.kind == "list" and simple.item is not None:
+        return ("list", *_value_type(simple.item))
+    if simple.kind == "builtin" and simple.builtin in _INTEGER_TYPES:
+        return ("builtin", "int")
+    if simple.kind == "builtin":
+        return ("builtin", _BUILTIN_HINTS.get(simple.builtin, "str"))
+    return ("builtin", "str")
+
+
+def _is_subclass(key: str, base_key: str, package: Package) -> bool:
+    current: str | None = key
+    while current is not None:
+        if current == base_key:
+            return True
+        current = package.classes[current].base_key
+    return False
+
+
+def overrides_compatibly(field: Field, base: Field, package: Package) -> bool:
+    """Return True if mypy accepts `field` as a redefinition of the inherited `base`.
+
+    mypy compares the types that the two descriptors' `__get__` return: a
+    single value may narrow (an enumeration, whose members are `str`, for a
+    string; a subclass for its base class), a list may not.
+    """
+    if field.kind != base.kind:
+        return False
+    if field.simple is not None and base.simple is not None:
+        new, old = _value_type(field.simple), _value_type(base.simple)
+        if new == old:
+            return True
+        return field.kind in _SINGLE_VALUE_KINDS and new[0] == "enumeration" and old == ("builtin", "str")
+
+    new_key = field.item_class_key if field.kind == "wrapped" else field.class_key
+    old_key = base.item_class_key if base.kind == "wrapped" else base.class_key
+    if new_key is None or old_key is None:
+        return new_key == old_key
+    if new_key == old_key:
+        return True
+    return field.kind in _SINGLE_VALUE_KINDS and _is_subclass(new_key, old_key, package)
 
 
 def class_view(cls: ComplexClass, context: _Context) -> ClassView:
@@ -331,14 +416,14 @@ def class_view(cls: ComplexClass, context: _Context) -> ClassView:
         defaults = dict(class_variables(cls, inherited=True))
         class_vars = [(name, value) for name, value in defaults.items() if inherited_vars.get(name) != value]
 
-    inherited = _base_annotations(cls, package, context)
+    inherited = _base_fields(cls, package)
     fields = []
     for field in own_fields(cls, package):
         annotation = field_annotation(field, context)
         constructor = field_constructor(field, context)
         previous = inherited.get(field.python_name)
-        if previous is not None and previous != annotation:
-            # A restriction narrows a field's type, which Python typing calls incompatible.
+        if previous is not None and not overrides_compatibly(field, previous, package):
+            # A restriction may change a field's type in a way that Python typing calls incompatible.
             constructor += "  # type: ignore[assignment]"
         fields.append(FieldView(field.python_name, annotation, constructor))
 
@@ -351,7 +436,7 @@ def class_view(cls: ComplexClass, context: _Context) -> ClassView:
         name=cls.python_name,
         base=base,
         doc=docstring(_class_doc(cls), indent="    "),
-        class_vars=class_vars,
+        class_vars=[(name, CLASS_VARIABLE_HINTS[name], value) for name, value in class_vars],
         fields=fields,
         parameters=parameters,
     )
@@ -385,7 +470,7 @@ def class_variables(cls: ComplexClass, *, inherited: bool = False) -> list[tuple
 
 def _class_doc(cls: ComplexClass) -> str:
     if cls.anonymous:
-        source = f"The anonymous complex type of element {cls.element_tags[0] if cls.element_tags else cls.key}"
+        source = f"The anonymous complex type of element {cls.key}"
     else:
         source = f"Complex type {cls.qname}"
     source += f", from {cls.origin.schema_file}."
@@ -411,23 +496,31 @@ def sort_by_base(classes: list[ComplexClass]) -> list[ComplexClass]:
     return ordered
 
 
-def module_view(module: Module, package: Package) -> ModuleView:
+def module_view(module: Module, package: Package, layout: ModuleImports | None = None) -> ModuleView:
+    """Return what the module template prints; `layout` orders the classes and places imports."""
+    if layout is None:
+        layout = ModuleImports(classes=sort_by_base(module.classes))
     context = _Context(package, module)
     enumerations = [
         EnumerationView(
             name=enumeration.python_name,
-            doc=docstring(_enumeration_doc(enumeration), indent="    "),
+            doc=docstring(_enumeration_doc(enumeration, package), indent="    "),
             members=[(member.python_name, python_string(member.value)) for member in enumeration.members],
+            vocabulary=vocabulary_reference(enumeration, package),
         )
         for enumeration in module.enumerations
     ]
-    classes = [class_view(cls, context) for cls in sort_by_base(module.classes)]
+    classes = []
+    for cls in layout.classes:
+        view = class_view(cls, context)
+        view.runtime_imports = layout.deferred.get(cls.key, [])
+        classes.append(view)
     exports = sorted([view.name for view in classes] + [view.name for view in enumerations])
     files = ", ".join(module.schema_files)
     return ModuleView(
         name=module.name,
         doc=docstring(f"Bindings for namespace {module.namespace} (schema {files})."),
-        runtime_imports=sorted(context.runtime_modules - {module.name}),
+        runtime_imports=sorted(context.runtime_modules - {module.name} - layout.partners),
         typing_imports=sorted(context.typing_modules - context.runtime_modules - {module.name}),
         enumerations=enumerations,
         classes=classes,
@@ -435,8 +528,21 @@ def module_view(module: Module, package: Package) -> ModuleView:
     )
 
 
-def _enumeration_doc(enumeration: Enumeration) -> str:
+def vocabulary_reference(enumeration: Enumeration, package: Package) -> str | None:
+    """Return the string literal of the enumeration's vocabulary class reference, or None."""
+    if enumeration.vocabulary_key is None:
+        return None
+    return python_string(reference(package, enumeration.vocabulary_key))
+
+
+def _enumeration_doc(enumeration: Enumeration, package: Package) -> str:
     source = f"Enumeration {enumeration.xsd_name}, from {enumeration.origin.schema_file}."
+    if enumeration.vocabulary_key is not None:
+        vocabulary = package.classes[enumeration.vocabulary_key]
+        source += (
+            f" A member stored in a controlled vocabulary field is written as "
+            f"{vocabulary.python_name}, with xsi:type {split_qname(vocabulary.qname)[1]}."
+        )
     return f"{enumeration.doc}\n\n{source}" if enumeration.doc else source
 
 
@@ -472,6 +578,10 @@ def exports(package: Package) -> dict[str, str]:
             names.setdefault(cls.python_name, f"{module_name}:{cls.python_name}")
         for enumeration in module.enumerations:
             names.setdefault(enumeration.python_name, f"{module_name}:{enumeration.python_name}")
+
+    # A class with one of these names stays importable from its own module.
+    for name in PACKAGE_NAMES:
+        names.pop(name, None)
     return dict(sorted(names.items()))
 
 
@@ -498,8 +608,10 @@ def render_package(package: Package, template_dirs: list[Path] | None = None) ->
     files: dict[str, str] = {}
 
     module_template = environment.get_template("module.py.jinja")
-    for module in package.modules.values():
-        files[f"{module.name}.py"] = module_template.render(module=module_view(module, package), package=package)
+    layouts = plan_imports(package, {name: sort_by_base(module.classes) for name, module in package.modules.items()})
+    for name, module in package.modules.items():
+        view = module_view(module, package, layouts[name])
+        files[f"{name}.py"] = module_template.render(module=view, package=package)
 
     types = {
         cls.qname: reference(package, cls.key)

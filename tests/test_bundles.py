@@ -147,13 +147,20 @@ def test_manifest_1_2_module_and_prefix_names(manifest_1_2: Manifest) -> None:
     assert prefixes[CIQ_XAL] == "xal"
 
 
-def test_manifest_1_2_1_skips_mitre_cybox_importers() -> None:
+def test_manifest_1_2_1_renames_mitre_cybox_imports() -> None:
     manifest = bundles.load_manifest("stix-1.2.1")
 
     assert manifest.entry == ("core.xsd", "cybox/core.xsd")
-    assert "external/maec_4.1/maec_bundle_schema.xsd" in manifest.skipped
-    assert "http://cybox.mitre.org/cybox-2" in manifest.skipped["external/maec_4.1/maec_bundle_schema.xsd"]
-    assert "extensions/malware/maec-4.1-malware.xsd" in manifest.skipped
+    assert manifest.renamed["http://cybox.mitre.org/cybox-2"] == "http://docs.oasis-open.org/cti/ns/cybox/core-2"
+    assert manifest.renamed["http://cybox.mitre.org/common-2"] == "http://docs.oasis-open.org/cti/ns/cybox/common-2"
+    assert "external/maec_4.1/maec_bundle_schema.xsd" in manifest.loaded_files
+    assert "extensions/malware/maec-4.1-malware.xsd" in manifest.loaded_files
+    assert "external/capec_2.7/ap_schema_v2.7.xsd" in manifest.loaded_files
+    assert manifest.modules["http://maec.mitre.org/XMLSchema/maec-package-2"] == "maec_package"
+
+
+def test_manifest_1_2_has_no_renames(manifest_1_2: Manifest) -> None:
+    assert dict(manifest_1_2.renamed) == {}
 
 
 @needs_distribution

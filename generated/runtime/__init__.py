@@ -11,13 +11,17 @@ from .errors import (
     ForbiddenXMLError,
     InvalidTypeError,
     InvalidValueError,
+    LimitExceededError,
     MalformedXMLError,
     SerializationError,
     TypeDerivationError,
     UnexpectedContentError,
     UnknownRootError,
+    ValidationError,
+    ValidationUnavailableError,
 )
 from .objects import ComplexObject
+from .validation import ValidationIssue, validate_document
 from .xmlio import read_document
 
 __all__ = [
@@ -29,10 +33,15 @@ __all__ = [
     "ForbiddenXMLError",
     "InvalidTypeError",
     "InvalidValueError",
+    "LimitExceededError",
     "MalformedXMLError",
     "SerializationError",
     "TypeDerivationError",
     "UnexpectedContentError",
     "UnknownRootError",
+    "ValidationError",
+    "ValidationIssue",
+    "ValidationUnavailableError",
     "read_document",
+    "validate_document",
 ]

@@ -16,7 +16,7 @@ from lxml import etree
 
 from .codecs import EnumerationCodec
 from .errors import UnknownRootError
-from .xmlio import XSI_TYPE, Source, element_path, read_document, resolve_qname
+from .xmlio import XSI_TYPE, Source, element_path, read_document, resolve_qname, source_line
 
 if TYPE_CHECKING:
     from .objects import ComplexObject
@@ -122,7 +122,7 @@ class Bundle:
         if cls is None:
             raise UnknownRootError(
                 f"the root element {root.tag} is not a global element of bundle {self.name}",
-                line=root.sourceline,
+                line=source_line(root),
                 path=element_path(root),
             )
 
@@ -195,7 +195,7 @@ class Bundle:
         namespace = _namespace(type_qname)
         local = type_qname.rsplit("}", 1)[-1]
         prefix = _prefix_in_scope(element, namespace)
-        if prefix is None:
+        if prefix is None and namespace is not None:
             element = self._redeclare(element, namespace)
             prefix = _prefix_in_scope(element, namespace)
         element.set(XSI_TYPE, f"{prefix}:{local}" if prefix else local)
@@ -204,7 +204,8 @@ class Bundle:
     def _redeclare(self, element: etree._Element, namespace: str) -> etree._Element:
         nsmap: dict[Any, str] = dict(element.nsmap)
         nsmap[self.prefix_for(namespace, nsmap)] = namespace
-        rebuilt = etree.Element(element.tag, attrib=dict(element.attrib), nsmap=nsmap)
+        attributes = {str(name): str(value) for name, value in element.items()}
+        rebuilt = etree.Element(element.tag, attrib=attributes, nsmap=nsmap)
         rebuilt.text = element.text
         rebuilt.extend(list(element))
         parent = element.getparent()

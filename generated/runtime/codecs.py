@@ -13,6 +13,7 @@ import binascii
 import datetime as dt
 import enum
 import re
+import sys
 from decimal import Decimal, InvalidOperation
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -22,6 +23,7 @@ from .errors import InvalidTypeError, InvalidValueError
 V = TypeVar("V")
 E = TypeVar("E", bound=enum.Enum)
 
+_MAX_SHOWN_CHARS = 80
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 _FLOAT = re.compile(r"([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?INF|NaN)")
@@ -75,7 +77,9 @@ class Codec(Generic[V]):
         return isinstance(value, self.python_type)
 
     def invalid(self, text: str, expected: str) -> InvalidValueError:
-        return InvalidValueError(f"{text!r} is not a valid {self.xsd_name}: expected {expected}")
+        # A long value is cut short, so that a hostile document cannot flood the message.
+        shown = text if len(text) <= _MAX_SHOWN_CHARS else text[:_MAX_SHOWN_CHARS] + "..."
+        return InvalidValueError(f"{shown!r} is not a valid {self.xsd_name}: expected {expected}")
 
 
 class StringCodec(Codec[str]):
@@ -109,13 +113,24 @@ class IntegerCodec(Codec[int]):
         if not _INTEGER.fullmatch(collapsed):
             raise self.invalid(text, "an integer")
 
-        value = int(collapsed)
+        try:
+            value = int(collapsed)
+        except ValueError:
+            # Python refuses to convert more digits than sys.get_int_max_str_digits().
+            raise self.invalid(text, f"an integer of at most {sys.get_int_max_str_digits()} digits") from None
         self._check_range(text, value)
         return value
 
     def format(self, value: int) -> str:
-        self._check_range(str(value), value)
-        return str(value)
+        try:
+            text = str(value)
+        except ValueError:
+            raise InvalidValueError(
+                f"an integer of {value.bit_length()} bits is not a valid {self.xsd_name}: expected "
+                f"at most {sys.get_int_max_str_digits()} decimal digits"
+            ) from None
+        self._check_range(text, value)
+        return text
 
     def _accepts(self, value: object) -> bool:
         # bool is a subclass of int, but True is not an XSD integer.
@@ -140,6 +155,8 @@ class DecimalCodec(Codec[Decimal]):
         return Decimal(collapsed)
 
     def format(self, value: Decimal) -> str:
+        # `_accepts` also lets plain ints through.
+        value = Decimal(value)
         if not value.is_finite():
             raise self.invalid(str(value), "a finite decimal number")
         return format(value, "f")
@@ -233,7 +250,10 @@ class TimeCodec(Codec[dt.time]):
         collapsed = text.strip()
         if not _TIME.fullmatch(collapsed):
             raise self.invalid(text, "a time such as 21:10:09")
-        return dt.time.fromisoformat(collapsed.replace("Z", "+00:00"))
+        try:
+            return dt.time.fromisoformat(collapsed.replace("Z", "+00:00"))
+        except ValueError as error:
+            raise self.invalid(text, f"a valid time of day ({error})") from None
 
     def format(self, value: dt.time) -> str:
         return value.isoformat()
@@ -289,8 +309,8 @@ class EnumerationCodec(Codec[E]):
             self._enumeration = self._load()
         return self._enumeration
 
-    @property  # type: ignore[override]
-    def python_type(self) -> type[E]:
+    @property
+    def python_type(self) -> type[E]:  # type: ignore[override]
         return self.enumeration
 
     def parse(self, text: str) -> E:

@@ -8,6 +8,12 @@ and the element path; typed-value errors also derive from the built-in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .validation import ValidationIssue
+
 
 class BindingError(Exception):
     """Base class of every error raised by the generated bindings."""
@@ -51,6 +57,10 @@ class ForbiddenXMLError(DocumentError):
     """The input uses a construct the bindings never process: a DTD or an entity."""
 
 
+class LimitExceededError(DocumentError):
+    """The input exceeds one of the parser's safety limits (nesting depth, text size)."""
+
+
 class UnknownRootError(DocumentError):
     """The root element belongs to no bundle of the generated package."""
 
@@ -74,3 +84,24 @@ class InvalidTypeError(BindingError, TypeError):
 
 class SerializationError(BindingError):
     """An object tree cannot be written as XML (for example a class with no element name)."""
+
+
+class ValidationError(BindingError):
+    """A document or object tree that breaks its schema; `issues` lists every error.
+
+    Each item of `issues` is a `validation.ValidationIssue` with the line, the
+    element path and the rule broken.
+    """
+
+    def __init__(self, subject: str, issues: Sequence[ValidationIssue]) -> None:
+        self.subject = subject
+        self.issues = list(issues)
+        count = len(self.issues)
+        lines = [f"{subject} is not valid against its schema ({count} error{'s' if count != 1 else ''}):"]
+        lines.extend(f"  {issue}" for issue in self.issues)
+        super().__init__("\n".join(lines))
+
+
+class ValidationUnavailableError(BindingError):
+    """Validation cannot run: xmlschema or the bundle's XSD files are missing, or an object
+    with an anonymous type is validated outside any document."""

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from lxml import etree
 
-from .errors import InvalidTypeError, SerializationError
+from .errors import InvalidTypeError, SerializationError, ValidationError
 from .xmlio import XSI_TYPE, Source, prefixed_name, read_document, resolve_qname
 
 if TYPE_CHECKING:
     from .bundle import Bundle
     from .fields import AttributeField, ElementField, Field, Wildcard
+    from .validation import ValidationIssue
 
 log = logging.getLogger("generated")
 
@@ -139,23 +140,58 @@ class ComplexObject:
         qname = resolve_qname(self._element, value)
         return qname is None or self._bundle.class_for_type(qname) is None
 
-    def to_xml(self, *, pretty_print: bool = False) -> str:
-        """Return the object as XML text (no XML declaration)."""
+    def validate(self) -> list[ValidationIssue]:
+        """Validate this object's subtree against the bundle's XML Schemas and return every error.
+
+        Returns an empty list when the subtree is valid.  Needs the xmlschema
+        package and the bundle's fetched XSD files (see `validation`); the
+        first call in a process loads the schema, which takes seconds.
+        """
+        from .validation import validate_object
+
+        return validate_object(self)
+
+    def _check_valid(self) -> None:
+        issues = self.validate()
+        if issues:
+            raise ValidationError(type(self).__name__, issues)
+
+    def to_xml(self, *, pretty_print: bool = False, validate: bool = False) -> str:
+        """Return the object as XML text (no XML declaration).
+
+        With `validate`, the object is validated first and `ValidationError`,
+        listing every error, is raised instead of writing invalid XML.
+        """
         target = self._serialisable()
+        if validate:
+            self._check_valid()
         return etree.tostring(target, encoding="unicode", pretty_print=pretty_print, with_tail=False)
 
     def to_bytes(
-        self, *, encoding: str = "UTF-8", xml_declaration: bool = True, pretty_print: bool = False
+        self,
+        *,
+        encoding: str = "UTF-8",
+        xml_declaration: bool = True,
+        pretty_print: bool = False,
+        validate: bool = False,
     ) -> bytes:
-        """Return the object as an encoded XML document."""
+        """Return the object as an encoded XML document.
+
+        With `validate`, the object is validated first and `ValidationError`,
+        listing every error, is raised instead of writing invalid XML.
+        """
         target = self._serialisable()
-        return etree.tostring(
+        if validate:
+            self._check_valid()
+        data = etree.tostring(
             target,
             encoding=encoding,
             xml_declaration=xml_declaration,
             pretty_print=pretty_print,
             with_tail=False,
         )
+        # lxml returns bytes for every encoding but "unicode", which `to_xml` serves.
+        return data if isinstance(data, bytes) else data.encode("utf-8")
 
     def _serialisable(self) -> etree._Element | etree._ElementTree:
         element = self._element

@@ -1608,10 +1608,10 @@ class AnyType(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2001/XMLSchema}anyType'
-    _content = 'mixed'
-    _field_names = ('any_elements',)
-    _any_attribute = _f.Wildcard(0)
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2001/XMLSchema}anyType'
+    _content: _typing.ClassVar[str] = 'mixed'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('any_elements',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0)
 
     any_elements: _f.Wildcard = _f.Wildcard(0)
 

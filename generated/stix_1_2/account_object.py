@@ -20,10 +20,106 @@ from . import cybox_common as _cybox_common
 __all__ = [
     'Account',
     'Authentication',
+    'AuthenticationTokenProtectionMechanismTypeEnum_1_0',
     'AuthenticationTokenProtectionMechanismTypeVocab_1_0',
+    'AuthenticationTypeEnum_1_0',
     'AuthenticationTypeVocab_1_0',
     'StructuredAuthenticationMechanism',
 ]
+
+
+class AuthenticationTokenProtectionMechanismTypeEnum_1_0(str, _enum.Enum):
+    """The AuthenticationTokenProtectionMechanismTypeEnum is a (non-exhaustive) enumeration
+    of methods for the protection of authentication tokens.
+
+    Enumeration AuthenticationTokenProtectionMechanismTypeEnum-1.0, from
+    cybox/objects/Account_Object.xsd. A member stored in a controlled vocabulary field
+    is written as AuthenticationTokenProtectionMechanismTypeVocab_1_0, with xsi:type
+    AuthenticationTokenProtectionMechanismTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('account_object:AuthenticationTokenProtectionMechanismTypeVocab_1_0')
+    PLAINTEXT = 'Plaintext'
+    SALTED_GOST_HASH = 'Salted GOST Hash'
+    UNSALTED_GOST_HASH = 'Unsalted GOST Hash'
+    SALTED_HAVAL_HASH = 'Salted HAVAL Hash'
+    UNSALTED_HAVAL_HASH = 'Unsalted HAVAL Hash'
+    SALTED_MD2_HASH = 'Salted MD2 Hash'
+    UNSALTED_MD2_HASH = 'Unsalted MD2 Hash'
+    SALTED_MD4_HASH = 'Salted MD4 Hash'
+    UNSALTED_MD4_HASH = 'Unsalted MD4 Hash'
+    SALTED_MD5_HASH = 'Salted MD5 Hash'
+    UNSALTED_MD5_HASH = 'Unsalted MD5 Hash'
+    SALTED_PANAMA_HASH = 'Salted PANAMA Hash'
+    UNSALTED_PANAMA_HASH = 'Unsalted PANAMA Hash'
+    SALTED_RADIO_GATUN_HASH = 'Salted RadioGatun Hash'
+    UNSALTED_RADIO_GATUN_HASH = 'Unsalted RadioGatun Hash'
+    SALTED_RIPEMD_HASH = 'Salted RIPEMD Hash'
+    UNSALTED_RIPEMD_HASH = 'Unsalted RIPEMD Hash'
+    SALTED_RIPEMD_128_256_HASH = 'Salted RIPEMD-128/256 Hash'
+    UNSALTED_RIPEMD_128_256_HASH = 'Unsalted RIPEMD-128/256 Hash'
+    SALTED_RIPEMD_160_HASH = 'Salted RIPEMD-160 Hash'
+    UNSALTED_RIPEMD_160_HASH = 'Unsalted RIPEMD-160 Hash'
+    SALTED_RIPEMD_320_HASH = 'Salted RIPEMD-320 Hash'
+    UNSALTED_RIPEMD_320_HASH = 'Unsalted RIPEMD-320 Hash'
+    SALTED_SHA_0_HASH = 'Salted SHA-0 Hash'
+    UNSALTED_SHA_0_HASH = 'Unsalted SHA-0 Hash'
+    SALTED_SHA_1_HASH = 'Salted SHA-1 Hash'
+    UNSALTED_SHA_1_HASH = 'Unsalted SHA-1 Hash'
+    SALTED_SHA_256_224_HASH = 'Salted SHA-256/224 Hash'
+    UNSALTED_SHA_256_224_HASH = 'Unsalted SHA-256/224 Hash'
+    SALTED_SHA_512_384_HASH = 'Salted SHA-512/384 Hash'
+    UNSALTED_SHA_512_384_HASH = 'Unsalted SHA-512/384 Hash'
+    SALTED_SHA_3_HASH = 'Salted SHA-3 Hash'
+    UNSALTED_SHA_3_HASH = 'Unsalted SHA-3 Hash'
+    SALTED_SHA_3_224_HASH = 'Salted SHA-3-224 Hash'
+    UNSALTED_SHA_3_224_HASH = 'Unsalted SHA-3-224 Hash'
+    SALTED_SHA_3_256_HASH = 'Salted SHA-3-256 Hash'
+    UNSALTED_SHA_3_256_HASH = 'Unsalted SHA-3-256 Hash'
+    SALTED_SHA_3_384_HASH = 'Salted SHA-3-384 Hash'
+    UNSALTED_SHA_3_384_HASH = 'Unsalted SHA-3-384 Hash'
+    SALTED_SHA_3_512_HASH = 'Salted SHA-3-512 Hash'
+    UNSALTED_SHA_3_512_HASH = 'Unsalted SHA-3-512 Hash'
+    SALTED_TIGER_2_192_160_128_HASH = 'Salted Tiger(2)-192/160/128 Hash'
+    UNSALTED_TIGER_2_192_160_128_HASH = 'Unsalted Tiger(2)-192/160/128 Hash'
+    SALTED_WHIRLPOOL_HASH = 'Salted WHIRLPOOL Hash'
+    UNSALTED_WHIRLPOOL_HASH = 'Unsalted WHIRLPOOL Hash'
+    SALTED_SKEIN_256_HASH = 'Salted Skein-256 Hash'
+    UNSALTED_SKEIN_256_HASH = 'Unsalted Skein-256 Hash'
+    SALTED_SKEIN_512_HASH = 'Salted Skein-512 Hash'
+    UNSALTED_SKEIN_512_HASH = 'Unsalted Skein-512 Hash'
+    SALTED_SKEIN_1024_HASH = 'Salted Skein-1024 Hash'
+    UNSALTED_SKEIN_1024_HASH = 'Unsalted Skein-1024 Hash'
+    SALTED_SNEFRU_128_HASH = 'Salted Snefru-128 Hash'
+    UNSALTED_SNEFRU_128_HASH = 'Unsalted Snefru-128 Hash'
+    SALTED_SNEFRU_256_HASH = 'Salted Snefru-256 Hash'
+    UNSALTED_SNEFRU_256_HASH = 'Unsalted Snefru-256 Hash'
+    ITERATIVE_HASH = 'Iterative Hash'
+    AES = 'AES'
+    BLOWFISH = 'Blowfish'
+    DES = 'DES'
+    IDEA = 'IDEA'
+    RC4 = 'RC4'
+    TEA = 'TEA'
+
+
+class AuthenticationTypeEnum_1_0(str, _enum.Enum):
+    """The AuthenticationTypeEnum is a (non-exhaustive) enumeration of authentication types
+    for accounts. This is leveraged by the Account Object.
+
+    Enumeration AuthenticationTypeEnum-1.0, from cybox/objects/Account_Object.xsd. A
+    member stored in a controlled vocabulary field is written as
+    AuthenticationTypeVocab_1_0, with xsi:type AuthenticationTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('account_object:AuthenticationTypeVocab_1_0')
+    NO_AUTHENTICATION = 'No Authentication'
+    PASSWORD = 'Password'
+    CRYPTOGRAPHIC_KEY = 'Cryptographic Key'
+    BIOMETRICS = 'Biometrics'
+    HARDWARE_TOKEN = 'Hardware Token'
+    SOFTWARE_TOKEN = 'Software Token'
+    MULTIFACTOR = 'Multifactor'
 
 
 class Account(_cybox_common.ObjectProperties):
@@ -34,10 +130,10 @@ class Account(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#AccountObject-2}AccountObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#AccountObject-2}Account'
-    _abstract = False
-    _field_names = ('object_reference', 'disabled', 'locked_out', 'custom_properties', 'description', 'domain', 'authentications', 'creation_date', 'modified_date', 'last_accessed_time')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#AccountObject-2}AccountObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#AccountObject-2}Account'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'disabled', 'locked_out', 'custom_properties', 'description', 'domain', 'authentications', 'creation_date', 'modified_date', 'last_accessed_time')
 
     disabled: _f.AttributeField[bool] = _f.AttributeField('disabled', _c.builtin('boolean'), doc='The disabled field specifies whether or not the account is disabled.')
     locked_out: _f.AttributeField[bool] = _f.AttributeField('locked_out', _c.builtin('boolean'), doc='The locked_out field specifies whether or not the account is locked out.')
@@ -88,9 +184,11 @@ class AuthenticationTokenProtectionMechanismTypeVocab_1_0(_cybox_common.Controll
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#AccountObject-2}AuthenticationTokenProtectionMechanismTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#AccountObject-2}AuthenticationTokenProtectionMechanismTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Authentication Token Protection Mechanism Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/objects/Account/2.1/Account_Object.xsd#AuthenticationTokenProtectionMechanismTypeVocab-1.0')
+    value: _f.Text[AuthenticationTokenProtectionMechanismTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('AuthenticationTokenProtectionMechanismTypeEnum-1.0', AuthenticationTokenProtectionMechanismTypeEnum_1_0))
 
     def __init__(
         self,
@@ -106,7 +204,7 @@ class AuthenticationTokenProtectionMechanismTypeVocab_1_0(_cybox_common.Controll
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AuthenticationTokenProtectionMechanismTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -132,9 +230,9 @@ class Authentication(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#AccountObject-2}AuthenticationType'
-    _content = 'element'
-    _field_names = ('authentication_type', 'authentication_data', 'authentication_token_protection_mechanism', 'structured_authentication_mechanism')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#AccountObject-2}AuthenticationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('authentication_type', 'authentication_data', 'authentication_token_protection_mechanism', 'structured_authentication_mechanism')
 
     authentication_type: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://cybox.mitre.org/objects#AccountObject-2}Authentication_Type', 0, tags={'{http://cybox.mitre.org/objects#AccountObject-2}Authentication_Type': 'cybox_common:ControlledVocabularyString'}, doc='The Authentication_Type field specifies the type of authentication required by this Account. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is AuthenticationTypeVocab-1.0 in the http://cybox.mitre.org/objects#AccountObject-2 namespace. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')
     authentication_data: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#AccountObject-2}Authentication_Data', 1, tags={'{http://cybox.mitre.org/objects#AccountObject-2}Authentication_Data': 'cybox_common:StringObjectProperty'}, doc='The Authentication_Data field specifies the data used for the authentication type specified by the Authentication_Type field. For example, if Authentication_Type is set to "Password", this would be the actual password value.')
@@ -168,9 +266,11 @@ class AuthenticationTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#AccountObject-2}AuthenticationTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#AccountObject-2}AuthenticationTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Authentication Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/objects/Account/2.1/Account_Object.xsd#AuthenticationTypeVocab-1.0')
+    value: _f.Text[AuthenticationTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('AuthenticationTypeEnum-1.0', AuthenticationTypeEnum_1_0))
 
     def __init__(
         self,
@@ -186,7 +286,7 @@ class AuthenticationTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AuthenticationTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -220,9 +320,9 @@ class StructuredAuthenticationMechanism(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#AccountObject-2}StructuredAuthenticationMechanismType'
-    _content = 'element'
-    _field_names = ('description',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#AccountObject-2}StructuredAuthenticationMechanismType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description',)
 
     description: _f.Child[_cybox_common.StructuredText] = _f.Child('{http://cybox.mitre.org/objects#AccountObject-2}Description', 0, tags={'{http://cybox.mitre.org/objects#AccountObject-2}Description': 'cybox_common:StructuredText'}, doc='The Description field provides an unstructured description of an individual StructuredAuthenticationMechanismType instance.')
 

@@ -34,12 +34,12 @@ class CategoryTypeEnum(str, _enum.Enum):
     CIDR = 'cidr'
     E_MAIL = 'e-mail'
     MAC = 'mac'
-    IPV_4_ADDR = 'ipv4-addr'
-    IPV_4_NET = 'ipv4-net'
-    IPV_4_NET_MASK = 'ipv4-net-mask'
-    IPV_6_ADDR = 'ipv6-addr'
-    IPV_6_NET = 'ipv6-net'
-    IPV_6_NET_MASK = 'ipv6-net-mask'
+    IPV4_ADDR = 'ipv4-addr'
+    IPV4_NET = 'ipv4-net'
+    IPV4_NET_MASK = 'ipv4-net-mask'
+    IPV6_ADDR = 'ipv6-addr'
+    IPV6_NET = 'ipv6-net'
+    IPV6_NET_MASK = 'ipv6-net-mask'
 
 
 class Address(_cybox_common.ObjectProperties):
@@ -50,10 +50,10 @@ class Address(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#AddressObject-2}AddressObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#AddressObject-2}Address'
-    _abstract = False
-    _field_names = ('object_reference', 'category', 'is_source', 'is_destination', 'is_spoofed', 'custom_properties', 'address_value', 'vlan_name', 'vlan_num')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#AddressObject-2}AddressObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#AddressObject-2}Address'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'category', 'is_source', 'is_destination', 'is_spoofed', 'custom_properties', 'address_value', 'vlan_name', 'vlan_num')
 
     category: _f.AttributeField[CategoryTypeEnum] = _f.AttributeField('category', _c.EnumerationCodec('CategoryTypeEnum', CategoryTypeEnum), default='ipv4-addr', doc='The category field specifies the address category that is being defined.')
     is_source: _f.AttributeField[bool] = _f.AttributeField('is_source', _c.builtin('boolean'), doc='The is_source field specifies if this is a "Source" address.')

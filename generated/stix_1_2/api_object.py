@@ -31,10 +31,10 @@ class API(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#APIObject-2}APIObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#APIObject-2}API'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'description', 'function_name', 'normalized_function_name', 'platform', 'address')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#APIObject-2}APIObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#APIObject-2}API'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'description', 'function_name', 'normalized_function_name', 'platform', 'address')
 
     description: _f.Child[_cybox_common.StructuredText] = _f.Child('{http://cybox.mitre.org/objects#APIObject-2}Description', 1, tags={'{http://cybox.mitre.org/objects#APIObject-2}Description': 'cybox_common:StructuredText'}, doc='The Description field is intended for use in providing a brief description of the API.')
     function_name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#APIObject-2}Function_Name', 2, tags={'{http://cybox.mitre.org/objects#APIObject-2}Function_Name': 'cybox_common:StringObjectProperty'}, doc='The function_name field contains the exact name of the API function called, e.g. CreateFileEx.')

@@ -36,8 +36,8 @@ class ArchiveFileFormat(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ArchiveFileObject-1}ArchiveFileFormatType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ArchiveFileObject-1}ArchiveFileFormatType'
+    _abstract: _typing.ClassVar[bool] = False
 
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
@@ -100,9 +100,9 @@ class ArchiveFile(_file_object.File):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ArchiveFileObject-1}ArchiveFileObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#ArchiveFileObject-1}Archive_File'
-    _field_names = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'archive_format', 'version', 'file_count', 'encryption_algorithm2', 'decryption_key2', 'comment', 'archived_files')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ArchiveFileObject-1}ArchiveFileObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#ArchiveFileObject-1}Archive_File'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'archive_format', 'version', 'file_count', 'encryption_algorithm2', 'decryption_key2', 'comment', 'archived_files')
 
     archive_format: _f.Child[ArchiveFileFormat] = _f.Child('{http://cybox.mitre.org/objects#ArchiveFileObject-1}Archive_Format', 27, tags={'{http://cybox.mitre.org/objects#ArchiveFileObject-1}Archive_Format': 'archive_file_object:ArchiveFileFormat'}, doc='The Archive Format specifies the format of the archive file.')
     version: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#ArchiveFileObject-1}Version', 28, tags={'{http://cybox.mitre.org/objects#ArchiveFileObject-1}Version': 'cybox_common:StringObjectProperty'}, doc='The Version field specifies the archive type used to create archive file.')

@@ -37,9 +37,9 @@ class ARPCacheEntry(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ARPCacheObject-1}ARPCacheEntryType'
-    _content = 'element'
-    _field_names = ('ip_address', 'physical_address', 'type_', 'network_interface')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ARPCacheObject-1}ARPCacheEntryType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ip_address', 'physical_address', 'type_', 'network_interface')
 
     ip_address: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#ARPCacheObject-1}IP_Address', 0, tags={'{http://cybox.mitre.org/objects#ARPCacheObject-1}IP_Address': 'address_object:Address'}, doc='The IP_Address field specifies the IP address that is mapped to the physical address in the ARP cache entry.')
     physical_address: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#ARPCacheObject-1}Physical_Address', 1, tags={'{http://cybox.mitre.org/objects#ARPCacheObject-1}Physical_Address': 'cybox_common:StringObjectProperty'}, doc="The Physical_Address field specifies the physical (e.g. MAC-48) address that is mapped to the IP address in the ARP cache entry. Either a colon (':') or a dash ('-') may be used as a separator between the octets.")
@@ -73,9 +73,10 @@ class ARPCacheEntryType(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ARPCacheObject-1}ARPCacheEntryTypeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ARPCacheObject-1}ARPCacheEntryTypeType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -137,10 +138,10 @@ class ARPCache(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ARPCacheObject-1}ARPCacheObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#ARPCacheObject-1}ARP_Cache'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'arp_cache_entries')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ARPCacheObject-1}ARPCacheObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#ARPCacheObject-1}ARP_Cache'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'arp_cache_entries')
 
     arp_cache_entries: _f.Children[ARPCacheEntry] = _f.Children('{http://cybox.mitre.org/objects#ARPCacheObject-1}ARP_Cache_Entry', 1, tags={'{http://cybox.mitre.org/objects#ARPCacheObject-1}ARP_Cache_Entry': 'arp_cache_object:ARPCacheEntry'}, min_occurs=1, max_occurs=None, doc='The ARP_Cache_Entry field is intended to characterize a single address resolution protocol (ARP) cache entry.')
 

@@ -50,10 +50,10 @@ class Artifact(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ArtifactObject-2}ArtifactObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#ArtifactObject-2}Artifact'
-    _abstract = False
-    _field_names = ('object_reference', 'type_', 'content_type', 'content_type_version', 'suspected_malicious', 'custom_properties', 'hashes', 'packaging', 'raw_artifact', 'raw_artifact_reference')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ArtifactObject-2}ArtifactObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#ArtifactObject-2}Artifact'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'type_', 'content_type', 'content_type_version', 'suspected_malicious', 'custom_properties', 'hashes', 'packaging', 'raw_artifact', 'raw_artifact_reference')
 
     type_: _f.AttributeField[ArtifactTypeEnum] = _f.AttributeField('type', _c.EnumerationCodec('ArtifactTypeEnum', ArtifactTypeEnum), doc='The type field specifies the general type of the artifact contained in this Defined Object.')
     content_type: _f.AttributeField[str] = _f.AttributeField('content_type', _c.builtin('string'), doc='The content_type field is optional and specifies the Internet Media Type of the artifact contained in this Defined Object.')
@@ -100,9 +100,9 @@ class Compression(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ArtifactObject-2}CompressionType'
-    _content = 'empty'
-    _field_names = ('compression_mechanism', 'compression_mechanism_ref')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ArtifactObject-2}CompressionType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('compression_mechanism', 'compression_mechanism_ref')
 
     compression_mechanism: _f.AttributeField[str] = _f.AttributeField('compression_mechanism', _c.builtin('string'), doc='The compression_mechanism field is optional and specifies the compression algorithm utilized to protect the Raw_Artifact content.')
     compression_mechanism_ref: _f.AttributeField[str] = _f.AttributeField('compression_mechanism_ref', _c.builtin('anyURI'), doc='The compression_mechanism_ref field is optional and conveys a reference to a description of the compression algorithm utilized to protect the Raw_Artifact content.')
@@ -127,9 +127,9 @@ class Encoding(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ArtifactObject-2}EncodingType'
-    _content = 'empty'
-    _field_names = ('algorithm', 'character_set', 'custom_character_set_ref')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ArtifactObject-2}EncodingType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('algorithm', 'character_set', 'custom_character_set_ref')
 
     algorithm: _f.AttributeField[str] = _f.AttributeField('algorithm', _c.builtin('string'), default='Base64', doc='The algorithm field is optional and specifies the encoding algorithm utilized to encode the Raw_Artifact.')
     character_set: _f.AttributeField[str] = _f.AttributeField('character_set', _c.builtin('string'), doc='The character_set field is optional and specifies the character set utilized in the Raw_Artifact content encoding.')
@@ -157,9 +157,9 @@ class Encryption(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ArtifactObject-2}EncryptionType'
-    _content = 'empty'
-    _field_names = ('encryption_mechanism', 'encryption_mechanism_ref', 'encryption_key', 'encryption_key_ref')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ArtifactObject-2}EncryptionType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('encryption_mechanism', 'encryption_mechanism_ref', 'encryption_key', 'encryption_key_ref')
 
     encryption_mechanism: _f.AttributeField[str] = _f.AttributeField('encryption_mechanism', _c.builtin('string'), doc='The encryption_mechanism field is optional and specifies the protection/encryption algorithm utilized to protect the Raw_Artifact content.')
     encryption_mechanism_ref: _f.AttributeField[str] = _f.AttributeField('encryption_mechanism_ref', _c.builtin('anyURI'), doc='The encryption_mechanism_ref field is optional and conveys a reference to a description of the protection/encryption algorithm utilized to protect the Raw_Artifact content.')
@@ -190,9 +190,9 @@ class Packaging(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ArtifactObject-2}PackagingType'
-    _content = 'element'
-    _field_names = ('is_encrypted', 'is_compressed', 'compressions', 'encryptions', 'encodings')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ArtifactObject-2}PackagingType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('is_encrypted', 'is_compressed', 'compressions', 'encryptions', 'encodings')
 
     is_encrypted: _f.AttributeField[bool] = _f.AttributeField('is_encrypted', _c.builtin('boolean'), doc='The is_encrypted field is optional and specifies whether the Raw_Artifact content is protected/encrypted.')
     is_compressed: _f.AttributeField[bool] = _f.AttributeField('is_compressed', _c.builtin('boolean'), doc='The is_compressed field is optional and specifies whether the Raw_Artifact content is compressed.')
@@ -227,8 +227,8 @@ class RawArtifact(_cybox_common.StringObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ArtifactObject-2}RawArtifactType'
-    _field_names = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'byte_order', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ArtifactObject-2}RawArtifactType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'byte_order', 'value')
 
     byte_order: _f.AttributeField[_cybox_common.EndiannessTypeEnum] = _f.AttributeField('byte_order', _BUNDLE.enumeration_codec('EndiannessTypeEnum', 'cybox_common:EndiannessTypeEnum'), doc='The byte_order field specifies the endianness of the unpacked (e.g., unencrypted, base64-decoded, decompressed, etc.) Raw Artifact data.')
 

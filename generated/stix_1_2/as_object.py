@@ -30,10 +30,10 @@ class AS(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ASObject-1}ASObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#ASObject-1}AS'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'number', 'name', 'handle', 'regional_internet_registry')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ASObject-1}ASObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#ASObject-1}AS'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'number', 'name', 'handle', 'regional_internet_registry')
 
     number: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#ASObject-1}Number', 1, tags={'{http://cybox.mitre.org/objects#ASObject-1}Number': 'cybox_common:NonNegativeIntegerObjectProperty'}, doc='The Number field specifies the number assigned to the autonomous system (AS). Such assignments are typically performed by a regional internet registry (RIR).')
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#ASObject-1}Name', 2, tags={'{http://cybox.mitre.org/objects#ASObject-1}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the name of the autonomous system (AS).')

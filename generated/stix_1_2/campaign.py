@@ -50,10 +50,10 @@ class AssociatedCampaigns(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Campaign-1}AssociatedCampaignsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'associated_campaigns')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Campaign-1}AssociatedCampaignsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'associated_campaigns')
 
     associated_campaigns: _f.Children[_stix_common.RelatedCampaign] = _f.Children('{http://stix.mitre.org/Campaign-1}Associated_Campaign', 0, tags={'{http://stix.mitre.org/Campaign-1}Associated_Campaign': 'stix_common:RelatedCampaign'}, min_occurs=1, max_occurs=None, doc='The Associated_Campaign field specifies a single other cyber threat Campaign asserted to be associated with this cyber threat Campaign.')
 
@@ -76,10 +76,10 @@ class Attribution(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Campaign-1}AttributionType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'attributed_threat_actors')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Campaign-1}AttributionType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'attributed_threat_actors')
 
     attributed_threat_actors: _f.Children[_stix_common.RelatedThreatActor] = _f.Children('{http://stix.mitre.org/Campaign-1}Attributed_Threat_Actor', 0, tags={'{http://stix.mitre.org/Campaign-1}Attributed_Threat_Actor': 'stix_common:RelatedThreatActor'}, min_occurs=1, max_occurs=None, doc='The Attributed_Threat_Actor field specifies a Threat Actor asserted to be attributed for a Campaign. The specification of multiple ThreatActor entries for a single Attribution entry would be interpreted as a logical AND composition of the set of specified ThreatActors with a shared Confidence and Information Source. This would be used to assert attribution to a combined set of ThreatActors.')
 
@@ -111,10 +111,10 @@ class Campaign(_stix_common.CampaignBase):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Campaign-1}CampaignType'
-    _element_tag = '{http://stix.mitre.org/Campaign-1}Campaign'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'timestamp', 'version', 'title', 'descriptions', 'short_descriptions', 'names', 'intended_effects', 'status', 'related_ttps', 'related_incidents', 'related_indicators', 'attributions', 'associated_campaigns', 'confidence', 'activities', 'information_source', 'handling', 'related_packages')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Campaign-1}CampaignType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://stix.mitre.org/Campaign-1}Campaign'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp', 'version', 'title', 'descriptions', 'short_descriptions', 'names', 'intended_effects', 'status', 'related_ttps', 'related_incidents', 'related_indicators', 'attributions', 'associated_campaigns', 'confidence', 'activities', 'information_source', 'handling', 'related_packages')
 
     version: _f.AttributeField[CampaignVersion] = _f.AttributeField('version', _c.EnumerationCodec('CampaignVersionType', CampaignVersion), doc='Specifies the relevant STIX-Campaign schema version for this content.')
     title: _f.Value[str] = _f.Value('{http://stix.mitre.org/Campaign-1}Title', 0, _c.builtin('string'), doc='The Title field provides a simple title for this Campaign.')
@@ -186,9 +186,9 @@ class Names(_BundleObject):
     """Complex type {http://stix.mitre.org/Campaign-1}NamesType, from campaign.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Campaign-1}NamesType'
-    _content = 'element'
-    _field_names = ('names',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Campaign-1}NamesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('names',)
 
     names: _f.Children[_stix_common.ControlledVocabularyString] = _f.Children('{http://stix.mitre.org/Campaign-1}Name', 0, tags={'{http://stix.mitre.org/Campaign-1}Name': 'stix_common:ControlledVocabularyString'}, min_occurs=1, max_occurs=None, doc='The Name field specifies a Name used to identify this Campaign. This field can be used to capture various aliases used to identify this Campaign. This field is implemented through the xsi:type controlled vocabulary extension mechanism. No default vocabulary type has been defined for STIX 1.2. Users may either define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a free string field.')
 
@@ -208,10 +208,10 @@ class RelatedIncidents(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Campaign-1}RelatedIncidentsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'related_incidents')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Campaign-1}RelatedIncidentsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'related_incidents')
 
     related_incidents: _f.Children[_stix_common.RelatedIncident] = _f.Children('{http://stix.mitre.org/Campaign-1}Related_Incident', 0, tags={'{http://stix.mitre.org/Campaign-1}Related_Incident': 'stix_common:RelatedIncident'}, min_occurs=1, max_occurs=None, doc='Identifies or characterizes an Incident related to this Campaign.')
 
@@ -233,10 +233,10 @@ class RelatedIndicators(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Campaign-1}RelatedIndicatorsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'related_indicators')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Campaign-1}RelatedIndicatorsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'related_indicators')
 
     related_indicators: _f.Children[_stix_common.RelatedIndicator] = _f.Children('{http://stix.mitre.org/Campaign-1}Related_Indicator', 0, tags={'{http://stix.mitre.org/Campaign-1}Related_Indicator': 'stix_common:RelatedIndicator'}, min_occurs=1, max_occurs=None, doc='The Related_Indicator field identifies or characterizes a cyber threat Indicator related to this Campaign. Such loose associations between Campaigns and Indicators are typically part of the early phases of Campaign identification and characterization. As the Campaign characterization matures these associations are often used to identify relevant TTPs and/or Incidents associated with the Campaign.')
 
@@ -256,10 +256,10 @@ class RelatedTTPs(_stix_common.GenericRelationshipList):
     """Complex type {http://stix.mitre.org/Campaign-1}RelatedTTPsType, from campaign.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Campaign-1}RelatedTTPsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'related_ttps')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Campaign-1}RelatedTTPsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'related_ttps')
 
     related_ttps: _f.Children[_stix_common.RelatedTTP] = _f.Children('{http://stix.mitre.org/Campaign-1}Related_TTP', 0, tags={'{http://stix.mitre.org/Campaign-1}Related_TTP': 'stix_common:RelatedTTP'}, min_occurs=1, max_occurs=None, doc='The Related_TTP field specifies a single TTP asserted to be related to this cyber threat Campaign.')
 

@@ -302,7 +302,7 @@ class AttackPatternTypeTechnicalContextArchitecturalParadigmsArchitecturalParadi
 class AttackPatternTypeTechnicalContextFrameworksFrameworkEnumerationValue(str, _enum.Enum):
     """Enumeration restriction of xs:string, from external/capec_2.7/ap_schema_v2.7.xsd."""
 
-    J_2_EE = 'J2EE'
+    J2_EE = 'J2EE'
     NET = '.NET'
     STRUTS = 'Struts'
     SPRING = 'Spring'
@@ -695,10 +695,10 @@ class AlternateTerms(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Alternate_Terms'
-    _content = 'element'
-    _field_names = ('alternate_terms',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Alternate_Terms'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('alternate_terms',)
 
     alternate_terms: _f.Children[AlternateTerm] = _f.Children('{http://capec.mitre.org/capec-2}Alternate_Term', 0, tags={'{http://capec.mitre.org/capec-2}Alternate_Term': 'capec:AlternateTerm'}, min_occurs=1, max_occurs=None, doc='This element contains alternate terms by which this attack pattern may be known and a description to explain the context in which the term may be relevant. This is not required for all entries and should only be included where appropriate.')
 
@@ -719,9 +719,10 @@ class AlternateTerm(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('term', 'alternate_term_description')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Alternate_Term'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('term', 'alternate_term_description')
 
     term: _f.Value[str] = _f.Value('{http://capec.mitre.org/capec-2}Term', 0, _c.builtin('string'), min_occurs=1, doc='This element contains the actual term for the Alternate_Term element. Each term should follow the same conventions as the entry Name attribute.')
     alternate_term_description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Alternate_Term_Description', 1, tags={'{http://capec.mitre.org/capec-2}Alternate_Term_Description': 'capec:StructuredText'}, container=True, doc='This element provides context to each Alternate_Term by which this attack pattern may be known.')
@@ -745,10 +746,10 @@ class AttackExecutionFlow(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Attack_Execution_Flow'
-    _content = 'element'
-    _field_names = ('attack_phases',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Execution_Flow'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attack_phases',)
 
     attack_phases: _f.WrappedChildren[AttackPhase] = _f.WrappedChildren('{http://capec.mitre.org/capec-2}Attack_Phases', 0, tags={'{http://capec.mitre.org/capec-2}Attack_Phases': 'capec:AttackPhases'}, item_tag='{http://capec.mitre.org/capec-2}Attack_Phase', item_class='capec:AttackPhase', min_occurs=1)
 
@@ -769,9 +770,10 @@ class AttackPhases(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('attack_phases',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Phases'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attack_phases',)
 
     attack_phases: _f.Children[AttackPhase] = _f.Children('{http://capec.mitre.org/capec-2}Attack_Phase', 0, tags={'{http://capec.mitre.org/capec-2}Attack_Phase': 'capec:AttackPhase'}, min_occurs=1, max_occurs=3, doc='Segment the attack steps into the various phases of attack. One of three phases "Explore," "Experiment," or "Exploit." Each phase should appear at most once, and attack steps should be grouped by what kind of activities the attacker is carrying out. The exploration and experimentation phases may or may not occur during a particular attack, because the attacker may already know exactly how to exploit a system.')
 
@@ -792,9 +794,10 @@ class AttackPhase(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('id_', 'name', 'attack_steps')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Phase'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'attack_steps')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True)
     name: _f.AttributeField[AttackPhaseName] = _f.AttributeField('Name', _c.EnumerationCodec('restriction of xs:token', AttackPhaseName), required=True, doc='"Explore," "Experiment," or "Exploit."')
@@ -821,9 +824,10 @@ class AttackSteps(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('attack_steps',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Steps'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attack_steps',)
 
     attack_steps: _f.Children[AttackStep] = _f.Children('{http://capec.mitre.org/capec-2}Attack_Step', 0, tags={'{http://capec.mitre.org/capec-2}Attack_Step': 'capec:AttackStep'}, min_occurs=1, max_occurs=None, doc='Brief description of an individual action step in carrying out the attack')
 
@@ -844,9 +848,10 @@ class AttackStep(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('id_', 'common_attack_step', 'custom_attack_step')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Step'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'common_attack_step', 'custom_attack_step')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True)
     common_attack_step: _f.Child[CommonAttackStep] = _f.Child('{http://capec.mitre.org/capec-2}Common_Attack_Step', 0, tags={'{http://capec.mitre.org/capec-2}Common_Attack_Step': 'capec:CommonAttackStep'})
@@ -873,9 +878,10 @@ class CommonAttackStep(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('common_attack_step_id', 'pattern_specific_overrides')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Common_Attack_Step'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('common_attack_step_id', 'pattern_specific_overrides')
 
     common_attack_step_id: _f.AttributeField[int] = _f.AttributeField('Common_Attack_Step_ID', _c.builtin('integer'), required=True)
     pattern_specific_overrides: _f.Child[CustomAttackStep] = _f.Child('{http://capec.mitre.org/capec-2}Pattern_Specific_Overrides', 0, tags={'{http://capec.mitre.org/capec-2}Pattern_Specific_Overrides': 'capec:CustomAttackStep'}, min_occurs=1)
@@ -898,10 +904,10 @@ class AttackPattern(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://capec.mitre.org/capec-2}Attack_PatternType'
-    _element_tag = '{http://capec.mitre.org/capec-2}Attack_Pattern'
-    _content = 'element'
-    _field_names = ('id_', 'name', 'pattern_completeness', 'pattern_abstraction', 'status', 'description', 'alternate_terms', 'target_attack_surface', 'attack_prerequisites', 'typical_severity', 'typical_likelihood_of_exploit', 'methods_of_attack', 'examples_instances', 'attacker_skills_or_knowledge_required', 'resources_required', 'probing_techniques', 'indicators_warnings_of_attack', 'obfuscation_techniques', 'solutions_and_mitigations', 'attack_motivation_consequences', 'injection_vector', 'payload', 'activation_zone', 'payload_activation_impact', 'related_weaknesses', 'related_vulnerabilities', 'related_attack_patterns', 'relevant_security_requirements', 'relevant_design_patterns', 'relevant_security_patterns', 'related_security_principles', 'related_guidelines', 'purposes', 'cia_impact', 'technical_context', 'keywords', 'references', 'other_notes', 'maintenance_notes', 'content_history')
+    _qname: _typing.ClassVar[str] = '{http://capec.mitre.org/capec-2}Attack_PatternType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Pattern'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'pattern_completeness', 'pattern_abstraction', 'status', 'description', 'alternate_terms', 'target_attack_surface', 'attack_prerequisites', 'typical_severity', 'typical_likelihood_of_exploit', 'methods_of_attack', 'examples_instances', 'attacker_skills_or_knowledge_required', 'resources_required', 'probing_techniques', 'indicators_warnings_of_attack', 'obfuscation_techniques', 'solutions_and_mitigations', 'attack_motivation_consequences', 'injection_vector', 'payload', 'activation_zone', 'payload_activation_impact', 'related_weaknesses', 'related_vulnerabilities', 'related_attack_patterns', 'relevant_security_requirements', 'relevant_design_patterns', 'relevant_security_patterns', 'related_security_principles', 'related_guidelines', 'purposes', 'cia_impact', 'technical_context', 'keywords', 'references', 'other_notes', 'maintenance_notes', 'content_history')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), default='0')
     name: _f.AttributeField[str] = _f.AttributeField('Name', _c.builtin('string'), required=True)
@@ -1039,9 +1045,10 @@ class AttackMotivationConsequences(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('attack_motivation_consequences',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Motivation-Consequences'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attack_motivation_consequences',)
 
     attack_motivation_consequences: _f.Children[CommonConsequence] = _f.Children('{http://capec.mitre.org/capec-2}Attack_Motivation-Consequence', 0, tags={'{http://capec.mitre.org/capec-2}Attack_Motivation-Consequence': 'capec:CommonConsequence'}, min_occurs=1, max_occurs=None, doc='Attack motivation consequence represents the desired technical results that could be achieved/leveraged by this attack pattern, represented as an enumerated list of defined adversary motivations/consequences.')
 
@@ -1062,9 +1069,10 @@ class AttackPrerequisites(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('attack_prerequisites',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Prerequisites'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attack_prerequisites',)
 
     attack_prerequisites: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Attack_Prerequisite', 0, tags={'{http://capec.mitre.org/capec-2}Attack_Prerequisite': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='This field describes an individual attack prerequisite.')
 
@@ -1085,9 +1093,10 @@ class AttackerSkillsOrKnowledgeRequired(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('attacker_skill_or_knowledge_requireds',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attacker_Skills_or_Knowledge_Required'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attacker_skill_or_knowledge_requireds',)
 
     attacker_skill_or_knowledge_requireds: _f.Children[AttackerSkillOrKnowledgeRequired] = _f.Children('{http://capec.mitre.org/capec-2}Attacker_Skill_or_Knowledge_Required', 0, tags={'{http://capec.mitre.org/capec-2}Attacker_Skill_or_Knowledge_Required': 'capec:AttackerSkillOrKnowledgeRequired'}, min_occurs=1, max_occurs=None, doc='Attacker skill or knowledge required describes the level of skills or specific knowledge needed by an attacker to execute this type of attack.')
 
@@ -1108,9 +1117,10 @@ class AttackerSkillOrKnowledgeRequired(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('skill_or_knowledge_levels', 'skill_or_knowledge_type')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attacker_Skill_or_Knowledge_Required'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('skill_or_knowledge_levels', 'skill_or_knowledge_type')
 
     skill_or_knowledge_levels: _f.Values[AttackPatternTypeAttackerSkillsOrKnowledgeRequiredAttackerSkillOrKnowledgeRequiredSkillOrKnowledgeLevelEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Skill_or_Knowledge_Level', 0, _c.EnumerationCodec('restriction of xs:string', AttackPatternTypeAttackerSkillsOrKnowledgeRequiredAttackerSkillOrKnowledgeRequiredSkillOrKnowledgeLevelEnumerationValue), max_occurs=None, doc='This element reflects the level of knowledge or skill required to execute this type of attack on a scale of { Low, Medium, High }. USAGE: This element is used to represent the level with respect to a specified type of skill or knowledge, e.g., low - basic SQL knowledge, high - expert knowledge of LINUX kernel, etc.')
     skill_or_knowledge_type: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Skill_or_Knowledge_Type', 1, tags={'{http://capec.mitre.org/capec-2}Skill_or_Knowledge_Type': 'capec:StructuredText'}, container=True, doc='This element details the skill or knowledge required.')
@@ -1134,9 +1144,10 @@ class CIAImpact(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('confidentiality_impact', 'integrity_impact', 'availability_impact')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}CIA_Impact'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidentiality_impact', 'integrity_impact', 'availability_impact')
 
     confidentiality_impact: _f.Value[AttackPatternTypeCIAImpactConfidentialityImpactEnumerationValue] = _f.Value('{http://capec.mitre.org/capec-2}Confidentiality_Impact', 0, _c.EnumerationCodec('restriction of xs:string', AttackPatternTypeCIAImpactConfidentialityImpactEnumerationValue), doc='This element describes the typical impact of this pattern on the confidentiality characteristics of the targeted software and related data.')
     integrity_impact: _f.Value[AttackPatternTypeCIAImpactIntegrityImpactEnumerationValue] = _f.Value('{http://capec.mitre.org/capec-2}Integrity_Impact', 1, _c.EnumerationCodec('restriction of xs:string', AttackPatternTypeCIAImpactIntegrityImpactEnumerationValue), doc='This element describes the typical impact of this pattern on the integrity characteristics of the targeted software and related data.')
@@ -1163,9 +1174,10 @@ class Description(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('summary', 'attack_execution_flow')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Description'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('summary', 'attack_execution_flow')
 
     summary: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Summary', 0, tags={'{http://capec.mitre.org/capec-2}Summary': 'capec:StructuredText'}, container=True, min_occurs=1, doc='This element provides a summary description of the attack that includes the attack target and sequence of steps.')
     attack_execution_flow: _f.Child[AttackExecutionFlow] = _f.Child('{http://capec.mitre.org/capec-2}Attack_Execution_Flow', 1, tags={'{http://capec.mitre.org/capec-2}Attack_Execution_Flow': 'capec:AttackExecutionFlow'}, container=True, doc='This element lists the steps typically performed by an attacker when executing the attack.')
@@ -1189,9 +1201,10 @@ class ExamplesInstances(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('example_instances',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Examples-Instances'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('example_instances',)
 
     example_instances: _f.Children[ExampleInstance] = _f.Children('{http://capec.mitre.org/capec-2}Example-Instance', 0, tags={'{http://capec.mitre.org/capec-2}Example-Instance': 'capec:ExampleInstance'}, min_occurs=1, max_occurs=None, doc='This element represents an exploit description and may also provide an external reference and/or a range of related vulnerabilities.')
 
@@ -1212,9 +1225,10 @@ class ExampleInstance(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('example_instance_description', 'example_instance_related_vulnerabilities')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Example-Instance'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('example_instance_description', 'example_instance_related_vulnerabilities')
 
     example_instance_description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Example-Instance_Description', 0, tags={'{http://capec.mitre.org/capec-2}Example-Instance_Description': 'capec:StructuredText'}, container=True, min_occurs=1, doc='This element describes in detail a specific example or exploit instance of this attack pattern. USAGE: This element is used to define the context of an attack, targeted weaknesses or vulnerabilities, the sequence of attack steps, and the resulting impact of attack success or failure.')
     example_instance_related_vulnerabilities: _f.WrappedChildren[StructuredText] = _f.WrappedChildren('{http://capec.mitre.org/capec-2}Example-Instance_Related_Vulnerabilities', 1, tags={'{http://capec.mitre.org/capec-2}Example-Instance_Related_Vulnerabilities': 'capec:ExampleInstanceRelatedVulnerabilities'}, item_tag='{http://capec.mitre.org/capec-2}Example-Instance_Related_Vulnerability', item_class='capec:StructuredText', doc='This element represents a container of one or more instance related vulnerabilities. An instance related vulnerability identifies vulnerabilities targeted by this exploit instance of the attack.')
@@ -1238,9 +1252,10 @@ class ExampleInstanceRelatedVulnerabilities(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('example_instance_related_vulnerabilities',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Example-Instance_Related_Vulnerabilities'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('example_instance_related_vulnerabilities',)
 
     example_instance_related_vulnerabilities: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Example-Instance_Related_Vulnerability', 0, tags={'{http://capec.mitre.org/capec-2}Example-Instance_Related_Vulnerability': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='This element identifies specific vulnerabilities targeted by this exploit instance of the attack. USAGE: This element is used to reference industry-standard identifiers such as Common Vulnerabilities and Exposures (CVE) numbers and/or US-CERT numbers.')
 
@@ -1261,9 +1276,10 @@ class IndicatorsWarningsOfAttack(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('indicator_warning_of_attacks',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Indicators-Warnings_of_Attack'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('indicator_warning_of_attacks',)
 
     indicator_warning_of_attacks: _f.Children[IndicatorWarningOfAttack] = _f.Children('{http://capec.mitre.org/capec-2}Indicator-Warning_of_Attack', 0, tags={'{http://capec.mitre.org/capec-2}Indicator-Warning_of_Attack': 'capec:IndicatorWarningOfAttack'}, min_occurs=1, max_occurs=None, doc='Indicator warning of attack describes activities, events, conditions or behaviors that may indicate that an attack of this type is imminent, in progress or has occurred.')
 
@@ -1284,9 +1300,10 @@ class IndicatorWarningOfAttack(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('description', 'observables')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Indicator-Warning_of_Attack'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description', 'observables')
 
     description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Description', 0, tags={'{http://capec.mitre.org/capec-2}Description': 'capec:StructuredText'}, container=True, doc='This element provides an explanatory description of the indicator warning of attack.')
     observables: _f.Child[_cybox_core.Observables] = _f.Child('{http://capec.mitre.org/capec-2}Observables', 1, tags={'{http://capec.mitre.org/capec-2}Observables': 'cybox_core:Observables'}, doc='This element specifies detailed cyber observable patterns for potential detection of the indicator warning of attack.')
@@ -1310,9 +1327,10 @@ class Keywords(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('keywords',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Keywords'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('keywords',)
 
     keywords: _f.Values[str] = _f.Values('{http://capec.mitre.org/capec-2}Keyword', 0, _c.builtin('string'), min_occurs=1, max_occurs=None, doc='Keyword correspond to text strings used to tag and search CAPEC catalog data.')
 
@@ -1333,9 +1351,10 @@ class MethodsOfAttack(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('method_of_attacks',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Methods_of_Attack'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('method_of_attacks',)
 
     method_of_attacks: _f.Values[AttackPatternTypeMethodsOfAttackMethodOfAttackEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Method_of_Attack', 0, _c.EnumerationCodec('restriction of xs:string', AttackPatternTypeMethodsOfAttackMethodOfAttackEnumerationValue), max_occurs=None, doc='Method of attack is enumerated list of defined vectors that identify the underlying mechanism(s) used in the attack. USAGE: This element is represented as an enumerated list to facilitate normalization and classification of attack patterns, and to help define the applicable attack surface required for this attack.')
 
@@ -1356,9 +1375,10 @@ class ObfuscationTechniques(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('obfuscation_techniques',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Obfuscation_Techniques'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('obfuscation_techniques',)
 
     obfuscation_techniques: _f.Children[ObfuscationTechnique] = _f.Children('{http://capec.mitre.org/capec-2}Obfuscation_Technique', 0, tags={'{http://capec.mitre.org/capec-2}Obfuscation_Technique': 'capec:ObfuscationTechnique'}, min_occurs=1, max_occurs=None, doc='An obfuscation technique can be used to disguise the fact that an attack of this type is imminent, in progress or has occurred.')
 
@@ -1379,9 +1399,10 @@ class ObfuscationTechnique(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('description', 'observables')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Obfuscation_Technique'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description', 'observables')
 
     description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Description', 0, tags={'{http://capec.mitre.org/capec-2}Description': 'capec:StructuredText'}, container=True, doc='This element provides an explanatory description of the obfuscation technique.')
     observables: _f.Child[_cybox_core.Observables] = _f.Child('{http://capec.mitre.org/capec-2}Observables', 1, tags={'{http://capec.mitre.org/capec-2}Observables': 'cybox_core:Observables'}, doc='This element specifies detailed cyber observable patterns for potential detection of the obfuscation technique.')
@@ -1405,9 +1426,10 @@ class PayloadActivationImpact(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('description', 'observables')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Payload_Activation_Impact'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description', 'observables')
 
     description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Description', 0, tags={'{http://capec.mitre.org/capec-2}Description': 'capec:StructuredText'}, container=True, doc='This element provides an explanatory description of the payload activation impact.')
     observables: _f.Child[_cybox_core.Observables] = _f.Child('{http://capec.mitre.org/capec-2}Observables', 1, tags={'{http://capec.mitre.org/capec-2}Observables': 'cybox_core:Observables'}, doc='This element specifies detailed cyber observable patterns for potential detection of the payload activation impact.')
@@ -1431,9 +1453,10 @@ class ProbingTechniques(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('probing_techniques',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Probing_Techniques'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('probing_techniques',)
 
     probing_techniques: _f.Children[ProbingTechnique] = _f.Children('{http://capec.mitre.org/capec-2}Probing_Technique', 0, tags={'{http://capec.mitre.org/capec-2}Probing_Technique': 'capec:ProbingTechnique'}, min_occurs=1, max_occurs=None, doc='A probing technique describes a method used to probe and reconnoiter a potential target to determine vulnerability and/or to prepare for this type of attack.')
 
@@ -1454,9 +1477,10 @@ class ProbingTechnique(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('description', 'observables')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Probing_Technique'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description', 'observables')
 
     description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Description', 0, tags={'{http://capec.mitre.org/capec-2}Description': 'capec:StructuredText'}, container=True, doc='This element provides an explanatory description of the probing technique.')
     observables: _f.Child[_cybox_core.Observables] = _f.Child('{http://capec.mitre.org/capec-2}Observables', 1, tags={'{http://capec.mitre.org/capec-2}Observables': 'cybox_core:Observables'}, doc='This element specifies detailed cyber observable patterns for potential detection of the probing technique activity.')
@@ -1480,9 +1504,10 @@ class Purposes(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('purposes',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Purposes'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('purposes',)
 
     purposes: _f.Values[AttackPatternTypePurposesPurposeEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Purpose', 0, _c.EnumerationCodec('restriction of xs:string', AttackPatternTypePurposesPurposeEnumerationValue), min_occurs=1, max_occurs=None, doc='Purpose refers to the intended purpose behind the attack pattern relative to an enumerated list of attack objectives. USAGE: This element is represented as an enumerated list to facilitate normalization and classification of attack patterns')
 
@@ -1503,9 +1528,10 @@ class References(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('references',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}References'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('references',)
 
     references: _f.Children[Reference] = _f.Children('{http://capec.mitre.org/capec-2}Reference', 0, tags={'{http://capec.mitre.org/capec-2}Reference': 'capec:Reference'}, min_occurs=1, max_occurs=None, doc='Reference represents a documentary resource used to develop the definition of this attack pattern.')
 
@@ -1526,9 +1552,10 @@ class RelatedAttackPatterns(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('related_attack_patterns',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Related_Attack_Patterns'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('related_attack_patterns',)
 
     related_attack_patterns: _f.Children[Relationship] = _f.Children('{http://capec.mitre.org/capec-2}Related_Attack_Pattern', 0, tags={'{http://capec.mitre.org/capec-2}Related_Attack_Pattern': 'capec:Relationship'}, min_occurs=1, max_occurs=None, doc='A related attack pattern refers to an attack pattern that is dependent on or applied in conjunction with this attack pattern.')
 
@@ -1549,9 +1576,10 @@ class RelatedGuidelines(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('related_guidelines',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Related_Guidelines'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('related_guidelines',)
 
     related_guidelines: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Related_Guideline', 0, tags={'{http://capec.mitre.org/capec-2}Related_Guideline': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='A related guideline represents a security guideline that is relevant to identifying or mitigating this type of attack.')
 
@@ -1572,9 +1600,10 @@ class RelatedSecurityPrinciples(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('related_security_principles',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Related_Security_Principles'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('related_security_principles',)
 
     related_security_principles: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Related_Security_Principle', 0, tags={'{http://capec.mitre.org/capec-2}Related_Security_Principle': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='A related security principle is a security rule or practice that impedes this attack pattern.')
 
@@ -1595,9 +1624,10 @@ class RelatedVulnerabilities(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('related_vulnerabilities',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Related_Vulnerabilities'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('related_vulnerabilities',)
 
     related_vulnerabilities: _f.Children[RelatedVulnerability] = _f.Children('{http://capec.mitre.org/capec-2}Related_Vulnerability', 0, tags={'{http://capec.mitre.org/capec-2}Related_Vulnerability': 'capec:RelatedVulnerability'}, min_occurs=1, max_occurs=None, doc='This element represents a specific instance vulnerability targeted for exploit by this attack pattern.')
 
@@ -1618,9 +1648,10 @@ class RelatedVulnerability(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('vulnerability_id', 'vulnerability_description')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Related_Vulnerability'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('vulnerability_id', 'vulnerability_description')
 
     vulnerability_id: _f.Value[str] = _f.Value('{http://capec.mitre.org/capec-2}Vulnerability_ID', 0, _c.builtin('string'), min_occurs=1, doc='The element contains the Common Vulnerabilities and Explosures (CVE) or US-CERT number identifying the vulnerability.')
     vulnerability_description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Vulnerability_Description', 1, tags={'{http://capec.mitre.org/capec-2}Vulnerability_Description': 'capec:StructuredText'}, container=True, min_occurs=1, doc='This element contains a short textual description of the specific related vulnerability taken from the industry standard vulnerability listing.')
@@ -1644,9 +1675,10 @@ class RelatedWeaknesses(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('related_weaknesses',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Related_Weaknesses'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('related_weaknesses',)
 
     related_weaknesses: _f.Children[RelatedWeakness] = _f.Children('{http://capec.mitre.org/capec-2}Related_Weakness', 0, tags={'{http://capec.mitre.org/capec-2}Related_Weakness': 'capec:RelatedWeakness'}, min_occurs=1, max_occurs=None, doc='Related weaknesses refer to software weaknesses potentially targeted for exploit by this attack pattern.')
 
@@ -1667,9 +1699,10 @@ class RelatedWeakness(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('cwe_id', 'weakness_relationship_type')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Related_Weakness'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('cwe_id', 'weakness_relationship_type')
 
     cwe_id: _f.Value[int] = _f.Value('{http://capec.mitre.org/capec-2}CWE_ID', 0, _c.builtin('integer'), min_occurs=1, doc='The element contains the Common Weakness Enumeration (CWE) ID of the exploited software weakness.')
     weakness_relationship_type: _f.Value[AttackPatternTypeRelatedWeaknessesRelatedWeaknessWeaknessRelationshipTypeEnumerationValue] = _f.Value('{http://capec.mitre.org/capec-2}Weakness_Relationship_Type', 1, _c.EnumerationCodec('restriction of xs:string', AttackPatternTypeRelatedWeaknessesRelatedWeaknessWeaknessRelationshipTypeEnumerationValue), min_occurs=1, doc='This element describes the nature of the relationship between the attack pattern and the software weakness, represented as the enumerated list {Targeted, Secondary}. USAGE: This element is used to indicate whether the weakness is targeted or secondary. If the attack is designed to exploit the weakness, then that weakness is Targeted. A weaknesses whose presence may increase the likelihood of the attack succeeding or the impact of the attack if it does succeed is Secondary.')
@@ -1693,9 +1726,10 @@ class RelevantDesignPatterns(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('recommended_design_patterns', 'non_recommended_design_patterns')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Relevant_Design_Patterns'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('recommended_design_patterns', 'non_recommended_design_patterns')
 
     recommended_design_patterns: _f.WrappedChildren[StructuredText] = _f.WrappedChildren('{http://capec.mitre.org/capec-2}Recommended_Design_Patterns', 0, tags={'{http://capec.mitre.org/capec-2}Recommended_Design_Patterns': 'capec:RecommendedDesignPatterns'}, item_tag='{http://capec.mitre.org/capec-2}Recommended_Design_Pattern', item_class='capec:StructuredText', min_occurs=1, doc="This element represents a container of one or more recommended design patterns. A recommended design pattern increases the software's resistance or resilience to this type of attack.")
     non_recommended_design_patterns: _f.WrappedChildren[StructuredText] = _f.WrappedChildren('{http://capec.mitre.org/capec-2}Non-Recommended_Design_Patterns', 1, tags={'{http://capec.mitre.org/capec-2}Non-Recommended_Design_Patterns': 'capec:NonRecommendedDesignPatterns'}, item_tag='{http://capec.mitre.org/capec-2}Non-Recommended_Design_Pattern', item_class='capec:StructuredText', min_occurs=1, doc="This element represents a container of one or more non-recommended design patterns. A non-recommended design can decrease a sofware's resistence or resilience to this type of attack, leaving the system more susceptible.")
@@ -1719,9 +1753,10 @@ class NonRecommendedDesignPatterns(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('non_recommended_design_patterns',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Non-Recommended_Design_Patterns'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('non_recommended_design_patterns',)
 
     non_recommended_design_patterns: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Non-Recommended_Design_Pattern', 0, tags={'{http://capec.mitre.org/capec-2}Non-Recommended_Design_Pattern': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc="A non-recommended design can decrease a sofware's resistence or resilience to this type of attack, leaving the system more susceptible.")
 
@@ -1742,9 +1777,10 @@ class RecommendedDesignPatterns(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('recommended_design_patterns',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Recommended_Design_Patterns'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('recommended_design_patterns',)
 
     recommended_design_patterns: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Recommended_Design_Pattern', 0, tags={'{http://capec.mitre.org/capec-2}Recommended_Design_Pattern': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='A design pattern that is likely to increase the software’s resistance or resiliency to this type of attack.')
 
@@ -1765,9 +1801,10 @@ class RelevantSecurityPatterns(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('relevant_security_patterns',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Relevant_Security_Patterns'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relevant_security_patterns',)
 
     relevant_security_patterns: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Relevant_Security_Pattern', 0, tags={'{http://capec.mitre.org/capec-2}Relevant_Security_Pattern': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='A relevant security pattern provides resistance or resilience to this type of attack.')
 
@@ -1788,9 +1825,10 @@ class RelevantSecurityRequirements(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('relevant_security_requirements',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Relevant_Security_Requirements'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relevant_security_requirements',)
 
     relevant_security_requirements: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Relevant_Security_Requirement', 0, tags={'{http://capec.mitre.org/capec-2}Relevant_Security_Requirement': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='A relevant security requirement is a general security requirement that is relevant to this type of attack.')
 
@@ -1811,9 +1849,10 @@ class SolutionsAndMitigations(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('solution_or_mitigations',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Solutions_and_Mitigations'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('solution_or_mitigations',)
 
     solution_or_mitigations: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Solution_or_Mitigation', 0, tags={'{http://capec.mitre.org/capec-2}Solution_or_Mitigation': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='A solution or mitigation describes actions or approaches to prevent or mitigate the risk of this attack by improving the resilience of the target system, reduce its attack surface or to reduce the impact of the attack if it is successful.')
 
@@ -1834,9 +1873,10 @@ class TechnicalContext(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('architectural_paradigms', 'frameworks', 'platforms', 'languages')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Technical_Context'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('architectural_paradigms', 'frameworks', 'platforms', 'languages')
 
     architectural_paradigms: _f.Child[ArchitecturalParadigms] = _f.Child('{http://capec.mitre.org/capec-2}Architectural_Paradigms', 0, tags={'{http://capec.mitre.org/capec-2}Architectural_Paradigms': 'capec:ArchitecturalParadigms'}, container=True, doc='This element represents a container of one or more architectural paradigms in which this attack pattern is possible and relevant. Architectural paradigm characterizes the target using an enumerated list of paradigms utilized by the target.')
     frameworks: _f.Child[Frameworks] = _f.Child('{http://capec.mitre.org/capec-2}Frameworks', 1, tags={'{http://capec.mitre.org/capec-2}Frameworks': 'capec:Frameworks'}, container=True, doc='This element represents a container of one or more frameworks in which this attack pattern is possible and relevant. Frameworks characterizes the target using an enumerated list of frameworks utilized by the target.')
@@ -1866,9 +1906,10 @@ class ArchitecturalParadigms(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('architectural_paradigms',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Architectural_Paradigms'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('architectural_paradigms',)
 
     architectural_paradigms: _f.Values[AttackPatternTypeTechnicalContextArchitecturalParadigmsArchitecturalParadigmEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Architectural_Paradigm', 0, _c.EnumerationCodec('restriction of xs:string', AttackPatternTypeTechnicalContextArchitecturalParadigmsArchitecturalParadigmEnumerationValue), min_occurs=1, max_occurs=None, doc='Architectural paradigm characterizes the target using an enumerated list of supported paradigms in which this attack pattern is possible and relevant. USAGE: This element is represented as an enumerated list to facilitate normalization and classification of attack patterns')
 
@@ -1889,9 +1930,10 @@ class Frameworks(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('frameworks',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Frameworks'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('frameworks',)
 
     frameworks: _f.Values[AttackPatternTypeTechnicalContextFrameworksFrameworkEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Framework', 0, _c.EnumerationCodec('restriction of xs:string', AttackPatternTypeTechnicalContextFrameworksFrameworkEnumerationValue), max_occurs=None, doc='Framework characterizes the target using an enumerated list of supported frameworks in which this attack pattern is possible and relevant. USAGE: This element is represented as an enumerated list to facilitate normalization and classification of attack patterns')
 
@@ -1912,9 +1954,10 @@ class Languages(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('languages',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Languages'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('languages',)
 
     languages: _f.Values[AttackPatternTypeTechnicalContextLanguagesLanguageEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Language', 0, _c.EnumerationCodec('restriction of xs:string', AttackPatternTypeTechnicalContextLanguagesLanguageEnumerationValue), max_occurs=None, doc='Language characterizes the target using an enumerated list of implementation languages in which this attack pattern is possible and relevant. USAGE: This element is represented as an enumerated list to facilitate normalization and classification of attack patterns')
 
@@ -1935,9 +1978,10 @@ class Platforms(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('platforms',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Platforms'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('platforms',)
 
     platforms: _f.Values[AttackPatternTypeTechnicalContextPlatformsPlatformEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Platform', 0, _c.EnumerationCodec('restriction of xs:string', AttackPatternTypeTechnicalContextPlatformsPlatformEnumerationValue), max_occurs=None, doc='Platform characterizes the target using an enumerated list of supported platforms in which this attack pattern is possible and relevant. USAGE: This element is represented as an enumerated list to facilitate normalization and classification of attack patterns')
 
@@ -1958,9 +2002,10 @@ class TypicalLikelihoodOfExploit(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('likelihood', 'explanation')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Typical_Likelihood_of_Exploit'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('likelihood', 'explanation')
 
     likelihood: _f.Value[str] = _f.Value('{http://capec.mitre.org/capec-2}Likelihood', 0, _c.builtin('string'), doc='This element reflect the likelihood of attack success on a scale of {Very Low, Low, Medium, High, Very High}, in consideration of the attack prerequisites, targeted weakness, attack surface, skills and resources required, as well as effectiveness of likely implemented blocking solutions.')
     explanation: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Explanation', 1, tags={'{http://capec.mitre.org/capec-2}Explanation': 'capec:StructuredText'}, container=True, doc='This element provides qualifications or assumptions regarding the estimated likelihood.')
@@ -1984,10 +2029,10 @@ class AttackPatternCatalog(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Attack_Pattern_Catalog'
-    _content = 'element'
-    _field_names = ('catalog_name', 'catalog_version', 'catalog_date', 'views', 'categories', 'attack_patterns', 'compound_elements', 'common_attack_steps', 'common_attack_surfaces', 'environments')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Pattern_Catalog'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('catalog_name', 'catalog_version', 'catalog_date', 'views', 'categories', 'attack_patterns', 'compound_elements', 'common_attack_steps', 'common_attack_surfaces', 'environments')
 
     catalog_name: _f.AttributeField[str] = _f.AttributeField('Catalog_Name', _c.builtin('string'), required=True)
     catalog_version: _f.AttributeField[str] = _f.AttributeField('Catalog_Version', _c.builtin('string'), required=True)
@@ -2035,9 +2080,10 @@ class AttackPatterns(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('attack_patterns',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Patterns'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attack_patterns',)
 
     attack_patterns: _f.Children[AttackPattern] = _f.Children('{http://capec.mitre.org/capec-2}Attack_Pattern', 0, tags={'{http://capec.mitre.org/capec-2}Attack_Pattern': 'capec:AttackPattern'}, max_occurs=None, doc='This element is an individual attack pattern.')
 
@@ -2058,9 +2104,10 @@ class Categories(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('categories',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Categories'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('categories',)
 
     categories: _f.Children[Category] = _f.Children('{http://capec.mitre.org/capec-2}Category', 0, tags={'{http://capec.mitre.org/capec-2}Category': 'capec:Category'}, max_occurs=None, doc='A category is a collection of attack patterns sharing a common attribute. The shared attribute may any number of things.')
 
@@ -2081,9 +2128,10 @@ class CommonAttackSteps(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('common_attack_steps',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Common_Attack_Steps'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('common_attack_steps',)
 
     common_attack_steps: _f.Children[AttackPatternCatalogCommonAttackStepsCommonAttackStep] = _f.Children('{http://capec.mitre.org/capec-2}Common_Attack_Step', 0, tags={'{http://capec.mitre.org/capec-2}Common_Attack_Step': 'capec:AttackPatternCatalogCommonAttackStepsCommonAttackStep'}, min_occurs=1, max_occurs=None)
 
@@ -2103,9 +2151,9 @@ class CustomAttackStep(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://capec.mitre.org/capec-2}Custom_Attack_StepType'
-    _content = 'element'
-    _field_names = ('attack_step_title', 'attack_step_description', 'attack_step_techniques', 'indicators', 'outcomes', 'security_controls', 'observables')
+    _qname: _typing.ClassVar[str] = '{http://capec.mitre.org/capec-2}Custom_Attack_StepType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attack_step_title', 'attack_step_description', 'attack_step_techniques', 'indicators', 'outcomes', 'security_controls', 'observables')
 
     attack_step_title: _f.Value[str] = _f.Value('{http://capec.mitre.org/capec-2}Attack_Step_Title', 0, _c.builtin('string'), doc='This field contains a short descriptive title for the attack step. It should be kept as short as possible but also clearly convey the nature of the attack step being described.')
     attack_step_description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Attack_Step_Description', 1, tags={'{http://capec.mitre.org/capec-2}Attack_Step_Description': 'capec:StructuredText'}, container=True, min_occurs=1, doc='This field contains a brief description of the attack step.')
@@ -2144,8 +2192,9 @@ class AttackPatternCatalogCommonAttackStepsCommonAttackStep(CustomAttackStep):
     """
 
     __slots__ = ()
-    _qname = ''
-    _field_names = ('id_', 'attack_step_title', 'attack_step_description', 'attack_step_techniques', 'indicators', 'outcomes', 'security_controls', 'observables')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Common_Attack_Step'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'attack_step_title', 'attack_step_description', 'attack_step_techniques', 'indicators', 'outcomes', 'security_controls', 'observables')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True)
 
@@ -2180,9 +2229,10 @@ class CommonAttackSurfaces(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('common_attack_surfaces',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Common_Attack_Surfaces'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('common_attack_surfaces',)
 
     common_attack_surfaces: _f.Children[CommonAttackSurface] = _f.Children('{http://capec.mitre.org/capec-2}Common_Attack_Surface', 0, tags={'{http://capec.mitre.org/capec-2}Common_Attack_Surface': 'capec:CommonAttackSurface'}, min_occurs=1, max_occurs=None)
 
@@ -2202,9 +2252,9 @@ class TargetAttackSurfaceDescription(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://capec.mitre.org/capec-2}Target_Attack_Surface_DescriptionType'
-    _content = 'element'
-    _field_names = ('targeted_osi_layers', 'target_attack_surface_localities', 'target_attack_surface_types', 'target_functional_services')
+    _qname: _typing.ClassVar[str] = '{http://capec.mitre.org/capec-2}Target_Attack_Surface_DescriptionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('targeted_osi_layers', 'target_attack_surface_localities', 'target_attack_surface_types', 'target_functional_services')
 
     targeted_osi_layers: _f.Child[TargetedOSILayers] = _f.Child('{http://capec.mitre.org/capec-2}Targeted_OSI_Layers', 0, tags={'{http://capec.mitre.org/capec-2}Targeted_OSI_Layers': 'capec:TargetedOSILayers'}, container=True, min_occurs=1)
     target_attack_surface_localities: _f.Child[TargetAttackSurfaceLocalities] = _f.Child('{http://capec.mitre.org/capec-2}Target_Attack_Surface_Localities', 1, tags={'{http://capec.mitre.org/capec-2}Target_Attack_Surface_Localities': 'capec:TargetAttackSurfaceLocalities'}, container=True, min_occurs=1)
@@ -2234,8 +2284,9 @@ class CommonAttackSurface(TargetAttackSurfaceDescription):
     """
 
     __slots__ = ()
-    _qname = ''
-    _field_names = ('id_', 'targeted_osi_layers', 'target_attack_surface_localities', 'target_attack_surface_types', 'target_functional_services')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Common_Attack_Surface'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'targeted_osi_layers', 'target_attack_surface_localities', 'target_attack_surface_types', 'target_functional_services')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True)
 
@@ -2264,9 +2315,10 @@ class CompoundElements(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('compound_element',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Compound_Elements'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('compound_element',)
 
     compound_element: _f.Child[CompoundElement] = _f.Child('{http://capec.mitre.org/capec-2}Compound_Element', 0, tags={'{http://capec.mitre.org/capec-2}Compound_Element': 'capec:CompoundElement'}, min_occurs=1, doc='The Compound_Element structure represents a meaningful aggregation of several attack patterns.')
 
@@ -2287,9 +2339,10 @@ class Environments(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('environments',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Environments'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('environments',)
 
     environments: _f.Children[Environment] = _f.Children('{http://capec.mitre.org/capec-2}Environment', 0, tags={'{http://capec.mitre.org/capec-2}Environment': 'capec:Environment'}, min_occurs=1, max_occurs=None)
 
@@ -2310,9 +2363,10 @@ class Views(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('views',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Views'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('views',)
 
     views: _f.Children[View] = _f.Children('{http://capec.mitre.org/capec-2}View', 0, tags={'{http://capec.mitre.org/capec-2}View': 'capec:View'}, max_occurs=None, doc='Each View element represents a perspective with which one might look at the attack patterns in CAPEC.')
 
@@ -2335,10 +2389,10 @@ class AttackStepTechnique(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Attack_Step_Technique'
-    _content = 'element'
-    _field_names = ('id_', 'attack_step_technique_description', 'leveraged_attack_patterns', 'relevant_attack_surface_elements', 'observables', 'environments')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Step_Technique'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'attack_step_technique_description', 'leveraged_attack_patterns', 'relevant_attack_surface_elements', 'observables', 'environments')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True)
     attack_step_technique_description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Attack_Step_Technique_Description', 0, tags={'{http://capec.mitre.org/capec-2}Attack_Step_Technique_Description': 'capec:StructuredText'}, container=True, min_occurs=1, doc='This field contains a brief description of the attack step technique.')
@@ -2374,9 +2428,10 @@ class LeveragedAttackPatterns(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('leveraged_attack_pattern_ids',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Leveraged_Attack_Patterns'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('leveraged_attack_pattern_ids',)
 
     leveraged_attack_pattern_ids: _f.Children[_bundle.AnyType] = _f.Children('{http://capec.mitre.org/capec-2}Leveraged_Attack_Pattern_ID', 0, tags={'{http://capec.mitre.org/capec-2}Leveraged_Attack_Pattern_ID': '_bundle:AnyType'}, min_occurs=1, max_occurs=None)
 
@@ -2396,10 +2451,10 @@ class Block(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Block'
-    _content = 'element'
-    _field_names = ('block_nature', 'text_titles', 'texts', 'code_example_languages', 'codes', 'comments', 'images', 'block')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Block'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('block_nature', 'text_titles', 'texts', 'code_example_languages', 'codes', 'comments', 'images', 'blocks')
 
     block_nature: _f.AttributeField[BlockBlockNature] = _f.AttributeField('Block_Nature', _c.EnumerationCodec('restriction of xs:string', BlockBlockNature), doc='This attribute identifies the nature of the content containedwithin the Block.')
     text_titles: _f.Values[str] = _f.Values('{http://capec.mitre.org/capec-2}Text_Title', 0, _c.builtin('string'), max_occurs=None, doc='Presentation Element: This element is used to definebold-faced title for a subsequent block of text.')
@@ -2407,8 +2462,8 @@ class Block(_BundleObject):
     code_example_languages: _f.Values[Language] = _f.Values('{http://capec.mitre.org/capec-2}Code_Example_Language', 2, _c.EnumerationCodec('Language_Type', Language), max_occurs=None, doc='Presentation Element: This element is used to identify the programming language being used in the following block of Code')
     codes: _f.Values[str] = _f.Values('{http://capec.mitre.org/capec-2}Code', 3, _c.builtin('string'), max_occurs=None, doc='Presentation Element: This element is used to define a line of code.')
     comments: _f.Values[str] = _f.Values('{http://capec.mitre.org/capec-2}Comment', 4, _c.builtin('string'), max_occurs=None, doc='Presentation Element: This element is used to define a comment in code.')
-    images: _f.WrappedChildren[Image] = _f.WrappedChildren('{http://capec.mitre.org/capec-2}Images', 5, tags={'{http://capec.mitre.org/capec-2}Images': 'capec:Images'}, item_tag='{http://capec.mitre.org/capec-2}Image', item_class='capec:Image', doc='Presentation Element: This element is used to define an image.')
-    block: _f.Child[Block] = _f.Child('{http://capec.mitre.org/capec-2}Block', 6, tags={'{http://capec.mitre.org/capec-2}Block': 'capec:Block'}, doc='Block is a Structured_Text element consisting of one of Text_Title,Text, Code_Example_Language, or Code followed by another Block element. Structured_Text elements help define whitespace and text segments.')
+    images: _f.Children[Images] = _f.Children('{http://capec.mitre.org/capec-2}Images', 5, tags={'{http://capec.mitre.org/capec-2}Images': 'capec:Images'}, max_occurs=None, doc='Presentation Element: This element is used to define an image.')
+    blocks: _f.Children[Block] = _f.Children('{http://capec.mitre.org/capec-2}Block', 6, tags={'{http://capec.mitre.org/capec-2}Block': 'capec:Block'}, max_occurs=None, doc='Block is a Structured_Text element consisting of one of Text_Title,Text, Code_Example_Language, or Code followed by another Block element. Structured_Text elements help define whitespace and text segments.')
 
     def __init__(
         self,
@@ -2419,8 +2474,8 @@ class Block(_BundleObject):
         code_example_languages: _typing.Iterable[Language | str] | None = None,
         codes: _typing.Iterable[str] | None = None,
         comments: _typing.Iterable[str] | None = None,
-        images: _typing.Iterable[Image] | None = None,
-        block: Block | None = None,
+        images: _typing.Iterable[Images] | None = None,
+        blocks: _typing.Iterable[Block] | None = None,
     ) -> None:
         self._init({
             'block_nature': block_nature,
@@ -2430,7 +2485,7 @@ class Block(_BundleObject):
             'codes': codes,
             'comments': comments,
             'images': images,
-            'block': block,
+            'blocks': blocks,
         })
 
 
@@ -2440,10 +2495,10 @@ class Category(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Category'
-    _content = 'element'
-    _field_names = ('id_', 'name', 'status', 'description', 'related_weaknesses', 'attack_prerequisites', 'methods_of_attack', 'attacker_skills_or_knowledge_required', 'resources_required', 'attack_motivation_consequences', 'relationships', 'relationship_notes', 'maintenance_notes', 'background_details', 'other_notes', 'alternate_terms', 'research_gaps', 'references', 'content_history')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Category'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'status', 'description', 'related_weaknesses', 'attack_prerequisites', 'methods_of_attack', 'attacker_skills_or_knowledge_required', 'resources_required', 'attack_motivation_consequences', 'relationships', 'relationship_notes', 'maintenance_notes', 'background_details', 'other_notes', 'alternate_terms', 'research_gaps', 'references', 'content_history')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True, doc='This attribute provides a unique identifier for the entry. It will be static for the lifetime of the entry. In the event that this entry becomes deprecated, the ID will not be reused and a pointer will be left in this entry to the replacement. This is required for all Categories.')
     name: _f.AttributeField[str] = _f.AttributeField('Name', _c.builtin('string'), required=True, doc='The Name is a descriptive name used to give the reader an idea of what the commonality is amongst the children of this category. All words in the name should be capitalized except for articles and prepositions unless they begin or end the name. Subsequent words in a hyphenated chain are also not capitalized. This is required for all Categories.')
@@ -2518,9 +2573,10 @@ class CategoryAttackMotivationConsequences(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('attack_motivation_consequences',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Motivation-Consequences'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attack_motivation_consequences',)
 
     attack_motivation_consequences: _f.Children[CommonConsequence] = _f.Children('{http://capec.mitre.org/capec-2}Attack_Motivation-Consequence', 0, tags={'{http://capec.mitre.org/capec-2}Attack_Motivation-Consequence': 'capec:CommonConsequence'}, min_occurs=1, max_occurs=None, doc='What is the attacker trying to achieve by using this attack? This is not the end business/mission goal of the attack within the target context but rather the specific technical result desired that could be leveraged to achieve the end business/mission objective. In order to assist in normalization and classification, this field involves a selection from an enumerated list of defined motivations/consequences which is currently incomplete and will grow as new relevant possibilities are identified. This information is useful for aligning attack patterns to threat models and for determining which attack patterns are relevant for a given context.')
 
@@ -2541,9 +2597,10 @@ class CategoryAttackPrerequisites(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('attack_prerequisites',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Prerequisites'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attack_prerequisites',)
 
     attack_prerequisites: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Attack_Prerequisite', 0, tags={'{http://capec.mitre.org/capec-2}Attack_Prerequisite': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='This field describes an individual attack prerequisite.')
 
@@ -2564,9 +2621,10 @@ class CategoryAttackerSkillsOrKnowledgeRequired(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('attacker_skill_or_knowledge_requireds',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attacker_Skills_or_Knowledge_Required'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attacker_skill_or_knowledge_requireds',)
 
     attacker_skill_or_knowledge_requireds: _f.Children[CategoryAttackerSkillsOrKnowledgeRequiredAttackerSkillOrKnowledgeRequired] = _f.Children('{http://capec.mitre.org/capec-2}Attacker_Skill_or_Knowledge_Required', 0, tags={'{http://capec.mitre.org/capec-2}Attacker_Skill_or_Knowledge_Required': 'capec:CategoryAttackerSkillsOrKnowledgeRequiredAttackerSkillOrKnowledgeRequired'}, min_occurs=1, max_occurs=None, doc='This field describes the level of skill or specific knowledge required by an attacker to execute this type of attack.')
 
@@ -2587,9 +2645,10 @@ class CategoryAttackerSkillsOrKnowledgeRequiredAttackerSkillOrKnowledgeRequired(
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('skill_or_knowledge_level', 'skill_or_knowledge_type')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attacker_Skill_or_Knowledge_Required'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('skill_or_knowledge_level', 'skill_or_knowledge_type')
 
     skill_or_knowledge_level: _f.Value[CategoryAttackerSkillsOrKnowledgeRequiredAttackerSkillOrKnowledgeRequiredSkillOrKnowledgeLevelEnumerationValue] = _f.Value('{http://capec.mitre.org/capec-2}Skill_or_Knowledge_Level', 0, _c.EnumerationCodec('restriction of xs:string', CategoryAttackerSkillsOrKnowledgeRequiredAttackerSkillOrKnowledgeRequiredSkillOrKnowledgeLevelEnumerationValue), doc='This should be communicated on a rough scale (Low, Medium, High). For example: • Low - Basic computer familiarity • Low - Basic SQL knowledge • Medium - Moderate scripting and shell experience and ability to disassemble and decompile • High - Expert knowledge of LINUX kernel • High - Detailed knowledge of target software development practices and business context (former employee) • Etc.')
     skill_or_knowledge_type: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Skill_or_Knowledge_Type', 1, tags={'{http://capec.mitre.org/capec-2}Skill_or_Knowledge_Type': 'capec:StructuredText'}, container=True, doc='This field provides contextual detail for the skill or knowledge level.')
@@ -2613,9 +2672,10 @@ class BackgroundDetails(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('background_details',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Background_Details'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('background_details',)
 
     background_details: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Background_Detail', 0, tags={'{http://capec.mitre.org/capec-2}Background_Detail': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='This element contains background information regarding the entry or any technologies that are related to it, where the background information is not related to the nature of the category itself. It should be filled out where appropriate.')
 
@@ -2636,9 +2696,10 @@ class CategoryDescription(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('description_summary', 'extended_description')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Description'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description_summary', 'extended_description')
 
     description_summary: _f.Value[str] = _f.Value('{http://capec.mitre.org/capec-2}Description_Summary', 0, _c.builtin('string'), min_occurs=1, doc='This description should be short and should limit itself to describing the key points that define this entry. Further explanation can be included in the extended description element. This is required for all entries.')
     extended_description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Extended_Description', 1, tags={'{http://capec.mitre.org/capec-2}Extended_Description': 'capec:StructuredText'}, container=True, doc='This element provides a place for details important to the description of this entry to be included that are not necessary to convey the fundamental concept behind the entry. This is not required for all entries and should only be included where appropriate.')
@@ -2662,9 +2723,10 @@ class CategoryMethodsOfAttack(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('method_of_attacks',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Methods_of_Attack'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('method_of_attacks',)
 
     method_of_attacks: _f.Values[CategoryMethodsOfAttackMethodOfAttackEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Method_of_Attack', 0, _c.EnumerationCodec('restriction of xs:string', CategoryMethodsOfAttackMethodOfAttackEnumerationValue), max_occurs=None, doc='This field describes the mechanism of attack used by this pattern. In order to assist in normalization and classification, this field involves a selection from an enumerated list of defined vectors which is currently incomplete and will grow as new relevant vectors are identified. This field can help define the applicable attack surface required for this attack.')
 
@@ -2685,9 +2747,10 @@ class CategoryRelatedWeaknesses(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('related_weaknesses',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Related_Weaknesses'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('related_weaknesses',)
 
     related_weaknesses: _f.Children[CategoryRelatedWeaknessesRelatedWeakness] = _f.Children('{http://capec.mitre.org/capec-2}Related_Weakness', 0, tags={'{http://capec.mitre.org/capec-2}Related_Weakness': 'capec:CategoryRelatedWeaknessesRelatedWeakness'}, min_occurs=1, max_occurs=None, doc='This field describes an individual related weakness.')
 
@@ -2708,9 +2771,10 @@ class CategoryRelatedWeaknessesRelatedWeakness(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('cwe_id', 'weakness_relationship_type')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Related_Weakness'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('cwe_id', 'weakness_relationship_type')
 
     cwe_id: _f.Value[int] = _f.Value('{http://capec.mitre.org/capec-2}CWE_ID', 0, _c.builtin('integer'), min_occurs=1, doc='The CWE_ID is a field that exists for all weaknesses enumerated in the Common Weakness Enumeration (CWE). It is a unique value that allows each weakness to be unambiguously identified. The CWE_ID field for the attack pattern contains the value of the CWE_ID for the specific related weakness.')
     weakness_relationship_type: _f.Value[CategoryRelatedWeaknessesRelatedWeaknessWeaknessRelationshipTypeEnumerationValue] = _f.Value('{http://capec.mitre.org/capec-2}Weakness_Relationship_Type', 1, _c.EnumerationCodec('restriction of xs:string', CategoryRelatedWeaknessesRelatedWeaknessWeaknessRelationshipTypeEnumerationValue), min_occurs=1, doc='This field describes the nature of the relationship between this weakness and the attack pattern. Weaknesses that are specifically targeted by the attack are of type “Targeted”. Weaknesses which are not specifically targeted but whose presence may increase the likelihood of the attack succeeding or the impact of the attack if it does succeed are of type “Secondary”.')
@@ -2733,9 +2797,9 @@ class CommonConsequence(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://capec.mitre.org/capec-2}Common_ConsequenceType'
-    _content = 'element'
-    _field_names = ('common_consequence_id', 'consequence_scopes', 'consequence_technical_impacts', 'consequence_note')
+    _qname: _typing.ClassVar[str] = '{http://capec.mitre.org/capec-2}Common_ConsequenceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('common_consequence_id', 'consequence_scopes', 'consequence_technical_impacts', 'consequence_note')
 
     common_consequence_id: _f.AttributeField[str] = _f.AttributeField('Common_Consequence_ID', _c.builtin('string'), doc='The Common_Consequence_ID stores the value for the related Common_Consequence entry identifier as a string. Only one Common_Consequence_ID element can exist for each Common_Consequence element (ex: CC-1). However, Common_Consequences across CAPEC with the same ID should only vary in small details.')
     consequence_scopes: _f.Values[CommonConsequenceTypeConsequenceScopeEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Consequence_Scope', 0, _c.EnumerationCodec('restriction of xs:string', CommonConsequenceTypeConsequenceScopeEnumerationValue), max_occurs=None, doc='This subelement identifies an individual consequence that may result from this attack pattern.')
@@ -2765,10 +2829,10 @@ class CompoundElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Compound_Element'
-    _content = 'element'
-    _field_names = ('id_', 'name', 'compound_element_abstraction', 'compound_element_completeness', 'compound_element_structure', 'status', 'description', 'relationships', 'relationship_notes', 'maintenance_notes', 'background_details', 'other_notes', 'alternate_terms', 'research_gaps', 'references', 'content_history')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Compound_Element'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'compound_element_abstraction', 'compound_element_completeness', 'compound_element_structure', 'status', 'description', 'relationships', 'relationship_notes', 'maintenance_notes', 'background_details', 'other_notes', 'alternate_terms', 'research_gaps', 'references', 'content_history')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True, doc='This attribute provides a unique identifier for the entry. It will be static for the lifetime of the entry. In the event that this entry becomes deprecated, the ID will not be reused and a pointer will be left in this entry to the replacement. This is required for all Compound_Elements.')
     name: _f.AttributeField[str] = _f.AttributeField('Name', _c.builtin('string'), required=True, doc='The Name is a descriptive name used to give the reader an idea of the meaning behind the compound attack pattern structure. All words in the name should be capitalized except for articles and prepositions unless they begin or end the name. Subsequent words in a hyphenated chain are also not capitalized. This is required for all Compound_Elements.')
@@ -2834,9 +2898,10 @@ class CompoundElementBackgroundDetails(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('background_details',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Background_Details'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('background_details',)
 
     background_details: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Background_Detail', 0, tags={'{http://capec.mitre.org/capec-2}Background_Detail': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='This element contains background information regarding the entry or any technologies that are related to it, where the background information is not related to the nature of the attack pattern itself. It should be filled out where appropriate.')
 
@@ -2857,9 +2922,10 @@ class CompoundElementDescription(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('description_summary', 'extended_description')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Description'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description_summary', 'extended_description')
 
     description_summary: _f.Value[str] = _f.Value('{http://capec.mitre.org/capec-2}Description_Summary', 0, _c.builtin('string'), min_occurs=1, doc='This description should be short and should limit itself to describing the key points that define this entry. Further explanation can be included in the extended description element. This is required for all entries.')
     extended_description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Extended_Description', 1, tags={'{http://capec.mitre.org/capec-2}Extended_Description': 'capec:StructuredText'}, container=True, doc='This element provides a place for details important to the description of this entry to be included that are not necessary to convey the fundamental concept behind the entry. This is not required for all entries and should only be included where appropriate.')
@@ -2883,10 +2949,10 @@ class ContentHistory(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Content_History'
-    _content = 'element'
-    _field_names = ('submissions', 'contributions', 'modifications', 'previous_entry_names')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Content_History'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('submissions', 'contributions', 'modifications', 'previous_entry_names')
 
     submissions: _f.WrappedChildren[Submission] = _f.WrappedChildren('{http://capec.mitre.org/capec-2}Submissions', 0, tags={'{http://capec.mitre.org/capec-2}Submissions': 'capec:Submissions'}, item_tag='{http://capec.mitre.org/capec-2}Submission', item_class='capec:Submission', doc='This structure contains one or more Submission elements.')
     contributions: _f.WrappedChildren[Contribution] = _f.WrappedChildren('{http://capec.mitre.org/capec-2}Contributions', 1, tags={'{http://capec.mitre.org/capec-2}Contributions': 'capec:Contributions'}, item_tag='{http://capec.mitre.org/capec-2}Contribution', item_class='capec:Contribution', doc='This structure contains one or more Contribution elements.')
@@ -2916,9 +2982,10 @@ class Contributions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('contributions',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Contributions'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('contributions',)
 
     contributions: _f.Children[Contribution] = _f.Children('{http://capec.mitre.org/capec-2}Contribution', 0, tags={'{http://capec.mitre.org/capec-2}Contribution': 'capec:Contribution'}, min_occurs=1, max_occurs=None, doc="This element houses the subelements which identify the contributor and contributor's comments related to this entry. This element has a single attribute, Contribution_Mode, which indicates whether the contribution was part of feedback given to the CAPEC team or actual content that was donated.")
 
@@ -2939,9 +3006,10 @@ class Contribution(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('contribution_mode', 'contributor', 'contribution_organization', 'contribution_date', 'contribution_comment')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Contribution'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('contribution_mode', 'contributor', 'contribution_organization', 'contribution_date', 'contribution_comment')
 
     contribution_mode: _f.AttributeField[ContributionContributionMode] = _f.AttributeField('Contribution_Mode', _c.EnumerationCodec('restriction of xs:string', ContributionContributionMode), doc='This attribute indicates whether the contribution was part of feedback given to the CAPEC team or actual content that was donated.')
     contributor: _f.Value[str] = _f.Value('{http://capec.mitre.org/capec-2}Contributor', 0, _c.builtin('string'), doc='This element should contain the name of the author for this entry.')
@@ -2974,9 +3042,10 @@ class Modifications(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('modifications',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Modifications'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('modifications',)
 
     modifications: _f.Children[Modification] = _f.Children('{http://capec.mitre.org/capec-2}Modification', 0, tags={'{http://capec.mitre.org/capec-2}Modification': 'capec:Modification'}, min_occurs=1, max_occurs=None, doc="This element houses the subelements which identify the modifier and modifier's comments related to this entry. A new Modification element should exist for each modification of the entry content. This element has a single attribute, Modification_Source, which indicates whether this modification was made by a CAPEC team member or an external party.")
 
@@ -2997,9 +3066,10 @@ class Modification(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('modification_importance', 'modification_source', 'modifier', 'modifier_organization', 'modification_date', 'modification_comment')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Modification'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('modification_importance', 'modification_source', 'modifier', 'modifier_organization', 'modification_date', 'modification_comment')
 
     modification_importance: _f.AttributeField[ModificationModificationImportance] = _f.AttributeField('Modification_Importance', _c.EnumerationCodec('restriction of xs:string', ModificationModificationImportance), doc='This attribute identifies how significant the modification is to the attack pattern with regard to the meaning and interpretation of the pattern. If a modification has a value of Critical, then the meaning of the entry or how it might be interpreted has changed and requires attention from anyone previously dependent on the attack pattern.')
     modification_source: _f.AttributeField[ModificationModificationSource] = _f.AttributeField('Modification_Source', _c.EnumerationCodec('restriction of xs:string', ModificationModificationSource), doc='This attribute indicates whether this modification was created by a CAPEC team member or provided by an external party.')
@@ -3035,9 +3105,10 @@ class PreviousEntryNames(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('previous_entry_names',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Previous_Entry_Names'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('previous_entry_names',)
 
     previous_entry_names: _f.Children[PreviousEntryName] = _f.Children('{http://capec.mitre.org/capec-2}Previous_Entry_Name', 0, tags={'{http://capec.mitre.org/capec-2}Previous_Entry_Name': 'capec:PreviousEntryName'}, min_occurs=1, max_occurs=None, doc='This element identifies a name that was previously used for this entry.')
 
@@ -3058,9 +3129,10 @@ class PreviousEntryName(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('name_change_date', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Previous_Entry_Name'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name_change_date', 'value')
 
     name_change_date: _f.AttributeField[_dt.date] = _f.AttributeField('Name_Change_Date', _c.builtin('date'), required=True, doc='This lists the date on which this name was changed to something else. Typically, this date will be closely aligned with new releases of CAPEC.')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -3084,9 +3156,10 @@ class Submissions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('submissions',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Submissions'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('submissions',)
 
     submissions: _f.Children[Submission] = _f.Children('{http://capec.mitre.org/capec-2}Submission', 0, tags={'{http://capec.mitre.org/capec-2}Submission': 'capec:Submission'}, min_occurs=1, max_occurs=None, doc="This element houses the subelements which identify the submitter and the submitter's comments related to this entry. This element has a single attribute, Submission_Source, which provides a general idea of how the initial information for this entry was obtained, whether internal to the CAPEC team, external, donated, etc.")
 
@@ -3107,9 +3180,10 @@ class Submission(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('submission_source', 'submitter', 'submitter_organization', 'submission_date', 'submission_comment')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Submission'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('submission_source', 'submitter', 'submitter_organization', 'submission_date', 'submission_comment')
 
     submission_source: _f.AttributeField[SubmissionSubmissionSource] = _f.AttributeField('Submission_Source', _c.EnumerationCodec('restriction of xs:string', SubmissionSubmissionSource), doc='This attribute identifies how the initial information for this entry was obtained.')
     submitter: _f.Value[str] = _f.Value('{http://capec.mitre.org/capec-2}Submitter', 0, _c.builtin('string'), doc='This element should contain the name of the author for this entry.')
@@ -3142,9 +3216,10 @@ class AttackStepTechniques(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('attack_step_techniques',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Attack_Step_Techniques'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attack_step_techniques',)
 
     attack_step_techniques: _f.Children[AttackStepTechnique] = _f.Children('{http://capec.mitre.org/capec-2}Attack_Step_Technique', 0, tags={'{http://capec.mitre.org/capec-2}Attack_Step_Technique': 'capec:AttackStepTechnique'}, min_occurs=1, max_occurs=None, doc='This field captures various techniques that the attacker can use to achieve the attack step’s goal. For example, an attacker may use tools such as WebScarab and Tamper Data in the experimentation phase of a SQL Injection attack pattern. The techniques include references to environments, because not all techniques work in all environments')
 
@@ -3165,9 +3240,10 @@ class Indicators(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('indicators',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Indicators'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('indicators',)
 
     indicators: _f.Children[Indicator] = _f.Children('{http://capec.mitre.org/capec-2}Indicator', 0, tags={'{http://capec.mitre.org/capec-2}Indicator': 'capec:Indicator'}, min_occurs=1, max_occurs=None, doc='These are indicators that the application may or may not be susceptible to the given attack step (not necessarily the pattern as a whole).')
 
@@ -3188,9 +3264,10 @@ class Indicator(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('id_', 'type_', 'indicator_description', 'relevant_attack_surface_elements', 'environments', 'observables')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Indicator'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'type_', 'indicator_description', 'relevant_attack_surface_elements', 'environments', 'observables')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True, doc='This field contains a unique integer identifier for the indicator.')
     type_: _f.AttributeField[IndicatorType] = _f.AttributeField('type', _c.EnumerationCodec('restriction of xs:token', IndicatorType), required=True, doc='Each indicator has a mandatory type attribute that can be one of the values “Positive,” “Negative,” or “Inconclusive.” For example, a positive indicator of susceptibility to parameter tampering is the existence of parameters in the URL. Although it does not guarantee susceptibility, it indicates a cause for further examination. A negative indicator for the technique of privilege escalation is a lack of credentials and user identifiers in an application. Again, this is not a conclusive measure of resistance to attack, but an indicator that the attack step technique is unlikely to bear significant fruit. An inconclusive indicator of susceptibility to dynamic code injection is a page whose URL ends in .jsp, .asp, or .do but which has no visible explicit parameters. Such URLs typically indicate dynamic processing, but since no visible parameters are passed, it is inconclusive whether dynamic code could be injected into the application.')
@@ -3226,9 +3303,10 @@ class Outcomes(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('outcomes',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Outcomes'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('outcomes',)
 
     outcomes: _f.Children[Outcome] = _f.Children('{http://capec.mitre.org/capec-2}Outcome', 0, tags={'{http://capec.mitre.org/capec-2}Outcome': 'capec:Outcome'}, min_occurs=1, max_occurs=None, doc='This field captures possible outcomes for this attack step.')
 
@@ -3249,9 +3327,10 @@ class Outcome(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('id_', 'type_', 'outcome_description', 'relevant_attack_surface_elements', 'observables')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Outcome'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'type_', 'outcome_description', 'relevant_attack_surface_elements', 'observables')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True, doc='This field contains a unique integer identifier for the outcome.')
     type_: _f.AttributeField[OutcomeType] = _f.AttributeField('type', _c.EnumerationCodec('restriction of xs:token', OutcomeType), required=True, doc='An outcome has a mandatory type attribute that can be one of the values “success,” “failure,” or “inconclusive.” It indicates what results of executing the attack step techniques should be considered successes, which should be considered failures, and which ones are inconclusive. Outcomes’ successes are determined relative to the attacker’s point of view. It is a success if the attack step got the attacker closer to his goal of attacking the application. It is a failure if the attacker got no closer to his goal.')
@@ -3284,9 +3363,10 @@ class SecurityControls(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('security_controls',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Security_Controls'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('security_controls',)
 
     security_controls: _f.Children[SecurityControl] = _f.Children('{http://capec.mitre.org/capec-2}Security_Control', 0, tags={'{http://capec.mitre.org/capec-2}Security_Control': 'capec:SecurityControl'}, min_occurs=1, max_occurs=None, doc='This field captures security controls for this attack step that describe ways in which the attack step can be detected, corrected, or prevented. These are presented from a defender’s point of view, where the defender may be a developer, tester, operations administrator, or other resource resisting the attacker.')
 
@@ -3307,9 +3387,10 @@ class SecurityControl(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('id_', 'type_', 'security_control_description', 'relevant_attack_surface_elements', 'observable_evidence')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Security_Control'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'type_', 'security_control_description', 'relevant_attack_surface_elements', 'observable_evidence')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True, doc='This field contains a unique integer identifier for the security control.')
     type_: _f.AttributeField[SecurityControlType] = _f.AttributeField('type', _c.EnumerationCodec('restriction of xs:token', SecurityControlType), required=True, doc='Each security control has a mandatory type attribute that can be one of the values “Detective,” “Corrective,” or “Preventative.” Detective controls detect an attacker’s activities in the attack step, whether the activities are successful or not. Corrective controls attempt to mitigate an attacker’s success by responding to a successful outcome. They are not related to or normalized against outcomes. Preventative controls are those that make the attack step unlikely or impossible to succeed.')
@@ -3342,9 +3423,10 @@ class ObservableEvidence(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('if_present_observables', 'if_not_present_observables')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Observable_Evidence'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('if_present_observables', 'if_not_present_observables')
 
     if_present_observables: _f.Child[_cybox_core.Observables] = _f.Child('{http://capec.mitre.org/capec-2}IfPresent_Observables', 0, tags={'{http://capec.mitre.org/capec-2}IfPresent_Observables': 'cybox_core:Observables'})
     if_not_present_observables: _f.Child[_cybox_core.Observables] = _f.Child('{http://capec.mitre.org/capec-2}IfNotPresent_Observables', 1, tags={'{http://capec.mitre.org/capec-2}IfNotPresent_Observables': 'cybox_core:Observables'})
@@ -3371,10 +3453,10 @@ class Environment(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Environment'
-    _content = 'element'
-    _field_names = ('id_', 'environment_title', 'environment_description')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Environment'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'environment_title', 'environment_description')
 
     id_: _f.AttributeField[str] = _f.AttributeField('ID', _c.builtin('ID'), required=True)
     environment_title: _f.Value[str] = _f.Value('{http://capec.mitre.org/capec-2}Environment_Title', 0, _c.builtin('token'), min_occurs=1)
@@ -3401,10 +3483,10 @@ class MaintenanceNotes(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Maintenance_Notes'
-    _content = 'element'
-    _field_names = ('maintenance_notes',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Maintenance_Notes'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('maintenance_notes',)
 
     maintenance_notes: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Maintenance_Note', 0, tags={'{http://capec.mitre.org/capec-2}Maintenance_Note': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='This element describes a significant maintenance task within this entry that still need to be addressed, such as clarifying the concepts involved or improving relationships. It should be filled out in any entry that is still undergoing significant review by the CAPEC team.')
 
@@ -3424,9 +3506,9 @@ class Observables(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://capec.mitre.org/capec-2}ObservablesType'
-    _content = 'element'
-    _field_names = ('observables',)
+    _qname: _typing.ClassVar[str] = '{http://capec.mitre.org/capec-2}ObservablesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('observables',)
 
     observables: _f.Children[Observable] = _f.Children('{http://capec.mitre.org/capec-2}Observable', 0, tags={'{http://capec.mitre.org/capec-2}Observable': 'capec:Observable'}, min_occurs=1, max_occurs=None)
 
@@ -3447,9 +3529,10 @@ class Observable(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('signature', 'noisiness', 'ease_of_obfuscation', 'obfuscation_techniques')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Observable'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('signature', 'noisiness', 'ease_of_obfuscation', 'obfuscation_techniques')
 
     signature: _f.Child[Signature] = _f.Child('{http://capec.mitre.org/capec-2}Signature', 0, tags={'{http://capec.mitre.org/capec-2}Signature': 'capec:Signature'}, container=True, min_occurs=1)
     noisiness: _f.Value[ObservablesTypeObservableNoisinessEnumerationValue] = _f.Value('{http://capec.mitre.org/capec-2}Noisiness', 1, _c.EnumerationCodec('restriction of xs:string', ObservablesTypeObservableNoisinessEnumerationValue))
@@ -3479,9 +3562,10 @@ class ObservablesTypeObservableObfuscationTechniques(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('obfuscation_techniques',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Obfuscation_Techniques'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('obfuscation_techniques',)
 
     obfuscation_techniques: _f.Children[ObservablesTypeObservableObfuscationTechniquesObfuscationTechnique] = _f.Children('{http://capec.mitre.org/capec-2}Obfuscation_Technique', 0, tags={'{http://capec.mitre.org/capec-2}Obfuscation_Technique': 'capec:ObservablesTypeObservableObfuscationTechniquesObfuscationTechnique'}, min_occurs=1, max_occurs=None)
 
@@ -3502,9 +3586,10 @@ class ObservablesTypeObservableObfuscationTechniquesObfuscationTechnique(_Bundle
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('description', 'observables')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Obfuscation_Technique'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description', 'observables')
 
     description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Description', 0, tags={'{http://capec.mitre.org/capec-2}Description': 'capec:StructuredText'}, container=True, min_occurs=1)
     observables: _f.WrappedChildren[Observable] = _f.WrappedChildren('{http://capec.mitre.org/capec-2}Observables', 1, tags={'{http://capec.mitre.org/capec-2}Observables': 'capec:Observables'}, item_tag='{http://capec.mitre.org/capec-2}Observable', item_class='capec:Observable', min_occurs=1)
@@ -3528,9 +3613,10 @@ class Signature(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('location_sensor', 'stateful_measure', 'event')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Signature'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('location_sensor', 'stateful_measure', 'event')
 
     location_sensor: _f.Child[_bundle.AnyType] = _f.Child('{http://capec.mitre.org/capec-2}Location-Sensor', 0, tags={'{http://capec.mitre.org/capec-2}Location-Sensor': '_bundle:AnyType'})
     stateful_measure: _f.Child[StatefulMeasure] = _f.Child('{http://capec.mitre.org/capec-2}Stateful_Measure', 1, tags={'{http://capec.mitre.org/capec-2}Stateful_Measure': 'capec:StatefulMeasure'}, min_occurs=1)
@@ -3557,9 +3643,10 @@ class Event(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('event_type', 'description', 'action')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Event'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('event_type', 'description', 'action')
 
     event_type: _f.AttributeField[str] = _f.AttributeField('Event_Type', _c.builtin('string'))
     description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Description', 0, tags={'{http://capec.mitre.org/capec-2}Description': 'capec:StructuredText'}, container=True, min_occurs=1)
@@ -3586,9 +3673,10 @@ class Action(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('objects',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Action'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('objects',)
 
     objects: _f.Children[Object] = _f.Children('{http://capec.mitre.org/capec-2}Object', 0, tags={'{http://capec.mitre.org/capec-2}Object': 'capec:Object'}, min_occurs=1, max_occurs=None)
 
@@ -3609,9 +3697,10 @@ class Object(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('values',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Object'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('values',)
 
     values: _f.Children[Value] = _f.Children('{http://capec.mitre.org/capec-2}Value', 0, tags={'{http://capec.mitre.org/capec-2}Value': 'capec:Value'}, min_occurs=1, max_occurs=None)
 
@@ -3632,9 +3721,10 @@ class Value(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('objective_value', 'change', 'delta')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Value'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('objective_value', 'change', 'delta')
 
     objective_value: _f.Value[str] = _f.Value('{http://capec.mitre.org/capec-2}Objective_Value', 0, _c.builtin('string'))
     change: _f.Value[bool] = _f.Value('{http://capec.mitre.org/capec-2}Change', 1, _c.builtin('boolean'))
@@ -3661,9 +3751,10 @@ class Delta(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('trend', 'frequency')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Delta'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('trend', 'frequency')
 
     trend: _f.Value[ObservablesTypeObservableSignatureEventActionObjectValueDeltaTrendEnumerationValue] = _f.Value('{http://capec.mitre.org/capec-2}Trend', 0, _c.EnumerationCodec('restriction of xs:string', ObservablesTypeObservableSignatureEventActionObjectValueDeltaTrendEnumerationValue))
     frequency: _f.Child[Frequency] = _f.Child('{http://capec.mitre.org/capec-2}Frequency', 1, tags={'{http://capec.mitre.org/capec-2}Frequency': 'capec:Frequency'})
@@ -3687,9 +3778,10 @@ class Frequency(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'empty'
-    _field_names = ('rate', 'units', 'scale')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Frequency'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('rate', 'units', 'scale')
 
     rate: _f.AttributeField[float] = _f.AttributeField('Rate', _c.builtin('float'), required=True)
     units: _f.AttributeField[str] = _f.AttributeField('Units', _c.builtin('string'), required=True)
@@ -3716,9 +3808,10 @@ class StatefulMeasure(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('name', 'description', 'value_type')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Stateful_Measure'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'description', 'value_type')
 
     name: _f.AttributeField[str] = _f.AttributeField('Name', _c.builtin('string'))
     description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Description', 0, tags={'{http://capec.mitre.org/capec-2}Description': 'capec:StructuredText'}, container=True, min_occurs=1)
@@ -3745,9 +3838,10 @@ class ValueType(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('objective_value', 'trend', 'frequency')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Value_Type'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('objective_value', 'trend', 'frequency')
 
     objective_value: _f.Value[str] = _f.Value('{http://capec.mitre.org/capec-2}Objective_Value', 0, _c.builtin('string'))
     trend: _f.Value[ObservablesTypeObservableSignatureStatefulMeasureValueTypeTrendEnumerationValue] = _f.Value('{http://capec.mitre.org/capec-2}Trend', 1, _c.EnumerationCodec('restriction of xs:string', ObservablesTypeObservableSignatureStatefulMeasureValueTypeTrendEnumerationValue))
@@ -3774,9 +3868,10 @@ class ObservablesTypeObservableSignatureStatefulMeasureValueTypeFrequency(_Bundl
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'empty'
-    _field_names = ('rate', 'units', 'scale')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Frequency'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('rate', 'units', 'scale')
 
     rate: _f.AttributeField[float] = _f.AttributeField('Rate', _c.builtin('float'), required=True)
     units: _f.AttributeField[str] = _f.AttributeField('Units', _c.builtin('string'), required=True)
@@ -3802,10 +3897,10 @@ class OtherNotes(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Other_Notes'
-    _content = 'element'
-    _field_names = ('notes',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Other_Notes'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('notes',)
 
     notes: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Note', 0, tags={'{http://capec.mitre.org/capec-2}Note': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='This element contains any additional notes or comments that cannot be captured using other elements. New elements might be defined in the future to contain this information. It should be filled out where needed.')
 
@@ -3829,9 +3924,9 @@ class ReferenceList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://capec.mitre.org/capec-2}Reference_List_Type'
-    _content = 'element'
-    _field_names = ('references',)
+    _qname: _typing.ClassVar[str] = '{http://capec.mitre.org/capec-2}Reference_List_Type'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('references',)
 
     references: _f.Children[Reference] = _f.Children('{http://capec.mitre.org/capec-2}Reference', 0, tags={'{http://capec.mitre.org/capec-2}Reference': 'capec:Reference'}, min_occurs=1, max_occurs=None, doc='Each Reference subelement should provide a single source from which more information and deeper insight can be obtained, such as a research paper or an excerpt from a publication. Multiple Reference subelements can exist. The sole attribute of this element is the id. The id is optional and translates to a preceding footnote below the context notes if the author of the entry wants to cite a reference. Not all subelements need to be completed, since some are designed for web references and others are designed for book references. The fields Reference_Author and Reference_Title should be filled out for all references if possible. Reference_Section and Reference_Date can be included for either book references or online references. Reference_Edition, Reference_Publication, Reference_Publisher, and Reference_PubDate are intended for book references, however they can be included where appropriate for other types of references. Reference_Link is intended for web references, however it can be included for book references as well if applicable.')
 
@@ -3851,9 +3946,9 @@ class Reference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://capec.mitre.org/capec-2}Reference_Type'
-    _content = 'element'
-    _field_names = ('reference_id', 'local_reference_id', 'reference_authors', 'reference_title', 'reference_section', 'reference_edition', 'reference_publication', 'reference_publisher', 'reference_date', 'reference_pub_date', 'reference_link')
+    _qname: _typing.ClassVar[str] = '{http://capec.mitre.org/capec-2}Reference_Type'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('reference_id', 'local_reference_id', 'reference_authors', 'reference_title', 'reference_section', 'reference_edition', 'reference_publication', 'reference_publisher', 'reference_date', 'reference_pub_date', 'reference_link')
 
     reference_id: _f.AttributeField[str] = _f.AttributeField('Reference_ID', _c.builtin('string'), doc='The Reference_ID is an optional value for the related Reference entry identifier as a string. Only one Reference_ID element can exist for each Reference element (ex: REF-1). However, References across CAPEC with the same ID should only vary in small details. Text citing this reference should use the local reference ID, as this ID is only for reference library related consistency checking and maintenance.')
     local_reference_id: _f.AttributeField[str] = _f.AttributeField('Local_Reference_ID', _c.builtin('string'), doc='The Local_Reference_ID is an optional value for the related Local Reference entry identifier as a string. Only one Local_Reference_ID element can exist for each Reference element (ex: R.78.1). Text citing this reference should use the format [R.78.1].')
@@ -3903,9 +3998,9 @@ class Relationship(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://capec.mitre.org/capec-2}RelationshipType'
-    _content = 'element'
-    _field_names = ('relationship_views', 'relationship_chains', 'relationship_target_form', 'relationship_natures', 'relationship_target_id', 'relationship_description')
+    _qname: _typing.ClassVar[str] = '{http://capec.mitre.org/capec-2}RelationshipType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relationship_views', 'relationship_chains', 'relationship_target_form', 'relationship_natures', 'relationship_target_id', 'relationship_description')
 
     relationship_views: _f.WrappedChildren[RelationshipViewID] = _f.WrappedChildren('{http://capec.mitre.org/capec-2}Relationship_Views', 0, tags={'{http://capec.mitre.org/capec-2}Relationship_Views': 'capec:RelationshipViews'}, item_tag='{http://capec.mitre.org/capec-2}Relationship_View_ID', item_class='capec:RelationshipViewID', min_occurs=1, doc='This element contains a list of the individual Views to which this relationship pertains.')
     relationship_chains: _f.Child[RelationshipChains] = _f.Child('{http://capec.mitre.org/capec-2}Relationship_Chains', 1, tags={'{http://capec.mitre.org/capec-2}Relationship_Chains': 'capec:RelationshipChains'}, container=True, doc='This element contains a list of the individual Chains this relationship pertains to.')
@@ -3941,9 +4036,10 @@ class RelationshipChains(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('relationship_chain_ids',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Relationship_Chains'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relationship_chain_ids',)
 
     relationship_chain_ids: _f.Values[int] = _f.Values('{http://capec.mitre.org/capec-2}Relationship_Chain_ID', 0, _c.builtin('integer'), max_occurs=None, doc='This element specifies the unique ID of an individual chain element this relationship pertains to.')
 
@@ -3964,9 +4060,10 @@ class RelationshipViews(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('relationship_view_ids',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Relationship_Views'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relationship_view_ids',)
 
     relationship_view_ids: _f.Children[RelationshipViewID] = _f.Children('{http://capec.mitre.org/capec-2}Relationship_View_ID', 0, tags={'{http://capec.mitre.org/capec-2}Relationship_View_ID': 'capec:RelationshipViewID'}, min_occurs=1, max_occurs=None, doc='Specifies the unique ID of the individual view element to which this relationship pertains. This ID must correspond to a View.')
 
@@ -3987,9 +4084,10 @@ class RelationshipViewID(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('ordinal', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Relationship_View_ID'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ordinal', 'value')
 
     ordinal: _f.AttributeField[RelationshipViewIDOrdinal] = _f.AttributeField('Ordinal', _c.EnumerationCodec('restriction of xs:string', RelationshipViewIDOrdinal), doc='The ordinal attribute is used to determine if this relationship is the primary ChildOf relationship for this entry for a given Relationship_View_ID element.. This attribute can only have the value "Primary" and should only be included for the primary parent/child relationship.')
     value: _f.Text[int] = _f.Text(_c.builtin('integer'))
@@ -4013,10 +4111,10 @@ class RelationshipNotes(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Relationship_Notes'
-    _content = 'element'
-    _field_names = ('relationship_notes',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Relationship_Notes'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relationship_notes',)
 
     relationship_notes: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Relationship_Note', 0, tags={'{http://capec.mitre.org/capec-2}Relationship_Note': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='This element contains a note regarding the relationships between CAPEC entries.')
 
@@ -4036,10 +4134,10 @@ class Relationships(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Relationships'
-    _content = 'element'
-    _field_names = ('relationships',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Relationships'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relationships',)
 
     relationships: _f.Children[Relationship] = _f.Children('{http://capec.mitre.org/capec-2}Relationship', 0, tags={'{http://capec.mitre.org/capec-2}Relationship': 'capec:Relationship'}, min_occurs=1, max_occurs=None, doc='Each Relationship identifies an association between this structure, whether it is an Attack Pattern, Category, or Compound_Element and another structure. The relationship also identifies the views under which the relationship is applicable.')
 
@@ -4059,9 +4157,9 @@ class RelevantAttackSurfaceElements(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://capec.mitre.org/capec-2}Relevant_Attack_Surface_ElementsType'
-    _content = 'element'
-    _field_names = ('relevant_functional_services', 'relevant_protocols', 'relevant_protocol_headers', 'relevant_command_structures')
+    _qname: _typing.ClassVar[str] = '{http://capec.mitre.org/capec-2}Relevant_Attack_Surface_ElementsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relevant_functional_services', 'relevant_protocols', 'relevant_protocol_headers', 'relevant_command_structures')
 
     relevant_functional_services: _f.WrappedChildren[_bundle.AnyType] = _f.WrappedChildren('{http://capec.mitre.org/capec-2}Relevant_Functional_Services', 0, tags={'{http://capec.mitre.org/capec-2}Relevant_Functional_Services': 'capec:RelevantFunctionalServices'}, item_tag='{http://capec.mitre.org/capec-2}Relevant_Functional_Service_ID', item_class='_bundle:AnyType')
     relevant_protocols: _f.WrappedChildren[_bundle.AnyType] = _f.WrappedChildren('{http://capec.mitre.org/capec-2}Relevant_Protocols', 1, tags={'{http://capec.mitre.org/capec-2}Relevant_Protocols': 'capec:RelevantProtocols'}, item_tag='{http://capec.mitre.org/capec-2}Relevant_Protocol_ID', item_class='_bundle:AnyType')
@@ -4091,9 +4189,10 @@ class RelevantCommandStructures(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('relevant_command_structure_ids',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Relevant_Command_Structures'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relevant_command_structure_ids',)
 
     relevant_command_structure_ids: _f.Children[_bundle.AnyType] = _f.Children('{http://capec.mitre.org/capec-2}Relevant_Command_Structure_ID', 0, tags={'{http://capec.mitre.org/capec-2}Relevant_Command_Structure_ID': '_bundle:AnyType'}, min_occurs=1, max_occurs=None)
 
@@ -4114,9 +4213,10 @@ class RelevantFunctionalServices(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('relevant_functional_service_ids',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Relevant_Functional_Services'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relevant_functional_service_ids',)
 
     relevant_functional_service_ids: _f.Children[_bundle.AnyType] = _f.Children('{http://capec.mitre.org/capec-2}Relevant_Functional_Service_ID', 0, tags={'{http://capec.mitre.org/capec-2}Relevant_Functional_Service_ID': '_bundle:AnyType'}, min_occurs=1, max_occurs=None)
 
@@ -4137,9 +4237,10 @@ class RelevantProtocolHeaders(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('relevant_protocol_header_ids',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Relevant_Protocol_Headers'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relevant_protocol_header_ids',)
 
     relevant_protocol_header_ids: _f.Children[_bundle.AnyType] = _f.Children('{http://capec.mitre.org/capec-2}Relevant_Protocol_Header_ID', 0, tags={'{http://capec.mitre.org/capec-2}Relevant_Protocol_Header_ID': '_bundle:AnyType'}, min_occurs=1, max_occurs=None)
 
@@ -4160,9 +4261,10 @@ class RelevantProtocols(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('relevant_protocol_ids',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Relevant_Protocols'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relevant_protocol_ids',)
 
     relevant_protocol_ids: _f.Children[_bundle.AnyType] = _f.Children('{http://capec.mitre.org/capec-2}Relevant_Protocol_ID', 0, tags={'{http://capec.mitre.org/capec-2}Relevant_Protocol_ID': '_bundle:AnyType'}, min_occurs=1, max_occurs=None)
 
@@ -4182,10 +4284,10 @@ class ResearchGaps(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}Research_Gaps'
-    _content = 'element'
-    _field_names = ('research_gaps',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Research_Gaps'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('research_gaps',)
 
     research_gaps: _f.Children[StructuredText] = _f.Children('{http://capec.mitre.org/capec-2}Research_Gap', 0, tags={'{http://capec.mitre.org/capec-2}Research_Gap': 'capec:StructuredText'}, min_occurs=1, max_occurs=None, doc='This element identifies potential opportunities for the vulnerability research community to conduct further exploration of issues related to this attack pattern. It is intended to highlight parts of CAPEC that have not received sufficient attention from researchers. This should be filled out where appropriate for attack patterns and categories.')
 
@@ -4205,9 +4307,9 @@ class StructuredText(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://capec.mitre.org/capec-2}Structured_Text_Type'
-    _content = 'element'
-    _field_names = ('text_titles', 'texts', 'code_example_languages', 'codes', 'comments', 'images', 'blocks')
+    _qname: _typing.ClassVar[str] = '{http://capec.mitre.org/capec-2}Structured_Text_Type'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('text_titles', 'texts', 'code_example_languages', 'codes', 'comments', 'images', 'blocks')
 
     text_titles: _f.Values[str] = _f.Values('{http://capec.mitre.org/capec-2}Text_Title', 0, _c.builtin('string'), max_occurs=None, doc='Presentation Element: This element is used to definebold-faced title for a subsequent block of text.')
     texts: _f.Values[str] = _f.Values('{http://capec.mitre.org/capec-2}Text', 1, _c.builtin('string'), max_occurs=None, doc='Presentation Element: This element is used to define a paragraph of text.')
@@ -4246,9 +4348,10 @@ class Images(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('images',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Images'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('images',)
 
     images: _f.Children[Image] = _f.Children('{http://capec.mitre.org/capec-2}Image', 0, tags={'{http://capec.mitre.org/capec-2}Image': 'capec:Image'}, min_occurs=1, max_occurs=None, doc='Presentation Element: This element is used to define an image.')
 
@@ -4269,22 +4372,23 @@ class Image(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('image_location', 'image_title')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Image'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('image_locations', 'image_titles')
 
-    image_location: _f.Value[str] = _f.Value('{http://capec.mitre.org/capec-2}Image_Location', 0, _c.builtin('string'), min_occurs=1, doc='This element provides the location of the image file.')
-    image_title: _f.Value[str] = _f.Value('{http://capec.mitre.org/capec-2}Image_Title', 1, _c.builtin('string'), min_occurs=1, doc='This element provides a title for the image.')
+    image_locations: _f.Values[str] = _f.Values('{http://capec.mitre.org/capec-2}Image_Location', 0, _c.builtin('string'), min_occurs=1, max_occurs=None, doc='This element provides the location of the image file.')
+    image_titles: _f.Values[str] = _f.Values('{http://capec.mitre.org/capec-2}Image_Title', 1, _c.builtin('string'), min_occurs=1, max_occurs=None, doc='This element provides a title for the image.')
 
     def __init__(
         self,
         *,
-        image_location: str | None = None,
-        image_title: str | None = None,
+        image_locations: _typing.Iterable[str] | None = None,
+        image_titles: _typing.Iterable[str] | None = None,
     ) -> None:
         self._init({
-            'image_location': image_location,
-            'image_title': image_title,
+            'image_locations': image_locations,
+            'image_titles': image_titles,
         })
 
 
@@ -4294,9 +4398,9 @@ class TargetAttackSurface(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://capec.mitre.org/capec-2}Target_Attack_SurfaceType'
-    _content = 'element'
-    _field_names = ('common_attack_surface_description', 'target_attack_surface_description')
+    _qname: _typing.ClassVar[str] = '{http://capec.mitre.org/capec-2}Target_Attack_SurfaceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('common_attack_surface_description', 'target_attack_surface_description')
 
     common_attack_surface_description: _f.Child[CommonAttackSurfaceDescription] = _f.Child('{http://capec.mitre.org/capec-2}Common_Attack_Surface_Description', 0, tags={'{http://capec.mitre.org/capec-2}Common_Attack_Surface_Description': 'capec:CommonAttackSurfaceDescription'})
     target_attack_surface_description: _f.Child[TargetAttackSurfaceDescription] = _f.Child('{http://capec.mitre.org/capec-2}Target_Attack_Surface_Description', 1, tags={'{http://capec.mitre.org/capec-2}Target_Attack_Surface_Description': 'capec:TargetAttackSurfaceDescription'})
@@ -4320,9 +4424,10 @@ class CommonAttackSurfaceDescription(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('common_attack_surface_id', 'relevant_attack_surface_elements', 'pattern_specific_overrides')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Common_Attack_Surface_Description'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('common_attack_surface_id', 'relevant_attack_surface_elements', 'pattern_specific_overrides')
 
     common_attack_surface_id: _f.AttributeField[str] = _f.AttributeField('Common_Attack_Surface_ID', _c.builtin('string'))
     relevant_attack_surface_elements: _f.Child[RelevantAttackSurfaceElements] = _f.Child('{http://capec.mitre.org/capec-2}Relevant_Attack_Surface_Elements', 0, tags={'{http://capec.mitre.org/capec-2}Relevant_Attack_Surface_Elements': 'capec:RelevantAttackSurfaceElements'}, container=True, min_occurs=1)
@@ -4349,9 +4454,10 @@ class TargetAttackSurfaceLocalities(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('target_attack_surface_localities',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Target_Attack_Surface_Localities'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('target_attack_surface_localities',)
 
     target_attack_surface_localities: _f.Values[TargetAttackSurfaceDescriptionTypeTargetAttackSurfaceLocalitiesTargetAttackSurfaceLocalityEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Target_Attack_Surface_Locality', 0, _c.EnumerationCodec('restriction of xs:string', TargetAttackSurfaceDescriptionTypeTargetAttackSurfaceLocalitiesTargetAttackSurfaceLocalityEnumerationValue), min_occurs=1, max_occurs=None)
 
@@ -4372,9 +4478,10 @@ class TargetAttackSurfaceTypes(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('target_attack_surface_types',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Target_Attack_Surface_Types'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('target_attack_surface_types',)
 
     target_attack_surface_types: _f.Values[TargetAttackSurfaceDescriptionTypeTargetAttackSurfaceTypesTargetAttackSurfaceTypeEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Target_Attack_Surface_Type', 0, _c.EnumerationCodec('restriction of xs:string', TargetAttackSurfaceDescriptionTypeTargetAttackSurfaceTypesTargetAttackSurfaceTypeEnumerationValue), min_occurs=1, max_occurs=None)
 
@@ -4395,9 +4502,10 @@ class TargetFunctionalServices(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('target_functional_services',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Target_Functional_Services'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('target_functional_services',)
 
     target_functional_services: _f.Children[TargetFunctionalService] = _f.Children('{http://capec.mitre.org/capec-2}Target_Functional_Service', 0, tags={'{http://capec.mitre.org/capec-2}Target_Functional_Service': 'capec:TargetFunctionalService'}, min_occurs=1, max_occurs=None)
 
@@ -4418,9 +4526,10 @@ class TargetFunctionalService(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('id_', 'name', 'protocols')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Target_Functional_Service'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'protocols')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True)
     name: _f.AttributeField[str] = _f.AttributeField('Name', _c.builtin('string'), required=True)
@@ -4447,9 +4556,10 @@ class Protocol(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('id_', 'name', 'rfc', 'encryption', 'encryption_type', 'protocol_structure', 'command_structures', 'related_protocols')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Protocol'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'rfc', 'encryption', 'encryption_type', 'protocol_structure', 'command_structures', 'related_protocols')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True)
     name: _f.AttributeField[str] = _f.AttributeField('Name', _c.builtin('string'), required=True)
@@ -4491,9 +4601,10 @@ class CommandStructures(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('command_structures',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Command_Structures'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('command_structures',)
 
     command_structures: _f.Children[CommandStructure] = _f.Children('{http://capec.mitre.org/capec-2}Command_Structure', 0, tags={'{http://capec.mitre.org/capec-2}Command_Structure': 'capec:CommandStructure'}, min_occurs=1, max_occurs=None)
 
@@ -4514,9 +4625,10 @@ class CommandStructure(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('id_', 'name', 'command_description', 'command_type', 'command_group_label')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Command_Structure'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'command_description', 'command_type', 'command_group_label')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True)
     name: _f.AttributeField[str] = _f.AttributeField('Name', _c.builtin('string'), required=True)
@@ -4549,9 +4661,10 @@ class ProtocolStructure(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('protocol_headers',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Protocol_Structure'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('protocol_headers',)
 
     protocol_headers: _f.Children[ProtocolHeader] = _f.Children('{http://capec.mitre.org/capec-2}Protocol_Header', 0, tags={'{http://capec.mitre.org/capec-2}Protocol_Header': 'capec:ProtocolHeader'}, min_occurs=1, max_occurs=None)
 
@@ -4572,9 +4685,10 @@ class ProtocolHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('id_', 'name', 'protocol_rfcs', 'protocol_field_names', 'protocol_field_descriptions', 'protocol_flag_descriptions', 'protocol_flag_values', 'protocol_operation_codes', 'protocol_datas')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Protocol_Header'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'protocol_rfcs', 'protocol_field_names', 'protocol_field_descriptions', 'protocol_flag_descriptions', 'protocol_flag_values', 'protocol_operation_codes', 'protocol_datas')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True)
     name: _f.AttributeField[str] = _f.AttributeField('Name', _c.builtin('string'))
@@ -4619,9 +4733,10 @@ class RelatedProtocols(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('related_protocols',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Related_Protocols'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('related_protocols',)
 
     related_protocols: _f.Children[RelatedProtocol] = _f.Children('{http://capec.mitre.org/capec-2}Related_Protocol', 0, tags={'{http://capec.mitre.org/capec-2}Related_Protocol': 'capec:RelatedProtocol'}, min_occurs=1, max_occurs=None)
 
@@ -4642,9 +4757,10 @@ class RelatedProtocol(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('name', 'rfc', 'relationship_types')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Related_Protocol'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'rfc', 'relationship_types')
 
     name: _f.AttributeField[str] = _f.AttributeField('Name', _c.builtin('string'))
     rfc: _f.AttributeField[str] = _f.AttributeField('RFC', _c.builtin('string'))
@@ -4671,9 +4787,10 @@ class TargetedOSILayers(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('targeted_osi_layers',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Targeted_OSI_Layers'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('targeted_osi_layers',)
 
     targeted_osi_layers: _f.Values[TargetAttackSurfaceDescriptionTypeTargetedOSILayersTargetedOSILayerEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Targeted_OSI_Layer', 0, _c.EnumerationCodec('restriction of xs:string', TargetAttackSurfaceDescriptionTypeTargetedOSILayersTargetedOSILayerEnumerationValue), min_occurs=1, max_occurs=None)
 
@@ -4693,10 +4810,10 @@ class View(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://capec.mitre.org/capec-2}View'
-    _content = 'element'
-    _field_names = ('id_', 'name', 'status', 'view_structure', 'view_objective', 'view_audience', 'relationships', 'relationship_notes', 'maintenance_notes', 'other_notes', 'alternate_terms', 'research_gaps', 'references', 'view_filter', 'content_history')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}View'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'status', 'view_structure', 'view_objective', 'view_audience', 'relationships', 'relationship_notes', 'maintenance_notes', 'other_notes', 'alternate_terms', 'research_gaps', 'references', 'view_filter', 'content_history')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True, doc='The ID attribute provides a unique identifier for the entry. It will be static for the lifetime of the entry. In the event that this entry becomes deprecated, the ID will not be reused and a pointer will be left in this entry to the replacement. This is required for all Views.')
     name: _f.AttributeField[str] = _f.AttributeField('Name', _c.builtin('string'), required=True, doc='The Name is a descriptive attribute used to give the reader an idea of what perspective this view represents. All words in the name should be capitalized except for articles and prepositions unless they begin or end the name. Subsequent words in a hyphenated chain are also not capitalized. This is required for all Views.')
@@ -4759,9 +4876,10 @@ class ViewAudience(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('audiences',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}View_Audience'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('audiences',)
 
     audiences: _f.Children[Audience] = _f.Children('{http://capec.mitre.org/capec-2}Audience', 0, tags={'{http://capec.mitre.org/capec-2}Audience': 'capec:Audience'}, min_occurs=1, max_occurs=None, doc='The Audience element provides a reference to the target audience or group for this view.')
 
@@ -4782,9 +4900,10 @@ class Audience(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('stakeholder', 'stakeholder_description')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Audience'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('stakeholder', 'stakeholder_description')
 
     stakeholder: _f.Value[ViewViewAudienceAudienceStakeholderEnumerationValue] = _f.Value('{http://capec.mitre.org/capec-2}Stakeholder', 0, _c.EnumerationCodec('restriction of xs:string', ViewViewAudienceAudienceStakeholderEnumerationValue), min_occurs=1, doc='The Stakeholder element specifies what types of members of the CAPEC community might be interested in this view.')
     stakeholder_description: _f.Child[StructuredText] = _f.Child('{http://capec.mitre.org/capec-2}Stakeholder_Description', 1, tags={'{http://capec.mitre.org/capec-2}Stakeholder_Description': 'capec:StructuredText'}, container=True, doc='The Stakeholder_Description el provides some text describing what properties of this View this particular Stakeholder might find useful.')

@@ -36,8 +36,8 @@ class CAPEC2_7Instance(_ttp.AttackPattern):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/extensions/AP#CAPEC2.7-1}CAPEC2.7InstanceType'
-    _field_names = ('id_', 'idref', 'capec_id', 'title', 'descriptions', 'short_descriptions', 'capec')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/extensions/AP#CAPEC2.7-1}CAPEC2.7InstanceType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'capec_id', 'title', 'descriptions', 'short_descriptions', 'capec')
 
     capec: _f.Child[_capec.AttackPattern] = _f.Child('{http://stix.mitre.org/extensions/AP#CAPEC2.7-1}CAPEC', 3, tags={'{http://stix.mitre.org/extensions/AP#CAPEC2.7-1}CAPEC': 'capec:AttackPattern'}, min_occurs=1, doc='The CAPEC field contains the structured specification of an Attack Pattern utilizing the CAPEC schema.')
 

@@ -36,10 +36,10 @@ class CIQAddress3_0Instance(_stix_common.AddressAbstract):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/extensions/Address#CIQAddress3.0-1}CIQAddress3.0InstanceType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('location',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/extensions/Address#CIQAddress3.0-1}CIQAddress3.0InstanceType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('location',)
 
     location: _f.Child[_ciq_xal.Address] = _f.Child('{http://stix.mitre.org/extensions/Address#CIQAddress3.0-1}Location', 0, tags={'{http://stix.mitre.org/extensions/Address#CIQAddress3.0-1}Location': 'ciq_xal:Address'})
 

@@ -56,8 +56,8 @@ class CIQIdentity3_0Instance(_stix_common.Identity):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1}CIQIdentity3.0InstanceType'
-    _field_names = ('id_', 'idref', 'name', 'related_identities', 'specification', 'roles')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1}CIQIdentity3.0InstanceType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'related_identities', 'specification', 'roles')
 
     specification: _f.Child[STIXCIQIdentity3_0] = _f.Child('{http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1}Specification', 2, tags={'{http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1}Specification': 'ciq_identity:STIXCIQIdentity3_0'}, min_occurs=1, doc='The Specification field contains the structured characterization of an Identity utilizing the CIQ-PIL schema.')
     roles: _f.Values[str] = _f.Values('{http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1}Role', 3, _c.builtin('string'), max_occurs=None, doc='The Role field specifies a relevant role played by this entity.')
@@ -92,10 +92,10 @@ class STIXCIQIdentity3_0(_ciq_xpil.Party):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1}STIXCIQIdentity3.0Type'
-    _element_tag = None
-    _field_names = ('language_code_attribute', 'party_type_attribute', 'href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'id_', 'party_id', 'party_id_type', 'party_key', 'party_key_ref', 'party_type', 'status', 'usage', 'free_text_lines', 'party_name', 'addresses', 'accounts', 'contact_numbers', 'documents', 'electronic_address_identifiers', 'events', 'identifiers', 'memberships', 'relationships', 'revenues', 'stocks', 'vehicles', 'organisation_info', 'person_info', 'birth_info', 'countries_of_residence', 'favourites', 'habits', 'hobbies', 'languages', 'nationalities', 'occupations', 'physical_info', 'preferences', 'qualifications', 'visas')
-    _any_attribute = _f.Wildcard(0, namespaces=frozenset({}))
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1}STIXCIQIdentity3.0Type'
+    _element_tag: _typing.ClassVar[str | None] = None
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('language_code_attribute', 'party_type_attribute', 'href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'id_', 'party_id', 'party_id_type', 'party_key', 'party_key_ref', 'party_type', 'status', 'usage', 'free_text_lines', 'party_name', 'addresses', 'accounts', 'contact_numbers', 'documents', 'electronic_address_identifiers', 'events', 'identifiers', 'memberships', 'relationships', 'revenues', 'stocks', 'vehicles', 'organisation_info', 'person_info', 'birth_info', 'countries_of_residence', 'favourites', 'habits', 'hobbies', 'languages', 'nationalities', 'occupations', 'physical_info', 'preferences', 'qualifications', 'visas')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, namespaces=frozenset({}))
 
     language_code_attribute: _f.AttributeField[str] = _f.AttributeField('{http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1}LanguageCode', _c.builtin('language'), doc='Human Language used. e.g. "en", "en-US", "en-AUS", etc')
     party_type_attribute: _f.AttributeField[str] = _f.AttributeField('{http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1}PartyType', _c.builtin('normalizedString'), doc='Type of Party. e.g. Person or an organisation. An organisation could be university, college, club, association, company, etc')

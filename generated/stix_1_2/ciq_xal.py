@@ -365,11 +365,11 @@ class Address(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{urn:oasis:names:tc:ciq:xal:3}AddressType'
-    _element_tag = '{urn:oasis:names:tc:ciq:xal:3}Address'
-    _content = 'element'
-    _field_names = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'address_id', 'address_id_type', 'address_key', 'address_key_ref', 'delivery_mode', 'id_', 'status', 'type_attribute', 'usage', 'free_text_address', 'country', 'administrative_area', 'locality', 'thoroughfare', 'premises', 'post_code', 'rural_delivery', 'postal_delivery_point', 'post_office', 'geo_rss', 'location_by_coordinates')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = '{urn:oasis:names:tc:ciq:xal:3}AddressType'
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}Address'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'address_id', 'address_id_type', 'address_key', 'address_key_ref', 'delivery_mode', 'id_', 'status', 'type_attribute', 'usage', 'free_text_address', 'country', 'administrative_area', 'locality', 'thoroughfare', 'premises', 'post_code', 'rural_delivery', 'postal_delivery_point', 'post_office', 'geo_rss', 'location_by_coordinates')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     href: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/1999/xlink}href', _c.builtin('anyURI'))
     label: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/1999/xlink}label', _c.builtin('NCName'))
@@ -477,10 +477,11 @@ class AdministrativeArea(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'name_elements', 'sub_administrative_area')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}AdministrativeArea'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'name_elements', 'sub_administrative_area')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -516,10 +517,11 @@ class NameElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('abbreviation', 'name_code', 'name_code_type', 'name_type', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}NameElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('abbreviation', 'name_code', 'name_code_type', 'name_type', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     abbreviation: _f.AttributeField[bool] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}Abbreviation', _c.builtin('boolean'), doc='If set to true then indicates that the value is an abbreviation or initial. If set to false then the value is definitely not an abbreviation. If omitted then it is not known if the value is an abbreviation or not.')
     name_code: _f.AttributeField[str] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}NameCode', _c.builtin('normalizedString'), doc='Name of administrative area represented as a code. e.g. "COL" for COLORADO')
@@ -552,10 +554,11 @@ class SubAdministrativeArea(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'name_elements')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}SubAdministrativeArea'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'name_elements')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -588,10 +591,11 @@ class AddressTypeAdministrativeAreaSubAdministrativeAreaNameElement(_BundleObjec
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('abbreviation', 'name_code', 'name_code_type', 'name_type', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}NameElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('abbreviation', 'name_code', 'name_code_type', 'name_type', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     abbreviation: _f.AttributeField[bool] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}Abbreviation', _c.builtin('boolean'), doc='If set to true then indicates that the value is an abbreviation or initial. If set to false then the value is definitely not an abbreviation. If omitted then it is not known if the value is an abbreviation or not.')
     name_code: _f.AttributeField[str] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}NameCode', _c.builtin('normalizedString'), doc='Name of administrative area represented as a code. e.g. "COL" for COLORADO')
@@ -625,10 +629,10 @@ class Country(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{urn:oasis:names:tc:ciq:xal:3}CountryType'
-    _content = 'element'
-    _field_names = ('name_elements',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = '{urn:oasis:names:tc:ciq:xal:3}CountryType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name_elements',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     name_elements: _f.Children[CountryTypeNameElement] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}NameElement', 0, tags={'{urn:oasis:names:tc:ciq:xal:3}NameElement': 'ciq_xal:CountryTypeNameElement'}, min_occurs=1, max_occurs=None, doc='Data associated with the name of the country in whatever form available, e.g. full, abbreviation, common use, code of the country, etc.')
 
@@ -649,7 +653,8 @@ class AddressTypeCountry(Country):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}Country'
 
     def __init__(
         self,
@@ -668,10 +673,11 @@ class FreeTextAddress(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'address_lines')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}FreeTextAddress'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'address_lines')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -701,10 +707,11 @@ class AddressLine(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}AddressLine'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -737,10 +744,11 @@ class GeoRSS(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('any_elements',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}GeoRSS'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('any_elements',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     any_elements: _f.Wildcard = _f.Wildcard(0, namespaces=frozenset({'http://www.georss.org/georss'}))
 
@@ -755,10 +763,11 @@ class Locality(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'name_elements', 'sub_locality')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}Locality'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'name_elements', 'sub_locality')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -794,10 +803,11 @@ class AddressTypeLocalityNameElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('abbreviation', 'name_code', 'name_code_type', 'name_type', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}NameElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('abbreviation', 'name_code', 'name_code_type', 'name_type', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     abbreviation: _f.AttributeField[bool] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}Abbreviation', _c.builtin('boolean'), doc='If set to true then indicates that the value is an abbreviation or initial. If set to false then the value is definitely not an abbreviation. If omitted then it is not known if the value is an abbreviation or not.')
     name_code: _f.AttributeField[str] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}NameCode', _c.builtin('normalizedString'), doc='name of locality represented as a code')
@@ -830,10 +840,11 @@ class SubLocality(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'name_elements')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}SubLocality'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'name_elements')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -866,10 +877,11 @@ class AddressTypeLocalitySubLocalityNameElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('abbreviation', 'name_code', 'name_code_type', 'name_type', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}NameElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('abbreviation', 'name_code', 'name_code_type', 'name_type', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     abbreviation: _f.AttributeField[bool] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}Abbreviation', _c.builtin('boolean'), doc='If set to true then indicates that the value is an abbreviation or initial. If set to false then the value is definitely not an abbreviation. If omitted then it is not known if the value is an abbreviation or not.')
     name_code: _f.AttributeField[str] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}NameCode', _c.builtin('normalizedString'), doc='name of locality represented as a code')
@@ -902,10 +914,11 @@ class LocationByCoordinates(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'datum', 'datum_code_type', 'meridian', 'meridian_code_type', 'projection', 'projection_code_type', 'latitude', 'longitude')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}LocationByCoordinates'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'datum', 'datum_code_type', 'meridian', 'meridian_code_type', 'projection', 'projection_code_type', 'latitude', 'longitude')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -956,10 +969,11 @@ class Latitude(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'empty'
-    _field_names = ('degrees_measure', 'direction', 'minutes_measure', 'seconds_measure')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}Latitude'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('degrees_measure', 'direction', 'minutes_measure', 'seconds_measure')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     degrees_measure: _f.AttributeField[str] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}DegreesMeasure', _c.builtin('normalizedString'), doc='Measure of the latitude in degrees')
     direction: _f.AttributeField[DirectionTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}Direction', _c.EnumerationCodec('DirectionTypeList', DirectionTypeList), doc='The direction of latitude measurement offset from the equator')
@@ -989,10 +1003,11 @@ class Longitude(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'empty'
-    _field_names = ('degrees_measure', 'direction', 'minutes_measure', 'seconds_measure')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}Longitude'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('degrees_measure', 'direction', 'minutes_measure', 'seconds_measure')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     degrees_measure: _f.AttributeField[str] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}DegreesMeasure', _c.builtin('normalizedString'), doc='Measure of the longitude in degrees')
     direction: _f.AttributeField[DirectionTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}Direction', _c.EnumerationCodec('DirectionTypeList', DirectionTypeList), doc='The direction of longitude measurement offset from the equator')
@@ -1022,10 +1037,11 @@ class PostCode(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'identifiers')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}PostCode'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'identifiers')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -1055,10 +1071,11 @@ class PostOffice(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'identifiers')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}PostOffice'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'identifiers')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -1091,10 +1108,11 @@ class PostalDeliveryPoint(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'identifiers')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}PostalDeliveryPoint'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'identifiers')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -1128,23 +1146,23 @@ class Premises(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{urn:oasis:names:tc:ciq:xal:3}PremisesType'
-    _content = 'element'
-    _field_names = ('name_element', 'number')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = '{urn:oasis:names:tc:ciq:xal:3}PremisesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name_elements', 'numbers')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
-    name_element: _f.Child[PremisesTypeNameElement] = _f.Child('{urn:oasis:names:tc:ciq:xal:3}NameElement', 0, tags={'{urn:oasis:names:tc:ciq:xal:3}NameElement': 'ciq_xal:PremisesTypeNameElement'}, doc='Data associated with the name of the Premises. e.g. Full name of premises or part of the name. E.g. Westfield shopping center, reference data to support the premises location, street in the premises')
-    number: _f.Child[Identifier] = _f.Child('{urn:oasis:names:tc:ciq:xal:3}Number', 1, tags={'{urn:oasis:names:tc:ciq:xal:3}Number': 'ciq_xal:Identifier'}, doc='Data associated with the number of the premises. E.g.House 15, number range, number suffix')
+    name_elements: _f.Children[PremisesTypeNameElement] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}NameElement', 0, tags={'{urn:oasis:names:tc:ciq:xal:3}NameElement': 'ciq_xal:PremisesTypeNameElement'}, max_occurs=None, doc='Data associated with the name of the Premises. e.g. Full name of premises or part of the name. E.g. Westfield shopping center, reference data to support the premises location, street in the premises')
+    numbers: _f.Children[Identifier] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}Number', 1, tags={'{urn:oasis:names:tc:ciq:xal:3}Number': 'ciq_xal:Identifier'}, max_occurs=None, doc='Data associated with the number of the premises. E.g.House 15, number range, number suffix')
 
     def __init__(
         self,
         *,
-        name_element: PremisesTypeNameElement | str | None = None,
-        number: Identifier | str | None = None,
+        name_elements: _typing.Iterable[PremisesTypeNameElement] | None = None,
+        numbers: _typing.Iterable[Identifier] | None = None,
     ) -> None:
         self._init({
-            'name_element': name_element,
-            'number': number,
+            'name_elements': name_elements,
+            'numbers': numbers,
         })
 
 
@@ -1155,13 +1173,12 @@ class AddressTypePremises(Premises):
     """
 
     __slots__ = ()
-    _qname = ''
-    _field_names = ('type_', 'type_code', 'name_element', 'number', 'sub_premises')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}Premises'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'type_code', 'name_elements', 'numbers', 'sub_premises')
 
     type_: _f.AttributeField[PremisesTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}Type', _c.EnumerationCodec('PremisesTypeList', PremisesTypeList))
     type_code: _f.AttributeField[str] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}TypeCode', _c.builtin('normalizedString'), doc='Type of code use for Premises Type attribute')
-    name_element: _f.Children[PremisesTypeNameElement] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}NameElement', 0, tags={'{urn:oasis:names:tc:ciq:xal:3}NameElement': 'ciq_xal:PremisesTypeNameElement'}, max_occurs=None, doc='Data associated with the name of the Premises. e.g. Full name of premises or part of the name. E.g. Westfield shopping center, reference data to support the premises location, street in the premises')  # type: ignore[assignment]
-    number: _f.Children[Identifier] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}Number', 1, tags={'{urn:oasis:names:tc:ciq:xal:3}Number': 'ciq_xal:Identifier'}, max_occurs=None, doc='Data associated with the number of the premises. E.g.House 15, number range, number suffix')  # type: ignore[assignment]
     sub_premises: _f.Children[SubPremises] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}SubPremises', 2, tags={'{urn:oasis:names:tc:ciq:xal:3}SubPremises': 'ciq_xal:SubPremises'}, max_occurs=None, doc='Examples of sub-premises are apartments and suites in buildings, shops in malls, etc. or sub-addresses in a land mark place such as airports, military bases, hospitals, etc. Some countries have blocks within blocks')
 
     def __init__(
@@ -1169,15 +1186,15 @@ class AddressTypePremises(Premises):
         *,
         type_: PremisesTypeList | str | None = None,
         type_code: str | None = None,
-        name_element: _typing.Iterable[PremisesTypeNameElement] | None = None,
-        number: _typing.Iterable[Identifier] | None = None,
+        name_elements: _typing.Iterable[PremisesTypeNameElement] | None = None,
+        numbers: _typing.Iterable[Identifier] | None = None,
         sub_premises: _typing.Iterable[SubPremises] | None = None,
     ) -> None:
         self._init({
             'type_': type_,
             'type_code': type_code,
-            'name_element': name_element,
-            'number': number,
+            'name_elements': name_elements,
+            'numbers': numbers,
             'sub_premises': sub_premises,
         })
 
@@ -1189,27 +1206,26 @@ class SubPremises(Premises):
     """
 
     __slots__ = ()
-    _qname = ''
-    _field_names = ('type_', 'type_code', 'name_element', 'number')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}SubPremises'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'type_code', 'name_elements', 'numbers')
 
     type_: _f.AttributeField[SubPremisesTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}Type', _c.EnumerationCodec('SubPremisesTypeList', SubPremisesTypeList))
     type_code: _f.AttributeField[str] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}TypeCode', _c.builtin('normalizedString'), doc='Type of code used for sub premises type attribute')
-    name_element: _f.Children[PremisesTypeNameElement] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}NameElement', 0, tags={'{urn:oasis:names:tc:ciq:xal:3}NameElement': 'ciq_xal:PremisesTypeNameElement'}, max_occurs=None, doc='Data associated with the name of the Premises. e.g. Full name of premises or part of the name. E.g. Westfield shopping center, reference data to support the premises location, street in the premises')  # type: ignore[assignment]
-    number: _f.Children[Identifier] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}Number', 1, tags={'{urn:oasis:names:tc:ciq:xal:3}Number': 'ciq_xal:Identifier'}, max_occurs=None, doc='Data associated with the number of the premises. E.g.House 15, number range, number suffix')  # type: ignore[assignment]
 
     def __init__(
         self,
         *,
         type_: SubPremisesTypeList | str | None = None,
         type_code: str | None = None,
-        name_element: _typing.Iterable[PremisesTypeNameElement] | None = None,
-        number: _typing.Iterable[Identifier] | None = None,
+        name_elements: _typing.Iterable[PremisesTypeNameElement] | None = None,
+        numbers: _typing.Iterable[Identifier] | None = None,
     ) -> None:
         self._init({
             'type_': type_,
             'type_code': type_code,
-            'name_element': name_element,
-            'number': number,
+            'name_elements': name_elements,
+            'numbers': numbers,
         })
 
 
@@ -1220,10 +1236,11 @@ class RuralDelivery(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'identifiers')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}RuralDelivery'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'identifiers')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -1257,18 +1274,18 @@ class Thoroughfare(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{urn:oasis:names:tc:ciq:xal:3}ThoroughfareType'
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'type_code', 'name_element', 'number')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = '{urn:oasis:names:tc:ciq:xal:3}ThoroughfareType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'type_code', 'name_elements', 'numbers')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
     valid_to: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidTo', _c.builtin('dateTime'), doc='Date the data quality is valid to')
     type_: _f.AttributeField[str] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}Type', _c.builtin('normalizedString'), doc='Type of thoroughfare. eg. primary road, secondary road, road branch (e.g. Lane 14), road sub branch (e.g. Alley 21), adjourning street, cross street, closest street, etc')
     type_code: _f.AttributeField[str] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}TypeCode', _c.builtin('normalizedString'), doc='Type of code use for thoroughfare')
-    name_element: _f.Child[ThoroughfareTypeNameElement] = _f.Child('{urn:oasis:names:tc:ciq:xal:3}NameElement', 0, tags={'{urn:oasis:names:tc:ciq:xal:3}NameElement': 'ciq_xal:ThoroughfareTypeNameElement'}, doc='Data associated with the thoroughfare details. e.g. Full thoroughfare name or part of it, type of thoroughfare, old name, new name, reference data in support of the thoroughfare')
-    number: _f.Child[Identifier] = _f.Child('{urn:oasis:names:tc:ciq:xal:3}Number', 1, tags={'{urn:oasis:names:tc:ciq:xal:3}Number': 'ciq_xal:Identifier'}, doc='Data associated with the number of the thoroughfare. E.g. 39 in 39 Baker Street, street range, street suffix')
+    name_elements: _f.Children[ThoroughfareTypeNameElement] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}NameElement', 0, tags={'{urn:oasis:names:tc:ciq:xal:3}NameElement': 'ciq_xal:ThoroughfareTypeNameElement'}, max_occurs=None, doc='Data associated with the thoroughfare details. e.g. Full thoroughfare name or part of it, type of thoroughfare, old name, new name, reference data in support of the thoroughfare')
+    numbers: _f.Children[Identifier] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}Number', 1, tags={'{urn:oasis:names:tc:ciq:xal:3}Number': 'ciq_xal:Identifier'}, max_occurs=None, doc='Data associated with the number of the thoroughfare. E.g. 39 in 39 Baker Street, street range, street suffix')
 
     def __init__(
         self,
@@ -1278,8 +1295,8 @@ class Thoroughfare(_BundleObject):
         valid_to: _dt.datetime | str | None = None,
         type_: str | None = None,
         type_code: str | None = None,
-        name_element: ThoroughfareTypeNameElement | str | None = None,
-        number: Identifier | str | None = None,
+        name_elements: _typing.Iterable[ThoroughfareTypeNameElement] | None = None,
+        numbers: _typing.Iterable[Identifier] | None = None,
     ) -> None:
         self._init({
             'data_quality_type': data_quality_type,
@@ -1287,8 +1304,8 @@ class Thoroughfare(_BundleObject):
             'valid_to': valid_to,
             'type_': type_,
             'type_code': type_code,
-            'name_element': name_element,
-            'number': number,
+            'name_elements': name_elements,
+            'numbers': numbers,
         })
 
 
@@ -1299,11 +1316,10 @@ class AddressTypeThoroughfare(Thoroughfare):
     """
 
     __slots__ = ()
-    _qname = ''
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'type_code', 'name_element', 'number', 'sub_thoroughfares')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}Thoroughfare'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'type_code', 'name_elements', 'numbers', 'sub_thoroughfares')
 
-    name_element: _f.Children[ThoroughfareTypeNameElement] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}NameElement', 0, tags={'{urn:oasis:names:tc:ciq:xal:3}NameElement': 'ciq_xal:ThoroughfareTypeNameElement'}, max_occurs=None, doc='Data associated with the thoroughfare details. e.g. Full thoroughfare name or part of it, type of thoroughfare, old name, new name, reference data in support of the thoroughfare')  # type: ignore[assignment]
-    number: _f.Children[Identifier] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}Number', 1, tags={'{urn:oasis:names:tc:ciq:xal:3}Number': 'ciq_xal:Identifier'}, max_occurs=None, doc='Data associated with the number of the thoroughfare. E.g. 39 in 39 Baker Street, street range, street suffix')  # type: ignore[assignment]
     sub_thoroughfares: _f.Children[SubThoroughfare] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}SubThoroughfare', 2, tags={'{urn:oasis:names:tc:ciq:xal:3}SubThoroughfare': 'ciq_xal:SubThoroughfare'}, max_occurs=5, doc='Another thoroughfare that is required to uniquely identify the location, such as an access route, intersection, corner, adjacent, boundary, etc')
 
     def __init__(
@@ -1314,8 +1330,8 @@ class AddressTypeThoroughfare(Thoroughfare):
         valid_to: _dt.datetime | str | None = None,
         type_: str | None = None,
         type_code: str | None = None,
-        name_element: _typing.Iterable[ThoroughfareTypeNameElement] | None = None,
-        number: _typing.Iterable[Identifier] | None = None,
+        name_elements: _typing.Iterable[ThoroughfareTypeNameElement] | None = None,
+        numbers: _typing.Iterable[Identifier] | None = None,
         sub_thoroughfares: _typing.Iterable[SubThoroughfare] | None = None,
     ) -> None:
         self._init({
@@ -1324,8 +1340,8 @@ class AddressTypeThoroughfare(Thoroughfare):
             'valid_to': valid_to,
             'type_': type_,
             'type_code': type_code,
-            'name_element': name_element,
-            'number': number,
+            'name_elements': name_elements,
+            'numbers': numbers,
             'sub_thoroughfares': sub_thoroughfares,
         })
 
@@ -1337,10 +1353,8 @@ class SubThoroughfare(Thoroughfare):
     """
 
     __slots__ = ()
-    _qname = ''
-
-    name_element: _f.Children[ThoroughfareTypeNameElement] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}NameElement', 0, tags={'{urn:oasis:names:tc:ciq:xal:3}NameElement': 'ciq_xal:ThoroughfareTypeNameElement'}, max_occurs=None, doc='Data associated with the thoroughfare details. e.g. Full thoroughfare name or part of it, type of thoroughfare, old name, new name, reference data in support of the thoroughfare')  # type: ignore[assignment]
-    number: _f.Children[Identifier] = _f.Children('{urn:oasis:names:tc:ciq:xal:3}Number', 1, tags={'{urn:oasis:names:tc:ciq:xal:3}Number': 'ciq_xal:Identifier'}, max_occurs=None, doc='Data associated with the number of the thoroughfare. E.g. 39 in 39 Baker Street, street range, street suffix')  # type: ignore[assignment]
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}SubThoroughfare'
 
     def __init__(
         self,
@@ -1350,8 +1364,8 @@ class SubThoroughfare(Thoroughfare):
         valid_to: _dt.datetime | str | None = None,
         type_: str | None = None,
         type_code: str | None = None,
-        name_element: _typing.Iterable[ThoroughfareTypeNameElement] | None = None,
-        number: _typing.Iterable[Identifier] | None = None,
+        name_elements: _typing.Iterable[ThoroughfareTypeNameElement] | None = None,
+        numbers: _typing.Iterable[Identifier] | None = None,
     ) -> None:
         self._init({
             'data_quality_type': data_quality_type,
@@ -1359,8 +1373,8 @@ class SubThoroughfare(Thoroughfare):
             'valid_to': valid_to,
             'type_': type_,
             'type_code': type_code,
-            'name_element': name_element,
-            'number': number,
+            'name_elements': name_elements,
+            'numbers': numbers,
         })
 
 
@@ -1371,10 +1385,11 @@ class CountryTypeNameElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('abbreviation', 'name_code', 'name_code_type', 'name_type', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}NameElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('abbreviation', 'name_code', 'name_code_type', 'name_type', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     abbreviation: _f.AttributeField[bool] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}Abbreviation', _c.builtin('boolean'), doc='If set to true then indicates that the value is an abbreviation or initial. If set to false then the value is definitely not an abbreviation. If omitted then it is not known if the value is an abbreviation or not.')
     name_code: _f.AttributeField[str] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}NameCode', _c.builtin('normalizedString'), doc='Name of the country represented as a code')
@@ -1408,10 +1423,10 @@ class Identifier(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{urn:oasis:names:tc:ciq:xal:3}IdentifierType'
-    _content = 'simple'
-    _field_names = ('abbreviation', 'type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = '{urn:oasis:names:tc:ciq:xal:3}IdentifierType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('abbreviation', 'type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     abbreviation: _f.AttributeField[bool] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}Abbreviation', _c.builtin('boolean'), doc='If set to true then indicates that the value is an abbreviation or initial. If set to false then the value is definitely not an abbreviation. If omitted then it is not known if the value is an abbreviation or not.')
     type_: _f.AttributeField[IdentifierElementTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}Type', _c.EnumerationCodec('IdentifierElementTypeList', IdentifierElementTypeList), doc='Indicates which part of number or identifier this element contains. Some "numbers" are as simple as 42 and some "numbers" are more like complex aplhanumberic identifiers as Postcodes in UK or Canada, e.g. M2H 2S5. It may be necessary to separate the "number" into sub-elements and indicate what type of information each of them contains.')
@@ -1438,10 +1453,11 @@ class PremisesTypeNameElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('abbreviation', 'name_type', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}NameElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('abbreviation', 'name_type', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     abbreviation: _f.AttributeField[bool] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}Abbreviation', _c.builtin('boolean'), doc='If set to true then indicates that the value is an abbreviation or initial. If set to false then the value is definitely not an abbreviation. If omitted then it is not known if the value is an abbreviation or not.')
     name_type: _f.AttributeField[PremisesElementTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}NameType', _c.EnumerationCodec('PremisesElementTypeList', PremisesElementTypeList), doc='Describes the type / part of name this element contains.')
@@ -1468,10 +1484,11 @@ class ThoroughfareTypeNameElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('abbreviation', 'name_type', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xal:3}NameElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('abbreviation', 'name_type', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xal:3'}))
 
     abbreviation: _f.AttributeField[bool] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}Abbreviation', _c.builtin('boolean'), doc='If set to true then indicates that the value is an abbreviation or initial. If set to false then the value is definitely not an abbreviation. If omitted then it is not known if the value is an abbreviation or not.')
     name_type: _f.AttributeField[ThoroughfareNameTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xal:3}NameType', _c.EnumerationCodec('ThoroughfareNameTypeList', ThoroughfareNameTypeList), doc='Describes the type / part of name this element contains.')

@@ -52,11 +52,11 @@ class PostalLabel(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xnal:3}PostalLabel'
-    _content = 'element'
-    _field_names = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'status', 'addressees', 'address')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xnal:3}PostalLabel'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'status', 'addressees', 'address')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')
@@ -101,10 +101,11 @@ class Addressee(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('language_code', 'designations', 'party_name', 'dependency_names')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xnal:3}Addressee'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('language_code', 'designations', 'party_name', 'dependency_names')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnal:3'}))
 
     language_code: _f.AttributeField[str] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}LanguageCode', _c.builtin('language'), doc='Human Language used. e.g. "en", "en-US", "en-AUS", etc')
     designations: _f.Children[Designation] = _f.Children('{urn:oasis:names:tc:ciq:xnal:3}Designation', 0, tags={'{urn:oasis:names:tc:ciq:xnal:3}Designation': 'ciq_xnal:Designation'}, max_occurs=None, doc='When the name of the recipient is not known or the designation is still required to appear on the label. E.g. Attention CEO, General Manager, the household owner, etc.')
@@ -134,8 +135,9 @@ class DependencyName(_ciq_xnl.PartyName):
     """
 
     __slots__ = ()
-    _qname = ''
-    _field_names = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'type_attribute', 'id_', 'joint_name_connector', 'name_key', 'name_key_ref', 'party_name_id', 'party_name_id_type', 'status', 'usage', 'name_lines', 'person_names', 'organisation_names')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xnal:3}DependencyName'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'type_attribute', 'id_', 'joint_name_connector', 'name_key', 'name_key_ref', 'party_name_id', 'party_name_id_type', 'status', 'usage', 'name_lines', 'person_names', 'organisation_names')
 
     type_: _f.AttributeField[DependencyNameXlinkType] = _f.AttributeField('{http://www.w3.org/1999/xlink}type', _c.EnumerationCodec('restriction of xs:string', DependencyNameXlinkType))  # type: ignore[assignment]
     type_attribute: _f.AttributeField[str] = _f.AttributeField('{urn:oasis:names:tc:ciq:xnal:3}Type', _c.builtin('normalizedString'), required=True, doc="This attribute describes the nature/type of relationship between the main name and the dependency. E.g. 'C/O', 'in care of' or 'a son of'.")
@@ -197,10 +199,11 @@ class Designation(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('value',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xnal:3}Designation'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('value',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnal:3'}))
 
     value: _f.Text[str] = _f.Text(_c.builtin('normalizedString'))
 
@@ -220,11 +223,11 @@ class Record(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xnal:3}Record'
-    _content = 'element'
-    _field_names = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'record_id', 'record_id_type', 'record_key', 'record_key_ref', 'status', 'party_names', 'addresses')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnal:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xnal:3}Record'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'record_id', 'record_id_type', 'record_key', 'record_key_ref', 'status', 'party_names', 'addresses')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnal:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')

@@ -202,11 +202,11 @@ class NameLine(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xnl:3}NameLine'
-    _content = 'simple'
-    _field_names = ('abbreviation', 'data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xnl:3}NameLine'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('abbreviation', 'data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
 
     abbreviation: _f.AttributeField[bool] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}Abbreviation', _c.builtin('boolean'), doc='If set to true then indicates that the value is an abbreviation or initial. If set to false then the value is definitely not an abbreviation. If omitted then it is not known if the value is an abbreviation or not.')
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
@@ -243,11 +243,11 @@ class OrganisationName(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{urn:oasis:names:tc:ciq:xnl:3}OrganisationNameType'
-    _element_tag = '{urn:oasis:names:tc:ciq:xnl:3}OrganisationName'
-    _content = 'element'
-    _field_names = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'id_', 'name_key', 'name_key_ref', 'organisation_id', 'organisation_id_type', 'status', 'type_attribute', 'usage', 'name_elements', 'sub_division_names')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
+    _qname: _typing.ClassVar[str] = '{urn:oasis:names:tc:ciq:xnl:3}OrganisationNameType'
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xnl:3}OrganisationName'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'id_', 'name_key', 'name_key_ref', 'organisation_id', 'organisation_id_type', 'status', 'type_attribute', 'usage', 'name_elements', 'sub_division_names')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
 
     href: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/1999/xlink}href', _c.builtin('anyURI'))
     label: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/1999/xlink}label', _c.builtin('NCName'))
@@ -322,10 +322,11 @@ class NameElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('abbreviation', 'element_type', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xnl:3}NameElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('abbreviation', 'element_type', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
 
     abbreviation: _f.AttributeField[bool] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}Abbreviation', _c.builtin('boolean'), doc='If set to true then indicates that the value is an abbreviation or initial. If set to false then the value is definitely not an abbreviation. If omitted then it is not known if the value is an abbreviation or not.')
     element_type: _f.AttributeField[OrganisationNameElementList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xnl:3}ElementType', _c.EnumerationCodec('OrganisationNameElementList', OrganisationNameElementList), doc='Clarifies the meaning of the element. Example: name, type . Omit this attribute if the type of the name element is not known.')
@@ -352,10 +353,11 @@ class SubDivisionName(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('abbreviation', 'type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xnl:3}SubDivisionName'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('abbreviation', 'type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
 
     abbreviation: _f.AttributeField[bool] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}Abbreviation', _c.builtin('boolean'), doc='If set to true then indicates that the value is an abbreviation or initial. If set to false then the value is definitely not an abbreviation. If omitted then it is not known if the value is an abbreviation or not.')
     type_: _f.AttributeField[SubDivisionTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xnl:3}Type', _c.EnumerationCodec('SubDivisionTypeList', SubDivisionTypeList), doc='Type of sub division. e.g. department, warehouse, branch')
@@ -383,10 +385,10 @@ class PartyName(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{urn:oasis:names:tc:ciq:xnl:3}PartyNameType'
-    _content = 'element'
-    _field_names = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'id_', 'joint_name_connector', 'name_key', 'name_key_ref', 'party_name_id', 'party_name_id_type', 'status', 'usage', 'name_lines', 'person_names', 'organisation_names')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
+    _qname: _typing.ClassVar[str] = '{urn:oasis:names:tc:ciq:xnl:3}PartyNameType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'id_', 'joint_name_connector', 'name_key', 'name_key_ref', 'party_name_id', 'party_name_id_type', 'status', 'usage', 'name_lines', 'person_names', 'organisation_names')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
 
     href: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/1999/xlink}href', _c.builtin('anyURI'))
     label: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/1999/xlink}label', _c.builtin('NCName'))
@@ -464,8 +466,7 @@ class PartyNameTypeOrganisationName(OrganisationName):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = None
+    _qname: _typing.ClassVar[str] = ''
 
     type_: _f.AttributeField[PartyNameTypeOrganisationNameXlinkType] = _f.AttributeField('{http://www.w3.org/1999/xlink}type', _c.EnumerationCodec('restriction of xs:string', PartyNameTypeOrganisationNameXlinkType))  # type: ignore[assignment]
 
@@ -523,11 +524,11 @@ class PersonName(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{urn:oasis:names:tc:ciq:xnl:3}PersonNameType'
-    _element_tag = '{urn:oasis:names:tc:ciq:xnl:3}PersonName'
-    _content = 'element'
-    _field_names = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'id_', 'name_key', 'name_key_ref', 'person_id', 'person_id_type', 'status', 'type_attribute', 'usage', 'name_elements')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
+    _qname: _typing.ClassVar[str] = '{urn:oasis:names:tc:ciq:xnl:3}PersonNameType'
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xnl:3}PersonName'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'id_', 'name_key', 'name_key_ref', 'person_id', 'person_id_type', 'status', 'type_attribute', 'usage', 'name_elements')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
 
     href: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/1999/xlink}href', _c.builtin('anyURI'))
     label: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/1999/xlink}label', _c.builtin('NCName'))
@@ -599,8 +600,7 @@ class PartyNameTypePersonName(PersonName):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = None
+    _qname: _typing.ClassVar[str] = ''
 
     type_: _f.AttributeField[PartyNameTypePersonNameXlinkType] = _f.AttributeField('{http://www.w3.org/1999/xlink}type', _c.EnumerationCodec('restriction of xs:string', PartyNameTypePersonNameXlinkType))  # type: ignore[assignment]
 
@@ -655,10 +655,11 @@ class PersonNameTypeNameElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('abbreviation', 'element_type', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xnl:3}NameElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('abbreviation', 'element_type', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xnl:3'}))
 
     abbreviation: _f.AttributeField[bool] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}Abbreviation', _c.builtin('boolean'), doc='If set to true then indicates that the value is an abbreviation or initial. If set to false then the value is definitely not an abbreviation. If omitted then it is not known if the value is an abbreviation or not.')
     element_type: _f.AttributeField[PersonNameElementList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xnl:3}ElementType', _c.EnumerationCodec('PersonNameElementList', PersonNameElementList), doc='Clarifies the meaning of the element.Could be first name, middle name, etc. that is defined in the List list. Omit this attribute if the type of the name element is not known.')

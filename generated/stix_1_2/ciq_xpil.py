@@ -547,11 +547,11 @@ class Accounts(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Accounts'
-    _content = 'element'
-    _field_names = ('accounts',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Accounts'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('accounts',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     accounts: _f.Children[Account] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Account', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Account': 'ciq_xpil:Account'}, min_occurs=1, max_occurs=None, doc='Account details such as bank account, customer account with utilities')
 
@@ -572,10 +572,11 @@ class Account(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'ownership_type', 'status', 'type_', 'account_elements', 'organisation')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Account'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'ownership_type', 'status', 'type_', 'account_elements', 'organisation')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')
@@ -623,10 +624,11 @@ class AccountElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}AccountElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     type_: _f.AttributeField[AccountElementList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xpil:3}Type', _c.EnumerationCodec('AccountElementList', AccountElementList), doc='If present, specifies the type of the information provided as text value of the element.')
     value: _f.Text[str] = _f.Text(_c.builtin('normalizedString'))
@@ -650,8 +652,8 @@ class Organisation(_ciq_xnl.OrganisationName):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = None
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Organisation'
 
     type_: _f.AttributeField[OrganisationXlinkType] = _f.AttributeField('{http://www.w3.org/1999/xlink}type', _c.EnumerationCodec('restriction of xs:string', OrganisationXlinkType))  # type: ignore[assignment]
 
@@ -707,11 +709,11 @@ class Addresses(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Addresses'
-    _content = 'element'
-    _field_names = ('addresses',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Addresses'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('addresses',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     addresses: _f.Children[Address] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Address', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Address': 'ciq_xpil:Address'}, min_occurs=1, max_occurs=None)
 
@@ -732,8 +734,8 @@ class Address(_ciq_xal.Address):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = None
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Address'
 
     type_: _f.AttributeField[AddressXlinkType] = _f.AttributeField('{http://www.w3.org/1999/xlink}type', _c.EnumerationCodec('restriction of xs:string', AddressXlinkType))  # type: ignore[assignment]
 
@@ -811,11 +813,11 @@ class BirthInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}BirthInfo'
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'birth_date_time', 'birth_date_time_precision', 'birth_info_elements', 'birth_place_details')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}BirthInfo'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'birth_date_time', 'birth_date_time_precision', 'birth_info_elements', 'birth_place_details')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -854,10 +856,11 @@ class BirthInfoElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}BirthInfoElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     type_: _f.AttributeField[BirthInfoElementList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xpil:3}Type', _c.EnumerationCodec('BirthInfoElementList', BirthInfoElementList), doc='If present, specifies the type of the information provided as text value of the element.')
     value: _f.Text[str] = _f.Text(_c.builtin('normalizedString'))
@@ -880,11 +883,11 @@ class ContactNumbers(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}ContactNumbers'
-    _content = 'element'
-    _field_names = ('contact_numbers',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}ContactNumbers'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('contact_numbers',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     contact_numbers: _f.Children[ContactNumber] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}ContactNumber', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}ContactNumber': 'ciq_xpil:ContactNumber'}, min_occurs=1, max_occurs=None, doc='Universal telecommunication number structure')
 
@@ -905,10 +908,11 @@ class ContactNumber(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'communication_media_type', 'contact_hours', 'status', 'usage', 'contact_number_elements')
-    _any_attribute = _f.Wildcard(0, namespaces=frozenset({'#other'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}ContactNumber'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'communication_media_type', 'contact_hours', 'status', 'usage', 'contact_number_elements')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, namespaces=frozenset({'#other'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')
@@ -956,10 +960,11 @@ class ContactNumberElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}ContactNumberElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     type_: _f.AttributeField[ContactNumberElementList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xpil:3}Type', _c.EnumerationCodec('ContactNumberElementList', ContactNumberElementList), doc='If present, specifies type of the information provdied as text value of the element.')
     value: _f.Text[str] = _f.Text(_c.builtin('normalizedString'))
@@ -983,11 +988,11 @@ class CountriesOfResidence(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}CountriesOfResidence'
-    _content = 'element'
-    _field_names = ('countries',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}CountriesOfResidence'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('countries',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     countries: _f.Children[Country] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Country', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Country': 'ciq_xpil:Country'}, min_occurs=1, max_occurs=None, doc='Citizenship and residence information in a free-text form.')
 
@@ -1008,8 +1013,9 @@ class Country(_ciq_xal.Country):
     """
 
     __slots__ = ()
-    _qname = ''
-    _field_names = ('date_valid_from', 'date_valid_to', 'status', 'type_', 'name_elements')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Country'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('date_valid_from', 'date_valid_to', 'status', 'type_', 'name_elements')
 
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')
     date_valid_to: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidTo', _c.builtin('dateTime'), doc='Could be end date, expiry date, validity end date, etc')
@@ -1040,11 +1046,11 @@ class Documents(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Documents'
-    _content = 'element'
-    _field_names = ('documents',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Documents'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('documents',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     documents: _f.Children[Document] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Document', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Document': 'ciq_xpil:Document'}, min_occurs=1, max_occurs=None, doc='Passports, driver licenses, credit cards, certificates, etc.')
 
@@ -1065,10 +1071,11 @@ class Document(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'status', 'type_', 'document_elements', 'name_on_document', 'address_on_document', 'issuer_name')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Document'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'status', 'type_', 'document_elements', 'name_on_document', 'address_on_document', 'issuer_name')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')
@@ -1119,10 +1126,11 @@ class DocumentElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}DocumentElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     type_: _f.AttributeField[DocumentElementList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xpil:3}Type', _c.EnumerationCodec('DocumentElementList', DocumentElementList), doc='If present, specifies the type of the information provided as text value of the element.')
     value: _f.Text[str] = _f.Text(_c.builtin('normalizedString'))
@@ -1146,8 +1154,8 @@ class IssuerName(_ciq_xnl.OrganisationName):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = None
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}IssuerName'
 
     type_: _f.AttributeField[IssuerNameXlinkType] = _f.AttributeField('{http://www.w3.org/1999/xlink}type', _c.EnumerationCodec('restriction of xs:string', IssuerNameXlinkType))  # type: ignore[assignment]
 
@@ -1204,11 +1212,11 @@ class ElectronicAddressIdentifiers(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}ElectronicAddressIdentifiers'
-    _content = 'element'
-    _field_names = ('electronic_address_identifiers',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}ElectronicAddressIdentifiers'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('electronic_address_identifiers',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     electronic_address_identifiers: _f.Children[ElectronicAddressIdentifier] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}ElectronicAddressIdentifier', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}ElectronicAddressIdentifier': 'ciq_xpil:ElectronicAddressIdentifier'}, min_occurs=1, max_occurs=None)
 
@@ -1229,10 +1237,11 @@ class ElectronicAddressIdentifier(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'label', 'status', 'type_', 'usage', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}ElectronicAddressIdentifier'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'label', 'status', 'type_', 'usage', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -1273,11 +1282,11 @@ class Events(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Events'
-    _content = 'element'
-    _field_names = ('events',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Events'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('events',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     events: _f.Children[Event] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Event', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Event': 'ciq_xpil:Event'}, min_occurs=1, max_occurs=None, doc="Type of event for a person - e.g. marriage anniversary, death, daughter's birth, spouse birthday, etc. Type of event for organisation - date of formation/registration, date of closing down, date of liquidation, data of becoming public limited, etc")
 
@@ -1297,10 +1306,11 @@ class Event(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'date', 'type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Event'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'date', 'type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')
@@ -1341,11 +1351,11 @@ class Favourites(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Favourites'
-    _content = 'element'
-    _field_names = ('favourites',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Favourites'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('favourites',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     favourites: _f.Children[Favourite] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Favourite', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Favourite': 'ciq_xpil:Favourite'}, min_occurs=1, max_occurs=None, doc='The favourites of the person')
 
@@ -1366,10 +1376,11 @@ class Favourite(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Favourite'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -1401,11 +1412,11 @@ class FreeTextLines(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}FreeTextLines'
-    _content = 'element'
-    _field_names = ('free_text_lines',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}FreeTextLines'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('free_text_lines',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     free_text_lines: _f.Children[FreeTextLine] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}FreeTextLine', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}FreeTextLine': 'ciq_xpil:FreeTextLine'}, min_occurs=1, max_occurs=None)
 
@@ -1426,10 +1437,11 @@ class FreeTextLine(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}FreeTextLine'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -1461,11 +1473,11 @@ class Habits(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Habits'
-    _content = 'element'
-    _field_names = ('habits',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Habits'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('habits',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     habits: _f.Children[Habit] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Habit', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Habit': 'ciq_xpil:Habit'}, min_occurs=1, max_occurs=None, doc='Personal habits. E.g. smoking, drinking, gambling, etc.')
 
@@ -1485,10 +1497,11 @@ class Habit(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Habit'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -1520,11 +1533,11 @@ class Hobbies(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Hobbies'
-    _content = 'element'
-    _field_names = ('hobbies',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Hobbies'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('hobbies',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     hobbies: _f.Children[Hobby] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Hobby', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Hobby': 'ciq_xpil:Hobby'}, min_occurs=1, max_occurs=None, doc='A hobby of the person. E.g. craft, sport, recreational activity, etc.')
 
@@ -1544,10 +1557,11 @@ class Hobby(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Hobby'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -1579,11 +1593,11 @@ class Identifiers(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Identifiers'
-    _content = 'element'
-    _field_names = ('identifiers',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Identifiers'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('identifiers',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     identifiers: _f.Children[Identifier] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Identifier', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Identifier': 'ciq_xpil:Identifier'}, min_occurs=1, max_occurs=None, doc='Identifier to recognise the party such as customer identifer, social security number, National ID Card, tax number, buiness number, company number, company registration, etc')
 
@@ -1604,10 +1618,11 @@ class Identifier(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'status', 'type_', 'identifier_elements', 'issuer_name')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Identifier'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'status', 'type_', 'identifier_elements', 'issuer_name')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')
@@ -1652,10 +1667,11 @@ class IdentifierElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}IdentifierElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     type_: _f.AttributeField[PartyIdentifierElementList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xpil:3}Type', _c.EnumerationCodec('PartyIdentifierElementList', PartyIdentifierElementList))
     value: _f.Text[str] = _f.Text(_c.builtin('normalizedString'))
@@ -1678,11 +1694,11 @@ class Languages(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Languages'
-    _content = 'element'
-    _field_names = ('languages',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Languages'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('languages',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     languages: _f.Children[Language] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Language', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Language': 'ciq_xpil:Language'}, min_occurs=1, max_occurs=None, doc='Name of the language spoken by the person')
 
@@ -1703,10 +1719,11 @@ class Language(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'preference', 'read', 'speak', 'type_', 'understand', 'write', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Language'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'preference', 'read', 'speak', 'type_', 'understand', 'write', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -1753,11 +1770,11 @@ class Memberships(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Memberships'
-    _content = 'element'
-    _field_names = ('memberships',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Memberships'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('memberships',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     memberships: _f.Children[Membership] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Membership', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Membership': 'ciq_xpil:Membership'}, min_occurs=1, max_occurs=None, doc='Membership details')
 
@@ -1778,10 +1795,11 @@ class Membership(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'status', 'type_', 'membership_elements', 'organisation')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Membership'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'status', 'type_', 'membership_elements', 'organisation')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')
@@ -1826,10 +1844,11 @@ class MembershipElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}MembershipElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     type_: _f.AttributeField[MembershipElementList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xpil:3}Type', _c.EnumerationCodec('MembershipElementList', MembershipElementList), doc='If present, specifies the type of the information provided as text value of the element.')
     value: _f.Text[str] = _f.Text(_c.builtin('normalizedString'))
@@ -1853,8 +1872,8 @@ class MembershipsMembershipOrganisation(_ciq_xnl.OrganisationName):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = None
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Organisation'
 
     type_: _f.AttributeField[MembershipsMembershipOrganisationXlinkType] = _f.AttributeField('{http://www.w3.org/1999/xlink}type', _c.EnumerationCodec('restriction of xs:string', MembershipsMembershipOrganisationXlinkType))  # type: ignore[assignment]
 
@@ -1910,11 +1929,11 @@ class Nationalities(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Nationalities'
-    _content = 'element'
-    _field_names = ('countries',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Nationalities'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('countries',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     countries: _f.Children[NationalitiesCountry] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Country', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Country': 'ciq_xpil:NationalitiesCountry'}, min_occurs=1, max_occurs=None, doc='Name of the country of nationality. Could be more than one nationality')
 
@@ -1935,8 +1954,9 @@ class NationalitiesCountry(_ciq_xal.Country):
     """
 
     __slots__ = ()
-    _qname = ''
-    _field_names = ('date_valid_from', 'date_valid_to', 'status', 'type_', 'name_elements')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Country'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('date_valid_from', 'date_valid_to', 'status', 'type_', 'name_elements')
 
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')
     date_valid_to: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidTo', _c.builtin('dateTime'), doc='Could be end date, expiry date, validity end date, etc')
@@ -1967,11 +1987,11 @@ class Occupations(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Occupations'
-    _content = 'element'
-    _field_names = ('occupations',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Occupations'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('occupations',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     occupations: _f.Children[Occupation] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Occupation', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Occupation': 'ciq_xpil:Occupation'}, min_occurs=1, max_occurs=None, doc='Occupation details')
 
@@ -1992,10 +2012,11 @@ class Occupation(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'status', 'is_self_employed', 'occupation_elements', 'employer')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Occupation'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'status', 'is_self_employed', 'occupation_elements', 'employer')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')
@@ -2040,8 +2061,8 @@ class Employer(_ciq_xnl.OrganisationName):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = None
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Employer'
 
     type_: _f.AttributeField[EmployerXlinkType] = _f.AttributeField('{http://www.w3.org/1999/xlink}type', _c.EnumerationCodec('restriction of xs:string', EmployerXlinkType))  # type: ignore[assignment]
 
@@ -2098,10 +2119,11 @@ class OccupationElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}OccupationElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     type_: _f.AttributeField[OccupationElementList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xpil:3}Type', _c.EnumerationCodec('OccupationElementList', OccupationElementList), doc='If present, specifies the type of the information provided as text value of the element.')
     value: _f.Text[str] = _f.Text(_c.builtin('normalizedString'))
@@ -2126,11 +2148,11 @@ class OrganisationDetails(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{urn:oasis:names:tc:ciq:xpil:3}OrganisationDetailsType'
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}OrganisationDetails'
-    _content = 'element'
-    _field_names = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'organisation_details_key', 'organisation_details_key_ref', 'status', 'usage', 'free_text_lines', 'organisation_names', 'addresses', 'accounts', 'contact_numbers', 'documents', 'electronic_address_identifiers', 'events', 'identifiers', 'memberships', 'relationships', 'revenues', 'stocks', 'vehicles', 'organisation_info')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = '{urn:oasis:names:tc:ciq:xpil:3}OrganisationDetailsType'
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}OrganisationDetails'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'organisation_details_key', 'organisation_details_key_ref', 'status', 'usage', 'free_text_lines', 'organisation_names', 'addresses', 'accounts', 'contact_numbers', 'documents', 'electronic_address_identifiers', 'events', 'identifiers', 'memberships', 'relationships', 'revenues', 'stocks', 'vehicles', 'organisation_info')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     href: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/1999/xlink}href', _c.builtin('anyURI'))
     label: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/1999/xlink}label', _c.builtin('NCName'))
@@ -2232,11 +2254,11 @@ class OrganisationInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}OrganisationInfo'
-    _content = 'empty'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'category_type', 'industry_code', 'industry_code_type', 'industry_type', 'nature', 'number_of_employees', 'operating_hour_end_time', 'operating_hour_start_time', 'status', 'type_')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}OrganisationInfo'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'category_type', 'industry_code', 'industry_code_type', 'industry_type', 'nature', 'number_of_employees', 'operating_hour_end_time', 'operating_hour_start_time', 'status', 'type_')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -2295,11 +2317,11 @@ class Party(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{urn:oasis:names:tc:ciq:xpil:3}PartyType'
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Party'
-    _content = 'element'
-    _field_names = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'id_', 'party_id', 'party_id_type', 'party_key', 'party_key_ref', 'party_type', 'status', 'usage', 'free_text_lines', 'party_name', 'addresses', 'accounts', 'contact_numbers', 'documents', 'electronic_address_identifiers', 'events', 'identifiers', 'memberships', 'relationships', 'revenues', 'stocks', 'vehicles', 'organisation_info', 'person_info', 'birth_info', 'countries_of_residence', 'favourites', 'habits', 'hobbies', 'languages', 'nationalities', 'occupations', 'physical_info', 'preferences', 'qualifications', 'visas')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = '{urn:oasis:names:tc:ciq:xpil:3}PartyType'
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Party'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('href', 'label', 'type_', 'data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'id_', 'party_id', 'party_id_type', 'party_key', 'party_key_ref', 'party_type', 'status', 'usage', 'free_text_lines', 'party_name', 'addresses', 'accounts', 'contact_numbers', 'documents', 'electronic_address_identifiers', 'events', 'identifiers', 'memberships', 'relationships', 'revenues', 'stocks', 'vehicles', 'organisation_info', 'person_info', 'birth_info', 'countries_of_residence', 'favourites', 'habits', 'hobbies', 'languages', 'nationalities', 'occupations', 'physical_info', 'preferences', 'qualifications', 'visas')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     href: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/1999/xlink}href', _c.builtin('anyURI'))
     label: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/1999/xlink}label', _c.builtin('NCName'))
@@ -2453,10 +2475,10 @@ class PersonDetails(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{urn:oasis:names:tc:ciq:xpil:3}PersonDetailsType'
-    _content = 'element'
-    _field_names = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'person_details_key', 'person_details_key_ref', 'status', 'usage', 'free_text_lines', 'person_names', 'addresses', 'accounts', 'contact_numbers', 'documents', 'electronic_address_identifiers', 'events', 'identifiers', 'memberships', 'relationships', 'revenues', 'stocks', 'vehicles', 'person_info', 'birth_info', 'countries_of_residence', 'favourites', 'habits', 'hobbies', 'languages', 'nationalities', 'occupations', 'physical_info', 'preferences', 'qualifications', 'visas')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = '{urn:oasis:names:tc:ciq:xpil:3}PersonDetailsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'language_code', 'valid_from', 'valid_to', 'person_details_key', 'person_details_key_ref', 'status', 'usage', 'free_text_lines', 'person_names', 'addresses', 'accounts', 'contact_numbers', 'documents', 'electronic_address_identifiers', 'events', 'identifiers', 'memberships', 'relationships', 'revenues', 'stocks', 'vehicles', 'person_info', 'birth_info', 'countries_of_residence', 'favourites', 'habits', 'hobbies', 'languages', 'nationalities', 'occupations', 'physical_info', 'preferences', 'qualifications', 'visas')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')
@@ -2584,8 +2606,8 @@ class PersonDetails2(PersonDetails):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}PersonDetails'
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}PersonDetails'
 
     def __init__(
         self,
@@ -2675,11 +2697,11 @@ class PersonInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}PersonInfo'
-    _content = 'empty'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'age', 'category_type', 'ethnicity', 'gender', 'marital_status', 'physical_status', 'religion')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}PersonInfo'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'age', 'category_type', 'ethnicity', 'gender', 'marital_status', 'physical_status', 'religion')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -2726,11 +2748,11 @@ class PhysicalInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}PhysicalInfo'
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'blood_group', 'free_text_lines', 'features', 'body_marks', 'disabilities', 'allergies', 'health_conditions')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}PhysicalInfo'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'blood_group', 'free_text_lines', 'features', 'body_marks', 'disabilities', 'allergies', 'health_conditions')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -2778,10 +2800,11 @@ class Allergy(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Allergy'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -2811,10 +2834,11 @@ class BodyMark(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'location', 'part', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}BodyMark'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'location', 'part', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -2850,10 +2874,11 @@ class Disability(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'cause', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Disability'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'cause', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -2886,10 +2911,11 @@ class Feature(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'unit_type', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Feature'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'unit_type', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -2925,10 +2951,11 @@ class PhysicalInfoFreeTextLine(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}FreeTextLine'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -2961,10 +2988,11 @@ class HealthCondition(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}HealthCondition'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -2993,11 +3021,11 @@ class Preferences(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Preferences'
-    _content = 'element'
-    _field_names = ('preferences',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Preferences'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('preferences',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     preferences: _f.Children[Preference] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Preference', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Preference': 'ciq_xpil:Preference'}, min_occurs=1, max_occurs=None, doc='Preferences of the person. e.g. seat in non smoking area, holiday with family than alone')
 
@@ -3018,10 +3046,11 @@ class Preference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Preference'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -3053,11 +3082,11 @@ class Qualifications(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Qualifications'
-    _content = 'element'
-    _field_names = ('qualifications',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Qualifications'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('qualifications',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     qualifications: _f.Children[Qualification] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Qualification', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Qualification': 'ciq_xpil:Qualification'}, min_occurs=1, max_occurs=None, doc='Educational qualification')
 
@@ -3078,10 +3107,11 @@ class Qualification(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'status', 'qualification_elements', 'institution')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Qualification'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'status', 'qualification_elements', 'institution')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')
@@ -3123,8 +3153,8 @@ class Institution(_ciq_xnl.OrganisationName):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = None
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Institution'
 
     type_: _f.AttributeField[InstitutionXlinkType] = _f.AttributeField('{http://www.w3.org/1999/xlink}type', _c.EnumerationCodec('restriction of xs:string', InstitutionXlinkType))  # type: ignore[assignment]
 
@@ -3181,10 +3211,11 @@ class QualificationElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}QualificationElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     type_: _f.AttributeField[QualificationElementList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xpil:3}Type', _c.EnumerationCodec('QualificationElementList', QualificationElementList), doc='If present, specifies the type of the information provided as text value of the element.')
     value: _f.Text[str] = _f.Text(_c.builtin('normalizedString'))
@@ -3207,11 +3238,11 @@ class Relationships(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Relationships'
-    _content = 'element'
-    _field_names = ('relationships',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Relationships'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relationships',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     relationships: _f.Children[Relationship] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Relationship', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Relationship': 'ciq_xpil:Relationship'}, max_occurs=None, doc='Relationship with a party. e.g. Friend, Wife, referee. organisation, customer. etc')
 
@@ -3232,10 +3263,11 @@ class Relationship(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'party_type', 'relationship_valid_from', 'relationship_valid_to', 'relationship_with_organisation', 'relationship_with_person', 'status', 'name_line', 'person_name', 'organisation_name', 'addresses', 'contact_numbers', 'electronic_address_identifiers')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Relationship'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'party_type', 'relationship_valid_from', 'relationship_valid_to', 'relationship_with_organisation', 'relationship_with_person', 'status', 'name_line', 'person_name', 'organisation_name', 'addresses', 'contact_numbers', 'electronic_address_identifiers')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -3297,11 +3329,11 @@ class Revenues(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Revenues'
-    _content = 'element'
-    _field_names = ('revenues',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Revenues'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('revenues',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     revenues: _f.Children[Revenue] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Revenue', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Revenue': 'ciq_xpil:Revenue'}, min_occurs=1, max_occurs=None, doc='Revenue/Income details')
 
@@ -3322,10 +3354,11 @@ class Revenue(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'after_tax', 'country_name', 'currency_code', 'period_from', 'period_to', 'precision', 'source', 'status', 'type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Revenue'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'after_tax', 'country_name', 'currency_code', 'period_from', 'period_to', 'precision', 'source', 'status', 'type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -3381,11 +3414,11 @@ class Stocks(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Stocks'
-    _content = 'element'
-    _field_names = ('stocks',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Stocks'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('stocks',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     stocks: _f.Children[Stock] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Stock', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Stock': 'ciq_xpil:Stock'}, min_occurs=1, max_occurs=None, doc='A Stock market listing details. The organisation could be listed on more than one country')
 
@@ -3405,10 +3438,11 @@ class Stock(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'empty'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'country_name', 'invested_date', 'listed_code', 'listed_date', 'market_name', 'share_quantity')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Stock'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'country_name', 'invested_date', 'listed_code', 'listed_date', 'market_name', 'share_quantity')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -3452,11 +3486,11 @@ class Vehicles(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Vehicles'
-    _content = 'element'
-    _field_names = ('vehicles',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Vehicles'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('vehicles',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     vehicles: _f.Children[Vehicle] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Vehicle', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Vehicle': 'ciq_xpil:Vehicle'}, min_occurs=1, max_occurs=None, doc='Vehicle Details')
 
@@ -3477,10 +3511,11 @@ class Vehicle(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'valid_from', 'valid_to', 'status', 'type_', 'vehicle_elements')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Vehicle'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'valid_from', 'valid_to', 'status', 'type_', 'vehicle_elements')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}ValidFrom', _c.builtin('dateTime'), doc='Date the data quality is valid from')
@@ -3516,10 +3551,11 @@ class VehicleElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}VehicleElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     type_: _f.AttributeField[VehicleInfoElementList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xpil:3}Type', _c.EnumerationCodec('VehicleInfoElementList', VehicleInfoElementList), doc='If present, specifies the type of the information provided as text value of the element.')
     value: _f.Text[str] = _f.Text(_c.builtin('normalizedString'))
@@ -3542,11 +3578,11 @@ class Visas(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{urn:oasis:names:tc:ciq:xpil:3}Visas'
-    _content = 'element'
-    _field_names = ('visas',)
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Visas'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('visas',)
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     visas: _f.Children[Visa] = _f.Children('{urn:oasis:names:tc:ciq:xpil:3}Visa', 0, tags={'{urn:oasis:names:tc:ciq:xpil:3}Visa': 'ciq_xpil:Visa'}, min_occurs=1, max_occurs=None, doc='All information about Visa details.')
 
@@ -3566,10 +3602,11 @@ class Visa(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'entry_by_date', 'status', 'visa_elements')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}Visa'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('data_quality_type', 'date_valid_from', 'date_valid_to', 'valid_from', 'valid_to', 'entry_by_date', 'status', 'visa_elements')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     data_quality_type: _f.AttributeField[_ciq_common_types.DataQualityTypeList] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DataQualityType', _BUNDLE.enumeration_codec('DataQualityTypeList', 'ciq_common_types:DataQualityTypeList'), doc='This attribute indicates what level of trust can be given to the parent element. Omit this attribute if the data quality is unknown. If the data quality is known, the value is "Valid, else "InValid"')
     date_valid_from: _f.AttributeField[_dt.datetime] = _f.AttributeField('{urn:oasis:names:tc:ciq:ct:3}DateValidFrom', _c.builtin('dateTime'), doc='Could be start date, issue date, validity start date, etc')
@@ -3611,10 +3648,11 @@ class VisaElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('type_', 'value')
-    _any_attribute = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{urn:oasis:names:tc:ciq:xpil:3}VisaElement'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, excluded=frozenset({'', 'urn:oasis:names:tc:ciq:xpil:3'}))
 
     type_: _f.AttributeField[VisaElementList] = _f.AttributeField('{urn:oasis:names:tc:ciq:xpil:3}Type', _c.EnumerationCodec('VisaElementList', VisaElementList), doc='If present, specifies the type of the information provided as text value of the element.')
     value: _f.Text[str] = _f.Text(_c.builtin('normalizedString'))

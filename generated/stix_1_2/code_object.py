@@ -39,9 +39,10 @@ class CodeLanguage(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#CodeObject-2}CodeLanguageType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#CodeObject-2}CodeLanguageType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This field is optional and specifies the expected type for the value of the specified field.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -102,10 +103,10 @@ class CodeObject(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#CodeObject-2}CodeObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#CodeObject-2}Code_Object'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'description', 'type_', 'purpose', 'code_language', 'targeted_platforms', 'processor_families', 'discovery_method', 'start_address', 'code_segment', 'code_segment_xor', 'digital_signatures', 'extracted_features')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#CodeObject-2}CodeObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#CodeObject-2}Code_Object'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'description', 'type_', 'purpose', 'code_language', 'targeted_platforms', 'processor_families', 'discovery_method', 'start_address', 'code_segment', 'code_segment_xor', 'digital_signatures', 'extracted_features')
 
     description: _f.Child[_cybox_common.StructuredText] = _f.Child('{http://cybox.mitre.org/objects#CodeObject-2}Description', 1, tags={'{http://cybox.mitre.org/objects#CodeObject-2}Description': 'cybox_common:StructuredText'}, doc='The Description field is intended for use in providing a brief description of the code that is encapsulated in this field.')
     type_: _f.Child[CodeType] = _f.Child('{http://cybox.mitre.org/objects#CodeObject-2}Type', 2, tags={'{http://cybox.mitre.org/objects#CodeObject-2}Type': 'code_object:CodeType'}, doc='The type field is intended to provide a way of specifying the type of code being characterized.')
@@ -167,9 +168,10 @@ class CodePurpose(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#CodeObject-2}CodePurposeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#CodeObject-2}CodePurposeType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This field is optional and specifies the expected type for the value of the specified field.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -231,8 +233,8 @@ class CodeSegmentXOR(_cybox_common.StringObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#CodeObject-2}CodeSegmentXORType'
-    _field_names = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'xor_pattern', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#CodeObject-2}CodeSegmentXORType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'xor_pattern', 'value')
 
     xor_pattern: _f.AttributeField[bytes] = _f.AttributeField('xor_pattern', _c.builtin('hexBinary'), default='55AA55AA55AA55BB', doc='The xor_pattern field contains a 16-hexadecimal-character hex string, which represents the pattern that the Code_Segment_XOR field should be XORed with in order to recover the actual code. The default value is 55AA55AA55AA55BB, as specified by IETF RFC 5901.')
 
@@ -298,9 +300,10 @@ class CodeType(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#CodeObject-2}CodeTypeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#CodeObject-2}CodeTypeType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This field is optional and specifies the expected type for the value of the specified field.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -364,9 +367,10 @@ class ProcessorType(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#CodeObject-2}ProcessorTypeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#CodeObject-2}ProcessorTypeType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -427,9 +431,9 @@ class TargetedPlatforms(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#CodeObject-2}TargetedPlatformsType'
-    _content = 'element'
-    _field_names = ('targeted_platforms',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#CodeObject-2}TargetedPlatformsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('targeted_platforms',)
 
     targeted_platforms: _f.Children[_cybox_common.PlatformSpecification] = _f.Children('{http://cybox.mitre.org/objects#CodeObject-2}Targeted_Platform', 0, tags={'{http://cybox.mitre.org/objects#CodeObject-2}Targeted_Platform': 'cybox_common:PlatformSpecification'}, min_occurs=1, max_occurs=None, doc='The Targeted_Platform field specifies a particular platform that this code is targeted for.')
 

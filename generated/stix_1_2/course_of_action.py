@@ -62,10 +62,10 @@ class CourseOfAction(_stix_common.CourseOfActionBase):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/CourseOfAction-1}CourseOfActionType'
-    _element_tag = '{http://stix.mitre.org/CourseOfAction-1}Course_Of_Action'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'timestamp', 'version', 'title', 'stage', 'type_', 'descriptions', 'short_descriptions', 'objective', 'parameter_observables', 'structured_coa', 'impact', 'cost', 'efficacy', 'information_source', 'handling', 'related_coas', 'related_packages')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/CourseOfAction-1}CourseOfActionType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://stix.mitre.org/CourseOfAction-1}Course_Of_Action'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp', 'version', 'title', 'stage', 'type_', 'descriptions', 'short_descriptions', 'objective', 'parameter_observables', 'structured_coa', 'impact', 'cost', 'efficacy', 'information_source', 'handling', 'related_coas', 'related_packages')
 
     version: _f.AttributeField[CourseOfActionVersion] = _f.AttributeField('version', _c.EnumerationCodec('CourseOfActionVersionType', CourseOfActionVersion), doc='Specifies the relevant STIX-COA schema version for this content.')
     title: _f.Value[str] = _f.Value('{http://stix.mitre.org/CourseOfAction-1}Title', 0, _c.builtin('string'), doc='The Title field provides a simple title for this CourseOfAction.')
@@ -138,9 +138,9 @@ class Objective(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/CourseOfAction-1}ObjectiveType'
-    _content = 'element'
-    _field_names = ('descriptions', 'short_descriptions', 'applicability_confidence')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/CourseOfAction-1}ObjectiveType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('descriptions', 'short_descriptions', 'applicability_confidence')
 
     descriptions: _f.Children[_stix_common.StructuredText] = _f.Children('{http://stix.mitre.org/CourseOfAction-1}Description', 0, tags={'{http://stix.mitre.org/CourseOfAction-1}Description': 'stix_common:StructuredText'}, max_occurs=None, doc='The Description field is optional and provides an unstructured, text description of the objective of this CourseOfAction.')
     short_descriptions: _f.Children[_stix_common.StructuredText] = _f.Children('{http://stix.mitre.org/CourseOfAction-1}Short_Description', 1, tags={'{http://stix.mitre.org/CourseOfAction-1}Short_Description': 'stix_common:StructuredText'}, max_occurs=None, doc='The Short_Description field is optional and provides a short, unstructured, text description of the objective of this CourseOfAction.')
@@ -166,10 +166,10 @@ class RelatedCOAs(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/CourseOfAction-1}RelatedCOAsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'related_coas')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/CourseOfAction-1}RelatedCOAsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'related_coas')
 
     related_coas: _f.Children[_stix_common.RelatedCourseOfAction] = _f.Children('{http://stix.mitre.org/CourseOfAction-1}Related_COA', 0, tags={'{http://stix.mitre.org/CourseOfAction-1}Related_COA': 'stix_common:RelatedCourseOfAction'}, min_occurs=1, max_occurs=None, doc='The Related_COA field specifies a single other course of action related to this course of action.')
 
@@ -208,10 +208,10 @@ class StructuredCOA(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/CourseOfAction-1}StructuredCOAType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ('id_', 'idref')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/CourseOfAction-1}StructuredCOAType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a unique ID for this StructuredCOA.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a reference to the ID for this StructuredCOA specified elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this StructuredCOA should not hold content.')

@@ -46,9 +46,9 @@ class FactRefType(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cpe.mitre.org/language/2.0}FactRefType'
-    _content = 'empty'
-    _field_names = ('description',)
+    _qname: _typing.ClassVar[str] = '{http://cpe.mitre.org/language/2.0}FactRefType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description',)
 
     description: _f.AttributeField[str] = _f.AttributeField('description', _c.builtin('normalizedString'))
 
@@ -70,9 +70,9 @@ class FactRef(FactRefType):
     """
 
     __slots__ = ()
-    _qname = '{http://cpe.mitre.org/language/2.0}CPEFactRefType'
-    _element_tag = '{http://cpe.mitre.org/language/2.0}fact-ref'
-    _field_names = ('description', 'name')
+    _qname: _typing.ClassVar[str] = '{http://cpe.mitre.org/language/2.0}CPEFactRefType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cpe.mitre.org/language/2.0}fact-ref'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description', 'name')
 
     name: _f.AttributeField[str] = _f.AttributeField('name', _c.StringCodec('namePattern'), required=True)
 
@@ -104,9 +104,9 @@ class CheckFactRef(FactRefType):
     """
 
     __slots__ = ()
-    _qname = '{http://cpe.mitre.org/language/2.0}CheckFactRefType'
-    _element_tag = '{http://cpe.mitre.org/language/2.0}check-fact-ref'
-    _field_names = ('description', 'system', 'href', 'id_ref')
+    _qname: _typing.ClassVar[str] = '{http://cpe.mitre.org/language/2.0}CheckFactRefType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cpe.mitre.org/language/2.0}check-fact-ref'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description', 'system', 'href', 'id_ref')
 
     system: _f.AttributeField[str] = _f.AttributeField('system', _c.builtin('anyURI'), required=True)
     href: _f.AttributeField[str] = _f.AttributeField('href', _c.builtin('anyURI'), required=True)
@@ -139,10 +139,10 @@ class LogicalTest(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cpe.mitre.org/language/2.0}LogicalTestType'
-    _element_tag = '{http://cpe.mitre.org/language/2.0}logical-test'
-    _content = 'element'
-    _field_names = ('operator', 'negate', 'logical_tests', 'fact_refs', 'check_fact_refs')
+    _qname: _typing.ClassVar[str] = '{http://cpe.mitre.org/language/2.0}LogicalTestType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cpe.mitre.org/language/2.0}logical-test'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('operator', 'negate', 'logical_tests', 'fact_refs', 'check_fact_refs')
 
     operator: _f.AttributeField[OperatorEnumeration] = _f.AttributeField('operator', _c.EnumerationCodec('operatorEnumeration', OperatorEnumeration), required=True, doc='The operator applied to the results of evaluating the fact-ref, check-fact-ref, and logical-test elements. The permitted operators are "AND" and "OR".')
     negate: _f.AttributeField[bool] = _f.AttributeField('negate', _c.builtin('boolean'), required=True, doc='Whether the result of applying the operator should be negated. Possible values are "TRUE" and "FALSE". This does not apply if the initial result is ERROR.')
@@ -177,10 +177,10 @@ class PlatformConfiguration(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cpe.mitre.org/language/2.0}PlatformBaseType'
-    _element_tag = '{http://cpe.mitre.org/language/2.0}platform-configuration'
-    _content = 'element'
-    _field_names = ('titles', 'remarks', 'logical_test')
+    _qname: _typing.ClassVar[str] = '{http://cpe.mitre.org/language/2.0}PlatformBaseType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cpe.mitre.org/language/2.0}platform-configuration'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('titles', 'remarks', 'logical_test')
 
     titles: _f.Children[Text] = _f.Children('{http://cpe.mitre.org/language/2.0}title', 0, tags={'{http://cpe.mitre.org/language/2.0}title': 'cpe_language:Text'}, max_occurs=None, doc='A human-readable title for a platform. To support uses intended for multiple languages, the title element supports the ‘xml:lang’ attribute. At most one title element can appear for each language.')
     remarks: _f.Children[Text] = _f.Children('{http://cpe.mitre.org/language/2.0}remark', 1, tags={'{http://cpe.mitre.org/language/2.0}remark': 'cpe_language:Text'}, max_occurs=None, doc='An additional description. To support uses intended for multiple languages, the remark element supports the ‘xml:lang’ attribute. There can be multiple remarks for a single language.')
@@ -206,9 +206,9 @@ class Platform(PlatformConfiguration):
     """
 
     __slots__ = ()
-    _qname = '{http://cpe.mitre.org/language/2.0}PlatformType'
-    _element_tag = '{http://cpe.mitre.org/language/2.0}platform'
-    _field_names = ('id_', 'titles', 'remarks', 'logical_test')
+    _qname: _typing.ClassVar[str] = '{http://cpe.mitre.org/language/2.0}PlatformType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cpe.mitre.org/language/2.0}platform'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'titles', 'remarks', 'logical_test')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('anyURI'), required=True, doc='A locally unique name for the platform. There is no defined format for this id; however, it must be unique within the containing CPE Applicability Language document.')
 
@@ -237,9 +237,9 @@ class Text(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cpe.mitre.org/language/2.0}TextType'
-    _content = 'simple'
-    _field_names = ('lang', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cpe.mitre.org/language/2.0}TextType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('lang', 'value')
 
     lang: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/XML/1998/namespace}lang', _c.StringCodec('anonymous simple type'))
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -262,10 +262,10 @@ class PlatformSpecification(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cpe.mitre.org/language/2.0}platformSpecificationType'
-    _element_tag = '{http://cpe.mitre.org/language/2.0}platform-specification'
-    _content = 'element'
-    _field_names = ('platforms',)
+    _qname: _typing.ClassVar[str] = '{http://cpe.mitre.org/language/2.0}platformSpecificationType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cpe.mitre.org/language/2.0}platform-specification'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('platforms',)
 
     platforms: _f.Children[Platform] = _f.Children('{http://cpe.mitre.org/language/2.0}platform', 0, tags={'{http://cpe.mitre.org/language/2.0}platform': 'cpe_language:Platform'}, min_occurs=1, max_occurs=None)
 

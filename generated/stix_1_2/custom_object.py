@@ -33,10 +33,10 @@ class Custom(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#CustomObject-1}CustomObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#CustomObject-1}Custom'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_name', 'custom_properties', 'description')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#CustomObject-1}CustomObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#CustomObject-1}Custom'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_name', 'custom_properties', 'description')
 
     custom_name: _f.AttributeField[str] = _f.AttributeField('custom_name', _c.builtin('QName'), doc='The custom_name field specifies a name for this for this type of Custom Object. The custom_name field should use the same namespace as used in the Object and Observable id fields for this author. Two Objects should only have the same custom_name value if they are written by the same author (i.e., their namespace is the same) and they are characterizing the same type of Object. Note that this does not necessarily mean that two such Object instances will both have identical properties in every case.')
     description: _f.Value[str] = _f.Value('{http://cybox.mitre.org/objects#CustomObject-1}Description', 1, _c.builtin('string'), doc='A description of the intent of this Custom object.')

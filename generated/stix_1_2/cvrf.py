@@ -70,10 +70,10 @@ class Cvrfdoc(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}cvrfdoc'
-    _content = 'element'
-    _field_names = ('document_title', 'document_type', 'document_publisher', 'document_tracking', 'document_notes', 'document_distribution', 'aggregate_severity', 'document_references', 'acknowledgments', 'product_tree', 'vulnerabilities')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}cvrfdoc'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('document_title', 'document_type', 'document_publisher', 'document_tracking', 'document_notes', 'document_distribution', 'aggregate_severity', 'document_references', 'acknowledgments', 'product_tree', 'vulnerabilities')
 
     document_title: _f.Child[DocumentTitle] = _f.Child('{http://www.icasi.org/CVRF/schema/cvrf/1.1}DocumentTitle', 0, tags={'{http://www.icasi.org/CVRF/schema/cvrf/1.1}DocumentTitle': 'cvrf:DocumentTitle'}, min_occurs=1, doc='A definitive canonical name for the document, providing enough descriptive content to differentiate from other similar documents, ideally providing a unique “handle”.')
     document_type: _f.Child[DocumentType] = _f.Child('{http://www.icasi.org/CVRF/schema/cvrf/1.1}DocumentType', 1, tags={'{http://www.icasi.org/CVRF/schema/cvrf/1.1}DocumentType': 'cvrf:DocumentType'}, min_occurs=1, doc='A short canonical name, chosen by the document producer, which will inform the consumer about the type of the document.')
@@ -124,9 +124,10 @@ class Acknowledgments(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('acknowledgments',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Acknowledgments'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('acknowledgments',)
 
     acknowledgments: _f.Children[Acknowledgment] = _f.Children('{http://www.icasi.org/CVRF/schema/cvrf/1.1}Acknowledgment', 0, tags={'{http://www.icasi.org/CVRF/schema/cvrf/1.1}Acknowledgment': 'cvrf:Acknowledgment'}, min_occurs=1, max_occurs=None, doc='The Acknowledgment container holds recognition details for external parties, specific to the document as a whole rather than individual vulnerabilities.')
 
@@ -147,9 +148,10 @@ class Acknowledgment(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('names', 'organizations', 'description', 'urls')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Acknowledgment'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('names', 'organizations', 'description', 'urls')
 
     names: _f.Children[Name] = _f.Children('{http://www.icasi.org/CVRF/schema/cvrf/1.1}Name', 0, tags={'{http://www.icasi.org/CVRF/schema/cvrf/1.1}Name': 'cvrf:Name'}, max_occurs=None, doc='The name (i.e., individual name) of the party being acknowledged.')
     organizations: _f.Children[Organization] = _f.Children('{http://www.icasi.org/CVRF/schema/cvrf/1.1}Organization', 1, tags={'{http://www.icasi.org/CVRF/schema/cvrf/1.1}Organization': 'cvrf:Organization'}, max_occurs=None, doc='The organization of the party being acknowledged or the organization itself being acknowledged.')
@@ -179,7 +181,8 @@ class Description(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Description'
 
     def __init__(
         self,
@@ -200,7 +203,8 @@ class Name(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Name'
 
     def __init__(
         self,
@@ -221,7 +225,8 @@ class Organization(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Organization'
 
     def __init__(
         self,
@@ -242,8 +247,9 @@ class AggregateSeverity(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
-    _field_names = ('lang', 'namespace', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}AggregateSeverity'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('lang', 'namespace', 'value')
 
     namespace: _f.AttributeField[str] = _f.AttributeField('Namespace', _c.builtin('anyURI'), doc='URL of the namespace from which the Aggregate Severity is taken.')
 
@@ -268,7 +274,8 @@ class DocumentDistribution(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}DocumentDistribution'
 
     def __init__(
         self,
@@ -289,9 +296,10 @@ class DocumentNotes(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('notes',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}DocumentNotes'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('notes',)
 
     notes: _f.Children[Note] = _f.Children('{http://www.icasi.org/CVRF/schema/cvrf/1.1}Note', 0, tags={'{http://www.icasi.org/CVRF/schema/cvrf/1.1}Note': 'cvrf:Note'}, min_occurs=1, max_occurs=None, doc='A individual note in freeform text.')
 
@@ -312,8 +320,9 @@ class Note(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
-    _field_names = ('lang', 'title', 'audience', 'type_', 'ordinal', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Note'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('lang', 'title', 'audience', 'type_', 'ordinal', 'value')
 
     title: _f.AttributeField[str] = _f.AttributeField('Title', _c.builtin('string'), doc='Title should be a concise description of what is contained in this specific note.')
     audience: _f.AttributeField[str] = _f.AttributeField('Audience', _c.builtin('string'), doc='Audience will indicate who is intended to read the note.')
@@ -347,9 +356,10 @@ class DocumentPublisher(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('type_', 'vendor_id', 'contact_details', 'issuing_authority')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}DocumentPublisher'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'vendor_id', 'contact_details', 'issuing_authority')
 
     type_: _f.AttributeField[_cvrf_common.PublisherEnum] = _f.AttributeField('Type', _BUNDLE.enumeration_codec('PublisherEnumType', 'cvrf_common:PublisherEnum'), required=True, doc='Type is an enumerated list containing an array of different document publisher types.')
     vendor_id: _f.AttributeField[str] = _f.AttributeField('VendorID', _c.builtin('string'), doc='Vendor ID is a unique identifier (OID) that a vendor uses as issued by FIRST under the auspices of IETF.')
@@ -379,7 +389,8 @@ class ContactDetails(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}ContactDetails'
 
     def __init__(
         self,
@@ -400,7 +411,8 @@ class IssuingAuthority(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}IssuingAuthority'
 
     def __init__(
         self,
@@ -421,9 +433,10 @@ class DocumentReferences(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('references',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}DocumentReferences'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('references',)
 
     references: _f.Children[Reference] = _f.Children('{http://www.icasi.org/CVRF/schema/cvrf/1.1}Reference', 0, tags={'{http://www.icasi.org/CVRF/schema/cvrf/1.1}Reference': 'cvrf:Reference'}, min_occurs=1, max_occurs=None, doc='Related documents to the CVRF document.')
 
@@ -444,9 +457,10 @@ class Reference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('type_', 'url', 'description')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Reference'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'url', 'description')
 
     type_: _f.AttributeField[_cvrf_common.ReferenceTypeEnum] = _f.AttributeField('Type', _BUNDLE.enumeration_codec('ReferenceTypeEnum', 'cvrf_common:ReferenceTypeEnum'), default='External', doc='Enumerated type value of reference relative to this document.')
     url: _f.Value[str] = _f.Value('{http://www.icasi.org/CVRF/schema/cvrf/1.1}URL', 0, _c.builtin('anyURI'), min_occurs=1, doc='The URL of the related document.')
@@ -473,7 +487,8 @@ class CvrfdocDocumentReferencesReferenceDescription(_cvrf_common.LocalizedString
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Description'
 
     def __init__(
         self,
@@ -494,7 +509,8 @@ class DocumentTitle(_cvrf_common.LocalizedNormalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}DocumentTitle'
 
     def __init__(
         self,
@@ -515,9 +531,10 @@ class DocumentTracking(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('identification', 'status', 'version', 'revision_history', 'initial_release_date', 'current_release_date', 'generator')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}DocumentTracking'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('identification', 'status', 'version', 'revision_history', 'initial_release_date', 'current_release_date', 'generator')
 
     identification: _f.Child[Identification] = _f.Child('{http://www.icasi.org/CVRF/schema/cvrf/1.1}Identification', 0, tags={'{http://www.icasi.org/CVRF/schema/cvrf/1.1}Identification': 'cvrf:Identification'}, container=True, min_occurs=1, doc='Contains document ID and optional document aliases')
     status: _f.Value[DocumentStatusEnum] = _f.Value('{http://www.icasi.org/CVRF/schema/cvrf/1.1}Status', 1, _c.EnumerationCodec('DocumentStatusEnumType', DocumentStatusEnum), min_occurs=1, doc='The condition of the document with regard to completeness and the likelihood of future editions.')
@@ -556,9 +573,10 @@ class Generator(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('engine', 'date')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Generator'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('engine', 'date')
 
     engine: _f.Child[Engine] = _f.Child('{http://www.icasi.org/CVRF/schema/cvrf/1.1}Engine', 0, tags={'{http://www.icasi.org/CVRF/schema/cvrf/1.1}Engine': 'cvrf:Engine'}, doc='The name and version of the engine that generated the CVRF document.')
     date: _f.Value[_dt.datetime] = _f.Value('{http://www.icasi.org/CVRF/schema/cvrf/1.1}Date', 1, _c.builtin('dateTime'), doc='The date the CVRF document was generated.')
@@ -582,7 +600,8 @@ class Engine(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Engine'
 
     def __init__(
         self,
@@ -603,9 +622,10 @@ class Identification(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('id_', 'alias')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Identification'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'alias')
 
     id_: _f.Child[ID] = _f.Child('{http://www.icasi.org/CVRF/schema/cvrf/1.1}ID', 0, tags={'{http://www.icasi.org/CVRF/schema/cvrf/1.1}ID': 'cvrf:ID'}, min_occurs=1, doc='Short unique identifier used to refer to the document unambiguously in any context.')
     alias: _f.Children[Alias] = _f.Children('{http://www.icasi.org/CVRF/schema/cvrf/1.1}Alias', 1, tags={'{http://www.icasi.org/CVRF/schema/cvrf/1.1}Alias': 'cvrf:Alias'}, max_occurs=None, doc='Optional alternative ID for document')
@@ -629,7 +649,8 @@ class Alias(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Alias'
 
     def __init__(
         self,
@@ -650,7 +671,8 @@ class ID(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}ID'
 
     def __init__(
         self,
@@ -671,9 +693,10 @@ class RevisionHistory(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('revisions',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}RevisionHistory'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('revisions',)
 
     revisions: _f.Children[Revision] = _f.Children('{http://www.icasi.org/CVRF/schema/cvrf/1.1}Revision', 0, tags={'{http://www.icasi.org/CVRF/schema/cvrf/1.1}Revision': 'cvrf:Revision'}, min_occurs=1, max_occurs=None, doc='A set of Version, Date, and Description elements describing one iteration of this document')
 
@@ -694,9 +717,10 @@ class Revision(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('number', 'date', 'description')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Revision'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('number', 'date', 'description')
 
     number: _f.Value[str] = _f.Value('{http://www.icasi.org/CVRF/schema/cvrf/1.1}Number', 0, _c.builtin('token'), min_occurs=1, doc='Revision number of this iteration of the document.')
     date: _f.Value[_dt.datetime] = _f.Value('{http://www.icasi.org/CVRF/schema/cvrf/1.1}Date', 1, _c.builtin('dateTime'), min_occurs=1, doc='Date when this iteration of the document was released.')
@@ -723,7 +747,8 @@ class CvrfdocDocumentTrackingRevisionHistoryRevisionDescription(_cvrf_common.Loc
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}Description'
 
     def __init__(
         self,
@@ -744,7 +769,8 @@ class DocumentType(_cvrf_common.LocalizedNormalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/cvrf/1.1}DocumentType'
 
     def __init__(
         self,

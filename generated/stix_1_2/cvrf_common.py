@@ -72,9 +72,9 @@ class LocalizedNormalizedString(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.icasi.org/CVRF/schema/common/1.1}localizedNormalizedString'
-    _content = 'simple'
-    _field_names = ('lang', 'value')
+    _qname: _typing.ClassVar[str] = '{http://www.icasi.org/CVRF/schema/common/1.1}localizedNormalizedString'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('lang', 'value')
 
     lang: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/XML/1998/namespace}lang', _c.StringCodec('anonymous simple type'), default='en', doc='Locale code used for the string value. The default is "en".')
     value: _f.Text[str] = _f.Text(_c.builtin('normalizedString'))
@@ -99,9 +99,9 @@ class LocalizedString(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.icasi.org/CVRF/schema/common/1.1}localizedString'
-    _content = 'simple'
-    _field_names = ('lang', 'value')
+    _qname: _typing.ClassVar[str] = '{http://www.icasi.org/CVRF/schema/common/1.1}localizedString'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('lang', 'value')
 
     lang: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/XML/1998/namespace}lang', _c.StringCodec('anonymous simple type'), default='en', doc='Locale code used for the string value. The default is "en".')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))

@@ -70,9 +70,9 @@ class Branch(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.icasi.org/CVRF/schema/prod/1.1}BranchType'
-    _content = 'element'
-    _field_names = ('type_', 'name', 'full_product_name', 'branches')
+    _qname: _typing.ClassVar[str] = '{http://www.icasi.org/CVRF/schema/prod/1.1}BranchType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'name', 'full_product_name', 'branches')
 
     type_: _f.AttributeField[BranchTypeEnum] = _f.AttributeField('Type', _c.EnumerationCodec('BranchTypeEnumType', BranchTypeEnum), required=True)
     name: _f.AttributeField[str] = _f.AttributeField('Name', _c.builtin('string'), required=True)
@@ -102,10 +102,10 @@ class FullProductName(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://www.icasi.org/CVRF/schema/prod/1.1}FullProductName'
-    _content = 'simple'
-    _field_names = ('product_id', 'cpe', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/prod/1.1}FullProductName'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('product_id', 'cpe', 'value')
 
     product_id: _f.AttributeField[str] = _f.AttributeField('ProductID', _c.builtin('token'), required=True, doc='A value that uniquely identifies this Product entry in the scope of this document. Whenever a reference to this Product entry is needed anywhere in this document, its unique ID will be referenced.')
     cpe: _f.AttributeField[str] = _f.AttributeField('CPE', _c.StringCodec('namePattern'), doc='The Common Platform Enumeration (CPE) attribute refers to a method for naming platforms. The structure for CPE is described at http://cpe.mitre.org.')
@@ -132,10 +132,10 @@ class ProductTree(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://www.icasi.org/CVRF/schema/prod/1.1}ProductTree'
-    _content = 'element'
-    _field_names = ('branches', 'full_product_names', 'relationships', 'product_groups')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/prod/1.1}ProductTree'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('branches', 'full_product_names', 'relationships', 'product_groups')
 
     branches: _f.Children[Branch] = _f.Children('{http://www.icasi.org/CVRF/schema/prod/1.1}Branch', 0, tags={'{http://www.icasi.org/CVRF/schema/prod/1.1}Branch': 'cvrf_prod:Branch'}, max_occurs=None)
     full_product_names: _f.Children[FullProductName] = _f.Children('{http://www.icasi.org/CVRF/schema/prod/1.1}FullProductName', 1, tags={'{http://www.icasi.org/CVRF/schema/prod/1.1}FullProductName': 'cvrf_prod:FullProductName'}, max_occurs=None, doc='Endpoint of product tree - this is an actual product entry. The string represents the friendly product name (i.e. the way it would be printed in other publications)')
@@ -165,9 +165,10 @@ class ProductGroups(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('groups',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/prod/1.1}ProductGroups'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('groups',)
 
     groups: _f.Children[Group] = _f.Children('{http://www.icasi.org/CVRF/schema/prod/1.1}Group', 0, tags={'{http://www.icasi.org/CVRF/schema/prod/1.1}Group': 'cvrf_prod:Group'}, min_occurs=1, max_occurs=None, doc='A named container to associate two or more product IDs together for use in vulnerabilities.')
 
@@ -188,9 +189,10 @@ class Group(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('group_id', 'description', 'product_ids')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/prod/1.1}Group'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('group_id', 'description', 'product_ids')
 
     group_id: _f.AttributeField[str] = _f.AttributeField('GroupID', _c.builtin('token'), required=True, doc='The unique identifier used to reference this group.')
     description: _f.Child[Description] = _f.Child('{http://www.icasi.org/CVRF/schema/prod/1.1}Description', 0, tags={'{http://www.icasi.org/CVRF/schema/prod/1.1}Description': 'cvrf_prod:Description'}, doc='Optional textual description for this group.')
@@ -217,7 +219,8 @@ class Description(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/prod/1.1}Description'
 
     def __init__(
         self,
@@ -238,9 +241,10 @@ class Relationship(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('product_reference', 'relation_type', 'relates_to_product_reference', 'full_product_names')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/prod/1.1}Relationship'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('product_reference', 'relation_type', 'relates_to_product_reference', 'full_product_names')
 
     product_reference: _f.AttributeField[str] = _f.AttributeField('ProductReference', _c.builtin('token'), required=True, doc='The ProductReference refers to the unique ProductID of the product that is to which another product will be related.')
     relation_type: _f.AttributeField[RelationTypeEnum] = _f.AttributeField('RelationType', _c.EnumerationCodec('RelationTypeEnumType', RelationTypeEnum), required=True, doc='The RelationType attribute defines how the two products are related.')

@@ -113,10 +113,10 @@ class Vulnerability(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Vulnerability'
-    _content = 'element'
-    _field_names = ('ordinal', 'title', 'id_', 'notes', 'discovery_date', 'release_date', 'involvements', 'cve', 'cwes', 'product_statuses', 'threats', 'cvss_score_sets', 'remediations', 'references', 'acknowledgments')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Vulnerability'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ordinal', 'title', 'id_', 'notes', 'discovery_date', 'release_date', 'involvements', 'cve', 'cwes', 'product_statuses', 'threats', 'cvss_score_sets', 'remediations', 'references', 'acknowledgments')
 
     ordinal: _f.AttributeField[int] = _f.AttributeField('Ordinal', _c.builtin('positiveInteger'), required=True, doc='Locally significant numeric value to track vulnerabilities within a CVRF document. This enables vulnerabilities to be referenced from elsewhere inside the document (often at the document-level)')
     title: _f.Child[Title] = _f.Child('{http://www.icasi.org/CVRF/schema/vuln/1.1}Title', 0, tags={'{http://www.icasi.org/CVRF/schema/vuln/1.1}Title': 'cvrf_vuln:Title'}, doc='Vulnerability Title gives the document producer the ability to apply a canonical name or title to the vulnerability.')
@@ -179,9 +179,10 @@ class Acknowledgments(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('acknowledgments',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Acknowledgments'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('acknowledgments',)
 
     acknowledgments: _f.Children[Acknowledgment] = _f.Children('{http://www.icasi.org/CVRF/schema/vuln/1.1}Acknowledgment', 0, tags={'{http://www.icasi.org/CVRF/schema/vuln/1.1}Acknowledgment': 'cvrf_vuln:Acknowledgment'}, min_occurs=1, max_occurs=None, doc='The Acknowledgment container holds recognition for external parties who were instrumental in the discovery of, reporting of, and response to the vulnerability.')
 
@@ -202,9 +203,10 @@ class Acknowledgment(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('names', 'organizations', 'description', 'urls')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Acknowledgment'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('names', 'organizations', 'description', 'urls')
 
     names: _f.Children[Name] = _f.Children('{http://www.icasi.org/CVRF/schema/vuln/1.1}Name', 0, tags={'{http://www.icasi.org/CVRF/schema/vuln/1.1}Name': 'cvrf_vuln:Name'}, max_occurs=None, doc='The name (i.e., individual name) of the party being acknowledged.')
     organizations: _f.Children[Organization] = _f.Children('{http://www.icasi.org/CVRF/schema/vuln/1.1}Organization', 1, tags={'{http://www.icasi.org/CVRF/schema/vuln/1.1}Organization': 'cvrf_vuln:Organization'}, max_occurs=None, doc='The organization of the party being acknowledged or the organization itself being acknowledged.')
@@ -234,7 +236,8 @@ class Description(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Description'
 
     def __init__(
         self,
@@ -255,7 +258,8 @@ class Name(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Name'
 
     def __init__(
         self,
@@ -276,7 +280,8 @@ class Organization(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Organization'
 
     def __init__(
         self,
@@ -297,9 +302,10 @@ class CVSSScoreSets(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('score_sets',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}CVSSScoreSets'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('score_sets',)
 
     score_sets: _f.Children[ScoreSet] = _f.Children('{http://www.icasi.org/CVRF/schema/vuln/1.1}ScoreSet', 0, tags={'{http://www.icasi.org/CVRF/schema/vuln/1.1}ScoreSet': 'cvrf_vuln:ScoreSet'}, min_occurs=1, max_occurs=None, doc='CVSS scores for a given product ID. If the ProductID attribute is omitted, the score applies to all vulnerable products.')
 
@@ -320,9 +326,10 @@ class ScoreSet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('base_score', 'temporal_score', 'environmental_score', 'vector', 'product_ids')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}ScoreSet'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('base_score', 'temporal_score', 'environmental_score', 'vector', 'product_ids')
 
     base_score: _f.Value[_Decimal] = _f.Value('{http://www.icasi.org/CVRF/schema/vuln/1.1}BaseScore', 0, _c.builtin('decimal'), min_occurs=1, doc='The CVSS Base Score is the numeric value of the computed CVSS Base Score which should be a float from 0 – 10.0.')
     temporal_score: _f.Value[_Decimal] = _f.Value('{http://www.icasi.org/CVRF/schema/vuln/1.1}TemporalScore', 1, _c.builtin('decimal'), doc='The CVSS Base Score is the numeric value of the computed CVSS Temporal Score which should be a float from 0 – 10.0.')
@@ -355,8 +362,9 @@ class CWE(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
-    _field_names = ('lang', 'id_', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}CWE'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('lang', 'id_', 'value')
 
     id_: _f.AttributeField[str] = _f.AttributeField('ID', _c.builtin('token'), required=True, doc='The MITRE-assigned CWE identifier.')
 
@@ -381,9 +389,10 @@ class ID(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('system_name', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}ID'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('system_name', 'value')
 
     system_name: _f.AttributeField[str] = _f.AttributeField('SystemName', _c.builtin('token'), required=True, doc='System Name indicates the name of the vulnerability tracking or numbering system that this vulnerability ID comes from.')
     value: _f.Text[str] = _f.Text(_c.builtin('token'))
@@ -407,9 +416,10 @@ class Involvements(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('involvements',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Involvements'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('involvements',)
 
     involvements: _f.Children[Involvement] = _f.Children('{http://www.icasi.org/CVRF/schema/vuln/1.1}Involvement', 0, tags={'{http://www.icasi.org/CVRF/schema/vuln/1.1}Involvement': 'cvrf_vuln:Involvement'}, min_occurs=1, max_occurs=None, doc='Involvement contains a specific set of interaction details.')
 
@@ -430,9 +440,10 @@ class Involvement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('party', 'status', 'description')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Involvement'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('party', 'status', 'description')
 
     party: _f.AttributeField[_cvrf_common.PublisherEnum] = _f.AttributeField('Party', _BUNDLE.enumeration_codec('PublisherEnumType', 'cvrf_common:PublisherEnum'), required=True, doc='Type of party with whom the involvement is taking place.')
     status: _f.AttributeField[InvolvementStatusEnum] = _f.AttributeField('Status', _c.EnumerationCodec('InvolvementStatusEnumType', InvolvementStatusEnum), required=True, doc='Status of the involvement with the specified party.')
@@ -459,7 +470,8 @@ class VulnerabilityInvolvementsInvolvementDescription(_cvrf_common.LocalizedStri
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Description'
 
     def __init__(
         self,
@@ -480,9 +492,10 @@ class Notes(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('notes',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Notes'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('notes',)
 
     notes: _f.Children[Note] = _f.Children('{http://www.icasi.org/CVRF/schema/vuln/1.1}Note', 0, tags={'{http://www.icasi.org/CVRF/schema/vuln/1.1}Note': 'cvrf_vuln:Note'}, max_occurs=None, doc='The Notes text contains all of the content necessary to provide different types of low-level discussions of a given vulnerability to various audiences.')
 
@@ -503,8 +516,9 @@ class Note(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
-    _field_names = ('lang', 'title', 'audience', 'type_', 'ordinal', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Note'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('lang', 'title', 'audience', 'type_', 'ordinal', 'value')
 
     title: _f.AttributeField[str] = _f.AttributeField('Title', _c.builtin('string'), doc='Title should be a concise description of what is contained in Vulnerability Notes.')
     audience: _f.AttributeField[str] = _f.AttributeField('Audience', _c.builtin('string'), doc='Audience will indicate who is intended to read the note.')
@@ -538,9 +552,10 @@ class ProductStatuses(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('statuses',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}ProductStatuses'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('statuses',)
 
     statuses: _f.Children[Status] = _f.Children('{http://www.icasi.org/CVRF/schema/vuln/1.1}Status', 0, tags={'{http://www.icasi.org/CVRF/schema/vuln/1.1}Status': 'cvrf_vuln:Status'}, min_occurs=1, max_occurs=None, doc='The Status element holds an enumerated value based on available Product Name Entry items as constructed from the Product Tree container.')
 
@@ -561,9 +576,10 @@ class Status(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('type_', 'product_ids')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Status'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'product_ids')
 
     type_: _f.AttributeField[AffectedStatusEnum] = _f.AttributeField('Type', _c.EnumerationCodec('AffectedStatusEnumType', AffectedStatusEnum), required=True, doc='Affected status for the product or products defined in this container.')
     product_ids: _f.Values[str] = _f.Values('{http://www.icasi.org/CVRF/schema/vuln/1.1}ProductID', 0, _c.builtin('token'), min_occurs=1, max_occurs=None, doc='Existing product ID from the product tree.')
@@ -587,9 +603,10 @@ class References(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('references',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}References'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('references',)
 
     references: _f.Children[Reference] = _f.Children('{http://www.icasi.org/CVRF/schema/vuln/1.1}Reference', 0, tags={'{http://www.icasi.org/CVRF/schema/vuln/1.1}Reference': 'cvrf_vuln:Reference'}, min_occurs=1, max_occurs=None, doc='This meta-container contains an orthogonally related document, background info, whitepaper, etc. to the specific vulnerability.')
 
@@ -610,9 +627,10 @@ class Reference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('type_', 'url', 'description')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Reference'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'url', 'description')
 
     type_: _f.AttributeField[_cvrf_common.ReferenceTypeEnum] = _f.AttributeField('Type', _BUNDLE.enumeration_codec('ReferenceTypeEnum', 'cvrf_common:ReferenceTypeEnum'), default='External', doc='Enumerated type value of reference relative to this document.')
     url: _f.Value[str] = _f.Value('{http://www.icasi.org/CVRF/schema/vuln/1.1}URL', 0, _c.builtin('anyURI'), min_occurs=1, doc='The URL of the related document.')
@@ -639,7 +657,8 @@ class VulnerabilityReferencesReferenceDescription(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Description'
 
     def __init__(
         self,
@@ -660,9 +679,10 @@ class Remediations(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('remediations',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Remediations'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('remediations',)
 
     remediations: _f.Children[Remediation] = _f.Children('{http://www.icasi.org/CVRF/schema/vuln/1.1}Remediation', 0, tags={'{http://www.icasi.org/CVRF/schema/vuln/1.1}Remediation': 'cvrf_vuln:Remediation'}, min_occurs=1, max_occurs=None, doc='Holds all of the specific details on how to handle (and presumably, fix) the vulnerability, tied to Product ID.')
 
@@ -683,9 +703,10 @@ class Remediation(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('type_', 'date', 'description', 'entitlements', 'url', 'product_ids', 'group_ids')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Remediation'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'date', 'description', 'entitlements', 'url', 'product_ids', 'group_ids')
 
     type_: _f.AttributeField[RemedyTypeEnum] = _f.AttributeField('Type', _c.EnumerationCodec('RemedyTypeEnumType', RemedyTypeEnum), required=True, doc='Specific type of remedy.')
     date: _f.AttributeField[_dt.datetime] = _f.AttributeField('Date', _c.builtin('dateTime'), doc='The date Remedy was last updated, if omitted it is deemed to be unknown, unimportant, or irrelevant.')
@@ -724,7 +745,8 @@ class VulnerabilityRemediationsRemediationDescription(_cvrf_common.LocalizedStri
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Description'
 
     def __init__(
         self,
@@ -745,7 +767,8 @@ class Entitlement(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Entitlement'
 
     def __init__(
         self,
@@ -766,9 +789,10 @@ class Threats(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('threats',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Threats'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('threats',)
 
     threats: _f.Children[Threat] = _f.Children('{http://www.icasi.org/CVRF/schema/vuln/1.1}Threat', 0, tags={'{http://www.icasi.org/CVRF/schema/vuln/1.1}Threat': 'cvrf_vuln:Threat'}, min_occurs=1, max_occurs=None, doc='Threat contains the "kinetic" information associated with a vulnerability.')
 
@@ -789,9 +813,10 @@ class Threat(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('type_', 'date', 'description', 'product_ids', 'group_ids')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Threat'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'date', 'description', 'product_ids', 'group_ids')
 
     type_: _f.AttributeField[ThreatTypeEnum] = _f.AttributeField('Type', _c.EnumerationCodec('ThreatTypeEnumType', ThreatTypeEnum), required=True, doc='The type of the Threat.')
     date: _f.AttributeField[_dt.datetime] = _f.AttributeField('Date', _c.builtin('dateTime'), doc='The date this Threat item was last updated; if omitted it is deemed to be unknown, irrelevant, or unimportant.')
@@ -824,7 +849,8 @@ class VulnerabilityThreatsThreatDescription(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Description'
 
     def __init__(
         self,
@@ -845,7 +871,8 @@ class Title(_cvrf_common.LocalizedString):
     """
 
     __slots__ = ()
-    _qname = ''
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.icasi.org/CVRF/schema/vuln/1.1}Title'
 
     def __init__(
         self,

@@ -148,9 +148,9 @@ class AccessComplexity(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}accessComplexityType'
-    _content = 'simple'
-    _field_names = ('approximated', 'value')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}accessComplexityType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('approximated', 'value')
 
     approximated: _f.AttributeField[bool] = _f.AttributeField('approximated', _c.builtin('boolean'), default='false', doc='Indicates if the vector has been approximated as the result of an upgrade from a previous CVSS version')
     value: _f.Text[AccessComplexityEnum] = _f.Text(_c.EnumerationCodec('accessComplexityEnumType', AccessComplexityEnum))
@@ -173,9 +173,9 @@ class AccessVector(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}accessVectorType'
-    _content = 'simple'
-    _field_names = ('approximated', 'value')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}accessVectorType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('approximated', 'value')
 
     approximated: _f.AttributeField[bool] = _f.AttributeField('approximated', _c.builtin('boolean'), default='false', doc='Indicates if the vector has been approximated as the result of an upgrade from a previous CVSS version')
     value: _f.Text[AccessVectorEnum] = _f.Text(_c.EnumerationCodec('accessVectorEnumType', AccessVectorEnum))
@@ -198,9 +198,9 @@ class Authentication(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}authenticationType'
-    _content = 'simple'
-    _field_names = ('approximated', 'value')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}authenticationType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('approximated', 'value')
 
     approximated: _f.AttributeField[bool] = _f.AttributeField('approximated', _c.builtin('boolean'), default='false', doc='Indicates if the vector has been approximated as the result of an upgrade from a previous CVSS version')
     value: _f.Text[AuthenticationEnum] = _f.Text(_c.EnumerationCodec('authenticationEnumType', AuthenticationEnum))
@@ -225,10 +225,10 @@ class Metrics(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}metricsType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ('upgraded_from_version',)
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}metricsType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('upgraded_from_version',)
 
     upgraded_from_version: _f.AttributeField[_Decimal] = _f.AttributeField('upgraded-from-version', _c.builtin('decimal'), doc="Indicates if the metrics have been upgraded from a previous version of CVSS. If fields that were approximated will have an approximated attribute set to 'true'.")
 
@@ -248,10 +248,10 @@ class BaseMetrics(Metrics):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}baseMetricsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('upgraded_from_version', 'score', 'exploit_subscore', 'impact_subscore', 'access_vector', 'access_complexity', 'authentication', 'confidentiality_impact', 'integrity_impact', 'availability_impact', 'source', 'generated_on_datetime')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}baseMetricsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('upgraded_from_version', 'score', 'exploit_subscore', 'impact_subscore', 'access_vector', 'access_complexity', 'authentication', 'confidentiality_impact', 'integrity_impact', 'availability_impact', 'source', 'generated_on_datetime')
 
     score: _f.Value[_Decimal] = _f.Value('{http://scap.nist.gov/schema/cvss-v2/1.0}score', 0, _c.builtin('decimal'), doc='Base severity score assigned to a vulnerability by a source')
     exploit_subscore: _f.Value[_Decimal] = _f.Value('{http://scap.nist.gov/schema/cvss-v2/1.0}exploit-subscore', 1, _c.builtin('decimal'), doc='Base exploit sub-score assigned to a vulnerability by a source')
@@ -303,9 +303,9 @@ class CiaRequirement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}ciaRequirementType'
-    _content = 'simple'
-    _field_names = ('approximated', 'value')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}ciaRequirementType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('approximated', 'value')
 
     approximated: _f.AttributeField[bool] = _f.AttributeField('approximated', _c.builtin('boolean'), default='false', doc='Indicates if the vector has been approximated as the result of an upgrade from a previous CVSS version')
     value: _f.Text[CiaRequirementEnum] = _f.Text(_c.EnumerationCodec('ciaRequirementEnumType', CiaRequirementEnum))
@@ -328,9 +328,9 @@ class Cia(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}ciaType'
-    _content = 'simple'
-    _field_names = ('approximated', 'value')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}ciaType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('approximated', 'value')
 
     approximated: _f.AttributeField[bool] = _f.AttributeField('approximated', _c.builtin('boolean'), default='false', doc='Indicates if the vector has been approximated as the result of an upgrade from a previous CVSS version')
     value: _f.Text[CiaEnum] = _f.Text(_c.EnumerationCodec('ciaEnumType', CiaEnum))
@@ -353,9 +353,9 @@ class CollateralDamagePotential(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}collateralDamagePotentialType'
-    _content = 'simple'
-    _field_names = ('approximated', 'value')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}collateralDamagePotentialType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('approximated', 'value')
 
     approximated: _f.AttributeField[bool] = _f.AttributeField('approximated', _c.builtin('boolean'), default='false', doc='Indicates if the vector has been approximated as the result of an upgrade from a previous CVSS version')
     value: _f.Text[CollateralDamagePotentialEnum] = _f.Text(_c.EnumerationCodec('collateralDamagePotentialEnumType', CollateralDamagePotentialEnum))
@@ -378,9 +378,9 @@ class Confidence(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}confidenceType'
-    _content = 'simple'
-    _field_names = ('approximated', 'value')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}confidenceType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('approximated', 'value')
 
     approximated: _f.AttributeField[bool] = _f.AttributeField('approximated', _c.builtin('boolean'), default='false', doc='Indicates if the vector has been approximated as the result of an upgrade from a previous CVSS version')
     value: _f.Text[ConfidenceEnum] = _f.Text(_c.EnumerationCodec('confidenceEnumType', ConfidenceEnum))
@@ -403,9 +403,9 @@ class CvssImpactBase(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}cvssImpactBaseType'
-    _content = 'element'
-    _field_names = ('base_metrics',)
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}cvssImpactBaseType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('base_metrics',)
 
     base_metrics: _f.Child[BaseMetrics] = _f.Child('{http://scap.nist.gov/schema/cvss-v2/1.0}base_metrics', 0, tags={'{http://scap.nist.gov/schema/cvss-v2/1.0}base_metrics': 'cvss_v2:BaseMetrics'}, min_occurs=1)
 
@@ -425,8 +425,8 @@ class CvssImpactTemporal(CvssImpactBase):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}cvssImpactTemporalType'
-    _field_names = ('base_metrics', 'temporal_metrics')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}cvssImpactTemporalType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('base_metrics', 'temporal_metrics')
 
     temporal_metrics: _f.Child[TemporalMetrics] = _f.Child('{http://scap.nist.gov/schema/cvss-v2/1.0}temporal_metrics', 1, tags={'{http://scap.nist.gov/schema/cvss-v2/1.0}temporal_metrics': 'cvss_v2:TemporalMetrics'})
 
@@ -448,8 +448,8 @@ class CvssImpactEnvironmental(CvssImpactTemporal):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}cvssImpactEnvironmentalType'
-    _field_names = ('base_metrics', 'temporal_metrics', 'environmental_metrics')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}cvssImpactEnvironmentalType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('base_metrics', 'temporal_metrics', 'environmental_metrics')
 
     environmental_metrics: _f.Child[EnvironmentalMetrics] = _f.Child('{http://scap.nist.gov/schema/cvss-v2/1.0}environmental_metrics', 2, tags={'{http://scap.nist.gov/schema/cvss-v2/1.0}environmental_metrics': 'cvss_v2:EnvironmentalMetrics'})
 
@@ -482,9 +482,9 @@ class Cvss(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}cvssType'
-    _content = 'element'
-    _field_names = ('base_metrics', 'environmental_metrics', 'temporal_metrics')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}cvssType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('base_metrics', 'environmental_metrics', 'temporal_metrics')
 
     base_metrics: _f.Children[BaseMetrics] = _f.Children('{http://scap.nist.gov/schema/cvss-v2/1.0}base_metrics', 0, tags={'{http://scap.nist.gov/schema/cvss-v2/1.0}base_metrics': 'cvss_v2:BaseMetrics'}, max_occurs=None)
     environmental_metrics: _f.Children[EnvironmentalMetrics] = _f.Children('{http://scap.nist.gov/schema/cvss-v2/1.0}environmental_metrics', 1, tags={'{http://scap.nist.gov/schema/cvss-v2/1.0}environmental_metrics': 'cvss_v2:EnvironmentalMetrics'}, max_occurs=None)
@@ -510,7 +510,7 @@ class CvssImpact(Cvss):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}cvssImpactType'
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}cvssImpactType'
 
     base_metrics: _f.Child[BaseMetrics] = _f.Child('{http://scap.nist.gov/schema/cvss-v2/1.0}base_metrics', 0, tags={'{http://scap.nist.gov/schema/cvss-v2/1.0}base_metrics': 'cvss_v2:BaseMetrics'}, min_occurs=1)  # type: ignore[assignment]
     environmental_metrics: _f.Child[EnvironmentalMetrics] = _f.Child('{http://scap.nist.gov/schema/cvss-v2/1.0}environmental_metrics', 1, tags={'{http://scap.nist.gov/schema/cvss-v2/1.0}environmental_metrics': 'cvss_v2:EnvironmentalMetrics'})  # type: ignore[assignment]
@@ -536,10 +536,10 @@ class EnvironmentalMetrics(Metrics):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}environmentalMetricsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('upgraded_from_version', 'score', 'collateral_damage_potential', 'target_distribution', 'confidentiality_requirement', 'integrity_requirement', 'availability_requirement', 'source', 'generated_on_datetime')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}environmentalMetricsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('upgraded_from_version', 'score', 'collateral_damage_potential', 'target_distribution', 'confidentiality_requirement', 'integrity_requirement', 'availability_requirement', 'source', 'generated_on_datetime')
 
     score: _f.Value[_Decimal] = _f.Value('{http://scap.nist.gov/schema/cvss-v2/1.0}score', 0, _c.builtin('decimal'))
     collateral_damage_potential: _f.Child[CollateralDamagePotential] = _f.Child('{http://scap.nist.gov/schema/cvss-v2/1.0}collateral-damage-potential', 1, tags={'{http://scap.nist.gov/schema/cvss-v2/1.0}collateral-damage-potential': 'cvss_v2:CollateralDamagePotential'})
@@ -582,9 +582,9 @@ class Exploitability(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}exploitabilityType'
-    _content = 'simple'
-    _field_names = ('approximated', 'value')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}exploitabilityType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('approximated', 'value')
 
     approximated: _f.AttributeField[bool] = _f.AttributeField('approximated', _c.builtin('boolean'), default='false', doc='Indicates if the vector has been approximated as the result of an upgrade from a previous CVSS version')
     value: _f.Text[ExploitabilityEnum] = _f.Text(_c.EnumerationCodec('exploitabilityEnumType', ExploitabilityEnum))
@@ -607,9 +607,9 @@ class RemediationLevel(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}remediationLevelType'
-    _content = 'simple'
-    _field_names = ('approximated', 'value')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}remediationLevelType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('approximated', 'value')
 
     approximated: _f.AttributeField[bool] = _f.AttributeField('approximated', _c.builtin('boolean'), default='false', doc='Indicates if the vector has been approximated as the result of an upgrade from a previous CVSS version')
     value: _f.Text[RemediationLevelEnum] = _f.Text(_c.EnumerationCodec('remediationLevelEnumType', RemediationLevelEnum))
@@ -632,9 +632,9 @@ class TargetDistribution(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}targetDistributionType'
-    _content = 'simple'
-    _field_names = ('approximated', 'value')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}targetDistributionType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('approximated', 'value')
 
     approximated: _f.AttributeField[bool] = _f.AttributeField('approximated', _c.builtin('boolean'), default='false', doc='Indicates if the vector has been approximated as the result of an upgrade from a previous CVSS version')
     value: _f.Text[TargetDistributionEnum] = _f.Text(_c.EnumerationCodec('targetDistributionEnumType', TargetDistributionEnum))
@@ -657,10 +657,10 @@ class TemporalMetrics(Metrics):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/cvss-v2/1.0}temporalMetricsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('upgraded_from_version', 'score', 'temporal_multiplier', 'exploitability', 'remediation_level', 'report_confidence', 'source', 'generated_on_datetime')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/cvss-v2/1.0}temporalMetricsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('upgraded_from_version', 'score', 'temporal_multiplier', 'exploitability', 'remediation_level', 'report_confidence', 'source', 'generated_on_datetime')
 
     score: _f.Value[_Decimal] = _f.Value('{http://scap.nist.gov/schema/cvss-v2/1.0}score', 0, _c.builtin('decimal'), doc='The temporal score is the temporal multiplier times the base score.')
     temporal_multiplier: _f.Value[_Decimal] = _f.Value('{http://scap.nist.gov/schema/cvss-v2/1.0}temporal-multiplier', 1, _c.builtin('decimal'), doc='The temporal multiplier is a number between zero and one. Reference the CVSS standard for computation.')

@@ -36,8 +36,8 @@ class CIQAddress3_0Instance(_cybox_common.Location):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/extensions/Address#CIQAddress3.0-1}CIQAddress3.0InstanceType'
-    _field_names = ('id_', 'idref', 'name', 'specification')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/extensions/Address#CIQAddress3.0-1}CIQAddress3.0InstanceType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'specification')
 
     specification: _f.Child[_ciq_xal.Address] = _f.Child('{http://cybox.mitre.org/extensions/Address#CIQAddress3.0-1}Specification', 1, tags={'{http://cybox.mitre.org/extensions/Address#CIQAddress3.0-1}Specification': 'ciq_xal:Address'})
 

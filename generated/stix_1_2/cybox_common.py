@@ -206,9 +206,9 @@ class DatatypeEnum(str, _enum.Enum):
     NON_NEGATIVE_INTEGER = 'nonNegativeInteger'
     HEX_BINARY = 'hexBinary'
     ANY_URI = 'anyURI'
-    BASE_64_BINARY = 'base64Binary'
-    I_PV_4_ADDRESS = 'IPv4 Address'
-    I_PV_6_ADDRESS = 'IPv6 Address'
+    BASE64_BINARY = 'base64Binary'
+    IPV4_ADDRESS = 'IPv4 Address'
+    IPV6_ADDRESS = 'IPv6 Address'
     HOST_NAME = 'Host Name'
     MAC_ADDRESS = 'MAC Address'
     DOMAIN_NAME = 'Domain Name'
@@ -325,10 +325,10 @@ class BaseObjectProperty(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}BaseObjectPropertyType'
-    _abstract = True
-    _content = 'simple'
-    _field_names = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}BaseObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'value')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='The id field specifies a unique ID for this Object Property.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='The idref field specifies a unique ID reference for this Object Property. When idref is specified, the id attribute must not be specified, and any instance of this property should not hold content unless an extension of the property allows it.')
@@ -421,10 +421,10 @@ class AnyURIObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}AnyURIObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}AnyURIObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -495,10 +495,10 @@ class Base64BinaryObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}Base64BinaryObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}Base64BinaryObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -559,9 +559,9 @@ class BuildConfiguration(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}BuildConfigurationType'
-    _content = 'element'
-    _field_names = ('configuration_setting_description', 'configuration_settings')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}BuildConfigurationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('configuration_setting_description', 'configuration_settings')
 
     configuration_setting_description: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Configuration_Setting_Description', 0, _c.builtin('string'), doc='This field contains the description of the configuration settings for this build of this application instance.')
     configuration_settings: _f.WrappedChildren[ConfigurationSetting] = _f.WrappedChildren('{http://cybox.mitre.org/common-2}Configuration_Settings', 1, tags={'{http://cybox.mitre.org/common-2}Configuration_Settings': 'cybox_common:ConfigurationSettings'}, item_tag='{http://cybox.mitre.org/common-2}Configuration_Setting', item_class='cybox_common:ConfigurationSetting', min_occurs=1, doc='This field contains the configuration settings for this build of this application instance.')
@@ -586,9 +586,9 @@ class BuildInformation(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}BuildInformationType'
-    _content = 'element'
-    _field_names = ('build_id', 'build_project', 'build_utility', 'build_version', 'build_label', 'compilers', 'compilation_date', 'build_configuration', 'build_script', 'libraries', 'build_output_log')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}BuildInformationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('build_id', 'build_project', 'build_utility', 'build_version', 'build_label', 'compilers', 'compilation_date', 'build_configuration', 'build_script', 'libraries', 'build_output_log')
 
     build_id: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Build_ID', 0, _c.builtin('string'), doc='This field contains an externally defined unique identifier of this build of this application instance.')
     build_project: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Build_Project', 1, _c.builtin('string'), doc='This field contains the project name of this build of this application instance.')
@@ -641,9 +641,9 @@ class BuildUtility(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}BuildUtilityType'
-    _content = 'element'
-    _field_names = ('build_utility_name', 'build_utility_platform_specification')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}BuildUtilityType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('build_utility_name', 'build_utility_platform_specification')
 
     build_utility_name: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Build_Utility_Name', 0, _c.builtin('string'), min_occurs=1, doc='This field contains the informally defined name of the utility used to build this application instance.')
     build_utility_platform_specification: _f.Child[PlatformSpecification] = _f.Child('{http://cybox.mitre.org/common-2}Build_Utility_Platform_Specification', 1, tags={'{http://cybox.mitre.org/common-2}Build_Utility_Platform_Specification': 'cybox_common:PlatformSpecification'}, min_occurs=1, doc='This field identifies the build utility used to build this application.')
@@ -668,9 +668,9 @@ class ByteRun(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ByteRunType'
-    _content = 'element'
-    _field_names = ('offset', 'byte_order', 'file_system_offset', 'image_offset', 'length', 'hashes', 'byte_run_data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ByteRunType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('offset', 'byte_order', 'file_system_offset', 'image_offset', 'length', 'hashes', 'byte_run_data')
 
     offset: _f.Child[IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/common-2}Offset', 0, tags={'{http://cybox.mitre.org/common-2}Offset': 'cybox_common:IntegerObjectProperty'}, doc='The Offset field specifies the offset of the beginning of the byte run as measured from the beginning of the object.')
     byte_order: _f.Child[Endianness] = _f.Child('{http://cybox.mitre.org/common-2}Byte_Order', 1, tags={'{http://cybox.mitre.org/common-2}Byte_Order': 'cybox_common:Endianness'}, doc='The Byte_Order field specifies the endianness of the unpacked (e.g., unencoded, unencrypted, etc.) data contained within the Byte_Run_Data field.')
@@ -711,9 +711,9 @@ class ByteRuns(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ByteRunsType'
-    _content = 'element'
-    _field_names = ('byte_runs',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ByteRunsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('byte_runs',)
 
     byte_runs: _f.Children[ByteRun] = _f.Children('{http://cybox.mitre.org/common-2}Byte_Run', 0, tags={'{http://cybox.mitre.org/common-2}Byte_Run': 'cybox_common:ByteRun'}, min_occurs=1, max_occurs=None, doc='The Byte_Run field contains a single byte run from the raw object.')
 
@@ -737,8 +737,8 @@ class Cipher(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}CipherType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}CipherType'
+    _abstract: _typing.ClassVar[bool] = False
 
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
@@ -801,9 +801,9 @@ class CodeSnippets(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}CodeSnippetsType'
-    _content = 'element'
-    _field_names = ('code_snippets',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}CodeSnippetsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('code_snippets',)
 
     code_snippets: _f.Children[ObjectProperties] = _f.Children('{http://cybox.mitre.org/common-2}Code_Snippet', 0, tags={'{http://cybox.mitre.org/common-2}Code_Snippet': 'cybox_common:ObjectProperties'}, min_occurs=1, max_occurs=None, doc='This field enables description of a single code snippet extracted from a raw cyber object. Code_Snippet should be of CodeObj:CodeObjectType.')
 
@@ -825,9 +825,10 @@ class CompensationModel(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}CompensationModelType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}CompensationModelType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[DatatypeEnum] = _f.AttributeField('datatype', _c.EnumerationCodec('DatatypeEnum', DatatypeEnum), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -889,9 +890,9 @@ class CompilerInformalDescription(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}CompilerInformalDescriptionType'
-    _content = 'element'
-    _field_names = ('compiler_name', 'compiler_version')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}CompilerInformalDescriptionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('compiler_name', 'compiler_version')
 
     compiler_name: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Compiler_Name', 0, _c.builtin('string'), min_occurs=1, doc='This field contains the name of the compiler.')
     compiler_version: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Compiler_Version', 1, _c.builtin('string'), doc='This field contains the version of the compiler.')
@@ -917,9 +918,9 @@ class Compiler(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}CompilerType'
-    _content = 'element'
-    _field_names = ('compiler_informal_description', 'compiler_platform_specification')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}CompilerType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('compiler_informal_description', 'compiler_platform_specification')
 
     compiler_informal_description: _f.Child[CompilerInformalDescription] = _f.Child('{http://cybox.mitre.org/common-2}Compiler_Informal_Description', 0, tags={'{http://cybox.mitre.org/common-2}Compiler_Informal_Description': 'cybox_common:CompilerInformalDescription'}, container=True, doc='This field contains the informal description of this compiler instance.')
     compiler_platform_specification: _f.Child[PlatformSpecification] = _f.Child('{http://cybox.mitre.org/common-2}Compiler_Platform_Specification', 1, tags={'{http://cybox.mitre.org/common-2}Compiler_Platform_Specification': 'cybox_common:PlatformSpecification'}, doc='This field identifies this compiler instance.')
@@ -945,9 +946,9 @@ class Compilers(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}CompilersType'
-    _content = 'element'
-    _field_names = ('compilers',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}CompilersType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('compilers',)
 
     compilers: _f.Children[Compiler] = _f.Children('{http://cybox.mitre.org/common-2}Compiler', 0, tags={'{http://cybox.mitre.org/common-2}Compiler': 'cybox_common:Compiler'}, min_occurs=1, max_occurs=None, doc='This field describes a single compiler utilized during this build of this application.')
 
@@ -971,9 +972,9 @@ class ConfigurationSetting(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ConfigurationSettingType'
-    _content = 'element'
-    _field_names = ('item_name', 'item_value', 'item_type', 'item_description')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ConfigurationSettingType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('item_name', 'item_value', 'item_type', 'item_description')
 
     item_name: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Item_Name', 0, _c.builtin('string'), min_occurs=1, doc='This field contains the name of the configuration item referenced by this configuration setting instance.')
     item_value: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Item_Value', 1, _c.builtin('string'), min_occurs=1, doc='This field contains the value of this configuration setting instance.')
@@ -1006,11 +1007,11 @@ class ConfigurationSettings(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ConfigurationSettingsType'
-    _content = 'element'
-    _field_names = ('configuration_settings',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ConfigurationSettingsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('configuration_settings',)
 
-    configuration_settings: _f.Children[ConfigurationSetting] = _f.Children('{http://cybox.mitre.org/common-2}Configuration_Setting', 0, tags={'{http://cybox.mitre.org/common-2}Configuration_Setting': 'cybox_common:ConfigurationSetting'}, min_occurs=1, max_occurs=None, doc='This field contains a single configuration setting instance.')
+    configuration_settings: _f.Children[ConfigurationSetting] = _f.Children('{http://cybox.mitre.org/common-2}Configuration_Setting', 0, tags={'{http://cybox.mitre.org/common-2}Configuration_Setting': 'cybox_common:ConfigurationSetting'}, max_occurs=None, doc='This field contains a single configuration setting instance.')
 
     def __init__(
         self,
@@ -1031,9 +1032,9 @@ class Contributor(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ContributorType'
-    _content = 'element'
-    _field_names = ('role', 'name', 'email', 'phone', 'organization', 'date', 'contribution_location')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ContributorType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('role', 'name', 'email', 'phone', 'organization', 'date', 'contribution_location')
 
     role: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Role', 0, _c.builtin('string'), doc='This field describes the role played by this contributor.')
     name: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Name', 1, _c.builtin('string'), doc='This field contains the name of this contributor.')
@@ -1074,9 +1075,9 @@ class PatternableField(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}PatternableFieldType'
-    _content = 'simple'
-    _field_names = ('condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}PatternableFieldType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'value')
 
     condition: _f.AttributeField[ConditionTypeEnum] = _f.AttributeField('condition', _c.EnumerationCodec('ConditionTypeEnum', ConditionTypeEnum), doc='This field is optional and defines the relevant condition to apply to the value.')
     is_case_sensitive: _f.AttributeField[bool] = _f.AttributeField('is_case_sensitive', _c.builtin('boolean'), default='true', doc='The is_case_sensitive field is optional and should be used when specifying the case-sensitivity of a pattern which uses an Equals, DoesNotEqual, Contains, DoesNotContain, StartsWith, EndsWith, or FitsPattern condition. The default value for this field is "true" which indicates that pattern evaluations are to be considered case-sensitive.')
@@ -1126,8 +1127,8 @@ class ControlledVocabularyString(PatternableField):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ControlledVocabularyStringType'
-    _field_names = ('condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'vocab_name', 'vocab_reference', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ControlledVocabularyStringType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'vocab_name', 'vocab_reference', 'value')
 
     vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), doc='The vocab_name field specifies the name of the controlled vocabulary.')
     vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), doc='The vocab_reference field specifies the URI to the location of where the controlled vocabulary is defined, e.g., in an externally located XML schema file.')
@@ -1173,9 +1174,9 @@ class CustomProperties(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}CustomPropertiesType'
-    _content = 'element'
-    _field_names = ('properties',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}CustomPropertiesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('properties',)
 
     properties: _f.Children[Property] = _f.Children('{http://cybox.mitre.org/common-2}Property', 0, tags={'{http://cybox.mitre.org/common-2}Property': 'cybox_common:Property'}, min_occurs=1, max_occurs=None, doc='The Property construct enables the specification of a single Object Property.')
 
@@ -1199,9 +1200,9 @@ class DataSegment(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DataSegmentType'
-    _content = 'element'
-    _field_names = ('id_', 'data_format', 'data_size', 'byte_order', 'data_segment', 'offset', 'search_distance', 'search_within')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DataSegmentType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'data_format', 'data_size', 'byte_order', 'data_segment', 'offset', 'search_distance', 'search_within')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='The id field specifies a unique id for this data segment.')
     data_format: _f.Value[DataFormatEnum] = _f.Value('{http://cybox.mitre.org/common-2}Data_Format', 0, _c.EnumerationCodec('DataFormatEnum', DataFormatEnum), doc='The Data_Format field refers to the type of data contained in the Data_Segment element.')
@@ -1255,10 +1256,10 @@ class StringObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}StringObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}StringObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -1318,8 +1319,8 @@ class DataSize(StringObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DataSizeType'
-    _field_names = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'units', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DataSizeType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'units', 'value')
 
     units: _f.AttributeField[DataSizeUnitsEnum] = _f.AttributeField('units', _c.EnumerationCodec('DataSizeUnitsEnum', DataSizeUnitsEnum), required=True, doc='This field represents the Units used in the object size element.')
 
@@ -1384,10 +1385,10 @@ class DateObjectPropertyRestriction(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DateObjectPropertyRestrictionType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DateObjectPropertyRestrictionType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -1470,8 +1471,8 @@ class DateObjectProperty(DateObjectPropertyRestriction):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DateObjectPropertyType'
-    _field_names = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'precision', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DateObjectPropertyType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'precision', 'value')
 
     precision: _f.AttributeField[DatePrecisionEnum] = _f.AttributeField('precision', _c.EnumerationCodec('DatePrecisionEnum', DatePrecisionEnum), default='day', doc='The precision of the associated time. If omitted, the default is "day", meaning the full field value. Digits in the date that are required by the xs:date datatype but are beyond the specified precision should be zeroed out. When used in conjunction with CybOX patterning, the pattern should only be evaluated against the target up to the given precision.')
 
@@ -1535,9 +1536,9 @@ class DateRange(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DateRangeType'
-    _content = 'element'
-    _field_names = ('start_date', 'end_date')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DateRangeType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('start_date', 'end_date')
 
     start_date: _f.Child[DateWithPrecision] = _f.Child('{http://cybox.mitre.org/common-2}Start_Date', 0, tags={'{http://cybox.mitre.org/common-2}Start_Date': 'cybox_common:DateWithPrecision'}, doc="This field contains the start date for this contributor's involvement. In order to avoid ambiguity, it is strongly suggest that all timestamps in this field include a specification of the timezone if it is known.")
     end_date: _f.Child[DateWithPrecision] = _f.Child('{http://cybox.mitre.org/common-2}End_Date', 1, tags={'{http://cybox.mitre.org/common-2}End_Date': 'cybox_common:DateWithPrecision'}, doc="This field contains the end date for this contributor's involvement. In order to avoid ambiguity, it is strongly suggest that all timestamps in this field include a specification of the timezone if it is known.")
@@ -1563,9 +1564,9 @@ class DateTimeObjectPropertyRestriction(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DateTimeObjectPropertyRestrictionType'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DateTimeObjectPropertyRestrictionType'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -1648,9 +1649,9 @@ class DateTimeObjectProperty(DateTimeObjectPropertyRestriction):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DateTimeObjectPropertyType'
-    _abstract = False
-    _field_names = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'precision', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DateTimeObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'precision', 'value')
 
     precision: _f.AttributeField[str] = _f.AttributeField('precision', _c.StringCodec('DateTimePrecisionEnum'), default='second', doc='The precision of the associated time. If omitted, the default is "second", meaning the full field value (including fractional seconds). Digits in the dateTime that are required by the xs:dateTime datatype but are beyond the specified precision should be zeroed out. When used in conjunction with CybOX patterning, the pattern should only be evaluated against the target up to the given precision.')
 
@@ -1721,9 +1722,9 @@ class DateTimeWithPrecision(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DateTimeWithPrecisionType'
-    _content = 'simple'
-    _field_names = ('precision', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DateTimeWithPrecisionType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('precision', 'value')
 
     precision: _f.AttributeField[str] = _f.AttributeField('precision', _c.StringCodec('DateTimePrecisionEnum'), default='second', doc='The precision of the associated dateTime. If omitted, the default is "second", meaning the full field value (including fractional seconds).')
     value: _f.Text[_dt.datetime] = _f.Text(_c.builtin('dateTime'))
@@ -1755,9 +1756,9 @@ class DateWithPrecision(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DateWithPrecisionType'
-    _content = 'simple'
-    _field_names = ('precision', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DateWithPrecisionType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('precision', 'value')
 
     precision: _f.AttributeField[DatePrecisionEnum] = _f.AttributeField('precision', _c.EnumerationCodec('DatePrecisionEnum', DatePrecisionEnum), default='day', doc='The precision of the associated date. If omitted, the default is "day", meaning the full field value.')
     value: _f.Text[_dt.date] = _f.Text(_c.builtin('date'))
@@ -1783,9 +1784,9 @@ class Dependencies(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DependenciesType'
-    _content = 'element'
-    _field_names = ('dependencies',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DependenciesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('dependencies',)
 
     dependencies: _f.Children[Dependency] = _f.Children('{http://cybox.mitre.org/common-2}Dependency', 0, tags={'{http://cybox.mitre.org/common-2}Dependency': 'cybox_common:Dependency'}, min_occurs=1, max_occurs=None, doc='This field contains information describing a single dependency for this tool.')
 
@@ -1808,9 +1809,9 @@ class Dependency(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DependencyType'
-    _content = 'element'
-    _field_names = ('dependency_type', 'dependency_description')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DependencyType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('dependency_type', 'dependency_description')
 
     dependency_type: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Dependency_Type', 0, _c.builtin('string'), doc='This field describes the type of this dependency instance.')
     dependency_description: _f.Child[StructuredText] = _f.Child('{http://cybox.mitre.org/common-2}Dependency_Description', 1, tags={'{http://cybox.mitre.org/common-2}Dependency_Description': 'cybox_common:StructuredText'}, min_occurs=1, doc='This field contains a description of this dependency instance.')
@@ -1836,9 +1837,9 @@ class DigitalSignatureInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DigitalSignatureInfoType'
-    _content = 'element'
-    _field_names = ('signature_exists', 'signature_verified', 'certificate_issuer', 'certificate_subject', 'signature_description')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DigitalSignatureInfoType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('signature_exists', 'signature_verified', 'certificate_issuer', 'certificate_subject', 'signature_description')
 
     signature_exists: _f.AttributeField[bool] = _f.AttributeField('signature_exists', _c.builtin('boolean'), doc='Specifies whether the digital signature exists.')
     signature_verified: _f.AttributeField[bool] = _f.AttributeField('signature_verified', _c.builtin('boolean'), doc='Specifies if the digital signature is verified.')
@@ -1872,9 +1873,9 @@ class DigitalSignatures(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DigitalSignaturesType'
-    _content = 'element'
-    _field_names = ('digital_signatures',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DigitalSignaturesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('digital_signatures',)
 
     digital_signatures: _f.Children[DigitalSignatureInfo] = _f.Children('{http://cybox.mitre.org/common-2}Digital_Signature', 0, tags={'{http://cybox.mitre.org/common-2}Digital_Signature': 'cybox_common:DigitalSignatureInfo'}, max_occurs=None, doc='The Digital_Signature field is optional and captures a single digital signature for this Object.')
 
@@ -1907,10 +1908,10 @@ class DoubleObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DoubleObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DoubleObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -1981,10 +1982,10 @@ class DurationObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}DurationObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}DurationObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -2044,9 +2045,10 @@ class Endianness(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}EndiannessType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}EndiannessType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[DatatypeEnum] = _f.AttributeField('datatype', _c.EnumerationCodec('DatatypeEnum', DatatypeEnum), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -2108,9 +2110,9 @@ class EnvironmentVariableList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}EnvironmentVariableListType'
-    _content = 'element'
-    _field_names = ('environment_variables',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}EnvironmentVariableListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('environment_variables',)
 
     environment_variables: _f.Children[EnvironmentVariable] = _f.Children('{http://cybox.mitre.org/common-2}Environment_Variable', 0, tags={'{http://cybox.mitre.org/common-2}Environment_Variable': 'cybox_common:EnvironmentVariable'}, min_occurs=1, max_occurs=None, doc='The Environment_Variable field is used for representing environment variables using a name/value pair.')
 
@@ -2133,9 +2135,9 @@ class EnvironmentVariable(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}EnvironmentVariableType'
-    _content = 'element'
-    _field_names = ('name', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}EnvironmentVariableType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'value')
 
     name: _f.Child[StringObjectProperty] = _f.Child('{http://cybox.mitre.org/common-2}Name', 0, tags={'{http://cybox.mitre.org/common-2}Name': 'cybox_common:StringObjectProperty'}, min_occurs=1, doc='The Name field specifies the name of the environment variable.')
     value: _f.Child[StringObjectProperty] = _f.Child('{http://cybox.mitre.org/common-2}Value', 1, tags={'{http://cybox.mitre.org/common-2}Value': 'cybox_common:StringObjectProperty'}, doc='The Value field specifies the value of the environment variable.')
@@ -2161,9 +2163,9 @@ class ErrorInstances(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ErrorInstancesType'
-    _content = 'element'
-    _field_names = ('error_instances',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ErrorInstancesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('error_instances',)
 
     error_instances: _f.Values[str] = _f.Values('{http://cybox.mitre.org/common-2}Error_Instance', 0, _c.builtin('string'), min_occurs=1, max_occurs=None, doc='This field captures the actual error output for a single instance of this type of error.')
 
@@ -2185,9 +2187,9 @@ class Error(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ErrorType'
-    _content = 'element'
-    _field_names = ('error_type', 'error_count', 'error_instances')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ErrorType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('error_type', 'error_count', 'error_instances')
 
     error_type: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Error_Type', 0, _c.builtin('string'), min_occurs=1, doc='This field specifies the type for this tool run error.')
     error_count: _f.Value[int] = _f.Value('{http://cybox.mitre.org/common-2}Error_Count', 1, _c.builtin('integer'), doc='This field specifies the count of instances for this error in the tool run.')
@@ -2215,9 +2217,9 @@ class Errors(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ErrorsType'
-    _content = 'element'
-    _field_names = ('errors',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ErrorsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('errors',)
 
     errors: _f.Children[Error] = _f.Children('{http://cybox.mitre.org/common-2}Error', 0, tags={'{http://cybox.mitre.org/common-2}Error': 'cybox_common:Error'}, min_occurs=1, max_occurs=None, doc='This field captures a single type of error generated during the run of the tool.')
 
@@ -2240,9 +2242,9 @@ class ExecutionEnvironment(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ExecutionEnvironmentType'
-    _content = 'element'
-    _field_names = ('system', 'user_account_info', 'command_line', 'start_time')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ExecutionEnvironmentType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('system', 'user_account_info', 'command_line', 'start_time')
 
     system: _f.Child[ObjectProperties] = _f.Child('{http://cybox.mitre.org/common-2}System', 0, tags={'{http://cybox.mitre.org/common-2}System': 'cybox_common:ObjectProperties'}, doc='This field contains information describing the system on which the tool was executed. System should be of type SystemObj:SystemObjectType.')
     user_account_info: _f.Child[ObjectProperties] = _f.Child('{http://cybox.mitre.org/common-2}User_Account_Info', 1, tags={'{http://cybox.mitre.org/common-2}User_Account_Info': 'cybox_common:ObjectProperties'}, doc='This field contains information describing the user account that executed the tool. User_Account_Info should be of type UserAccountObj:UserAccountObjectType.')
@@ -2274,9 +2276,9 @@ class ExtractedFeatures(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ExtractedFeaturesType'
-    _content = 'element'
-    _field_names = ('strings', 'imports', 'functions', 'code_snippets')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ExtractedFeaturesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('strings', 'imports', 'functions', 'code_snippets')
 
     strings: _f.WrappedChildren[ExtractedString] = _f.WrappedChildren('{http://cybox.mitre.org/common-2}Strings', 0, tags={'{http://cybox.mitre.org/common-2}Strings': 'cybox_common:ExtractedStrings'}, item_tag='{http://cybox.mitre.org/common-2}String', item_class='cybox_common:ExtractedString', doc='This field enables description of a set of static strings extracted from a raw cyber object.')
     imports: _f.WrappedChildren[StringObjectProperty] = _f.WrappedChildren('{http://cybox.mitre.org/common-2}Imports', 1, tags={'{http://cybox.mitre.org/common-2}Imports': 'cybox_common:Imports'}, item_tag='{http://cybox.mitre.org/common-2}Import', item_class='cybox_common:StringObjectProperty', doc='This field enables description of a set of references to external resources imported by a raw cyber object.')
@@ -2308,9 +2310,9 @@ class ExtractedString(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ExtractedStringType'
-    _content = 'element'
-    _field_names = ('encoding', 'string_value', 'byte_string_value', 'hashes', 'address', 'length', 'language', 'english_translation')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ExtractedStringType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('encoding', 'string_value', 'byte_string_value', 'hashes', 'address', 'length', 'language', 'english_translation')
 
     encoding: _f.Child[ControlledVocabularyString] = _f.Child('{http://cybox.mitre.org/common-2}Encoding', 0, tags={'{http://cybox.mitre.org/common-2}Encoding': 'cybox_common:ControlledVocabularyString'}, doc='The Encoding field refers to the encoding method used for the string extracted from the CybOX object, via a standardized controlled vocabulary. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is CharacterEncodingVocab in the http://cybox.mitre.org/default_vocabularies-2 namespace. This type is defined in the cybox_default_vocabularies.xsd file or at the URL http://cybox.mitre.org/XMLSchema/default_vocabularies/2.0.1/cybox_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism (by specifying a vocabulary name and/or reference using the vocab_name and vocab_reference attributes, respectively) or simply use this as a string field.')
     string_value: _f.Child[StringObjectProperty] = _f.Child('{http://cybox.mitre.org/common-2}String_Value', 1, tags={'{http://cybox.mitre.org/common-2}String_Value': 'cybox_common:StringObjectProperty'}, doc='The String_Value field specifies the actual value of the string extracted from the CybOX object, if it is capable of being represented in the encoding scheme used in the document (most commonly UTF-8).')
@@ -2354,9 +2356,9 @@ class ExtractedStrings(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ExtractedStringsType'
-    _content = 'element'
-    _field_names = ('strings',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ExtractedStringsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('strings',)
 
     strings: _f.Children[ExtractedString] = _f.Children('{http://cybox.mitre.org/common-2}String', 0, tags={'{http://cybox.mitre.org/common-2}String': 'cybox_common:ExtractedString'}, min_occurs=1, max_occurs=None, doc='This field enables description of a single static string extracted from a raw cyber object.')
 
@@ -2389,10 +2391,10 @@ class FloatObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}FloatObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}FloatObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -2453,9 +2455,9 @@ class Functions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}FunctionsType'
-    _content = 'element'
-    _field_names = ('functions',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}FunctionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('functions',)
 
     functions: _f.Children[StringObjectProperty] = _f.Children('{http://cybox.mitre.org/common-2}Function', 0, tags={'{http://cybox.mitre.org/common-2}Function': 'cybox_common:StringObjectProperty'}, min_occurs=1, max_occurs=None, doc='This field enables description of a single reference to a function called by a raw cyber object.')
 
@@ -2478,9 +2480,9 @@ class FuzzyHashBlock(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}FuzzyHashBlockType'
-    _content = 'element'
-    _field_names = ('block_hash_value', 'segment_count', 'segments')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}FuzzyHashBlockType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('block_hash_value', 'segment_count', 'segments')
 
     block_hash_value: _f.Child[HashValue] = _f.Child('{http://cybox.mitre.org/common-2}Block_Hash_Value', 0, tags={'{http://cybox.mitre.org/common-2}Block_Hash_Value': 'cybox_common:HashValue'}, container=True, doc='The Block_Hash_Value field is optional and specifies a fuzzy hash calculation result value for this Block.')
     segment_count: _f.Child[IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/common-2}Segment_Count', 1, tags={'{http://cybox.mitre.org/common-2}Segment_Count': 'cybox_common:IntegerObjectProperty'}, doc='The Segment_Count field is optional and specifies the number of segments identified and utilized within this fuzzy hash calculation.')
@@ -2509,9 +2511,9 @@ class FuzzyHashStructure(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}FuzzyHashStructureType'
-    _content = 'element'
-    _field_names = ('block_size', 'block_hash')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}FuzzyHashStructureType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('block_size', 'block_hash')
 
     block_size: _f.Child[IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/common-2}Block_Size', 0, tags={'{http://cybox.mitre.org/common-2}Block_Size': 'cybox_common:IntegerObjectProperty'}, doc='The Block_Size field is optional and specifies the calculated block size for this fuzzy hash calculation.')
     block_hash: _f.Child[FuzzyHashBlock] = _f.Child('{http://cybox.mitre.org/common-2}Block_Hash', 1, tags={'{http://cybox.mitre.org/common-2}Block_Hash': 'cybox_common:FuzzyHashBlock'}, container=True, doc='The Block_Hash field is optional and enables specification of the elemental components utilized for a fuzzy hash calculation on the hashed object utilizing Block_Size to calculate trigger points.')
@@ -2537,7 +2539,7 @@ class FuzzyHashValue(StringObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}FuzzyHashValueType'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}FuzzyHashValueType'
 
     def __init__(
         self,
@@ -2597,9 +2599,9 @@ class HashList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}HashListType'
-    _content = 'element'
-    _field_names = ('hashes',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}HashListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('hashes',)
 
     hashes: _f.Children[Hash] = _f.Children('{http://cybox.mitre.org/common-2}Hash', 0, tags={'{http://cybox.mitre.org/common-2}Hash': 'cybox_common:Hash'}, min_occurs=1, max_occurs=None, doc='The Hash field specifies a single calculated hash value.')
 
@@ -2623,9 +2625,9 @@ class HashSegment(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}HashSegmentType'
-    _content = 'element'
-    _field_names = ('trigger_point', 'segment_hash', 'raw_segment_content')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}HashSegmentType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('trigger_point', 'segment_hash', 'raw_segment_content')
 
     trigger_point: _f.Child[HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/common-2}Trigger_Point', 0, tags={'{http://cybox.mitre.org/common-2}Trigger_Point': 'cybox_common:HexBinaryObjectProperty'}, doc='The Trigger_point field is optional and specifies the offset within the hashed object of the trigger point for this segment.')
     segment_hash: _f.Child[HashValue] = _f.Child('{http://cybox.mitre.org/common-2}Segment_Hash', 1, tags={'{http://cybox.mitre.org/common-2}Segment_Hash': 'cybox_common:HashValue'}, container=True, doc='The Segment_Hash field is optional and specifies a calculated hash value for this segment.')
@@ -2655,9 +2657,9 @@ class HashSegments(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}HashSegmentsType'
-    _content = 'element'
-    _field_names = ('segments',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}HashSegmentsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('segments',)
 
     segments: _f.Children[HashSegment] = _f.Children('{http://cybox.mitre.org/common-2}Segment', 0, tags={'{http://cybox.mitre.org/common-2}Segment': 'cybox_common:HashSegment'}, min_occurs=1, max_occurs=None, doc='The Segment field is optional and specifies a single segment identified and utilized within this fuzzy hash calculation.')
 
@@ -2678,9 +2680,9 @@ class Hash(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}HashType'
-    _content = 'element'
-    _field_names = ('type_', 'simple_hash_value', 'fuzzy_hash_value', 'fuzzy_hash_structures')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}HashType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'simple_hash_value', 'fuzzy_hash_value', 'fuzzy_hash_structures')
 
     type_: _f.Child[ControlledVocabularyString] = _f.Child('{http://cybox.mitre.org/common-2}Type', 0, tags={'{http://cybox.mitre.org/common-2}Type': 'cybox_common:ControlledVocabularyString'}, doc='The Type field utilizes a standardized controlled vocabulary to capture the type of hash used in the Simple_Hash_Value or Fuzzy_Hash_Value elements. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is HashNameVocab in the http://cybox.mitre.org/default_vocabularies-2 namespace. This type is defined in the cybox_default_vocabularies.xsd file or at the URL http://cybox.mitre.org/XMLSchema/default_vocabularies/2.0.1/cybox_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism (by specifying a vocabulary name and/or reference using the vocab_name and vocab_reference attributes, respectively) or simply use this as a string field.')
     simple_hash_value: _f.Child[SimpleHashValue] = _f.Child('{http://cybox.mitre.org/common-2}Simple_Hash_Value', 1, tags={'{http://cybox.mitre.org/common-2}Simple_Hash_Value': 'cybox_common:SimpleHashValue'}, doc='The Simple_Hash_Value field specifies a single result value of a basic cryptograhic hash function outputting a single hexbinary hash value.')
@@ -2712,9 +2714,9 @@ class HashValue(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}HashValueType'
-    _content = 'element'
-    _field_names = ('simple_hash_value', 'fuzzy_hash_value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}HashValueType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('simple_hash_value', 'fuzzy_hash_value')
 
     simple_hash_value: _f.Child[SimpleHashValue] = _f.Child('{http://cybox.mitre.org/common-2}Simple_Hash_Value', 0, tags={'{http://cybox.mitre.org/common-2}Simple_Hash_Value': 'cybox_common:SimpleHashValue'}, doc='The Simple_Hash_Value field specifies a single result value of a basic cryptograhic hash function outputting a single hexbinary hash value.')
     fuzzy_hash_value: _f.Child[FuzzyHashValue] = _f.Child('{http://cybox.mitre.org/common-2}Fuzzy_Hash_Value', 1, tags={'{http://cybox.mitre.org/common-2}Fuzzy_Hash_Value': 'cybox_common:FuzzyHashValue'}, doc="The Fuzzy_Hash_Value field specifies a single result value of a cryptograhic fuzzy hash function outputting a single complex string based hash value. (e.g. SSDEEP's Block1hash:Block2hash format).")
@@ -2750,10 +2752,10 @@ class HexBinaryObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}HexBinaryObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}HexBinaryObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -2814,9 +2816,9 @@ class Imports(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ImportsType'
-    _content = 'element'
-    _field_names = ('imports',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ImportsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('imports',)
 
     imports: _f.Children[StringObjectProperty] = _f.Children('{http://cybox.mitre.org/common-2}Import', 0, tags={'{http://cybox.mitre.org/common-2}Import': 'cybox_common:StringObjectProperty'}, min_occurs=1, max_occurs=None, doc='This field enables description of a single reference to an external resource imported by a raw cyber object.')
 
@@ -2849,10 +2851,10 @@ class IntegerObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}IntegerObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}IntegerObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -2913,9 +2915,9 @@ class InternalStrings(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}InternalStringsType'
-    _content = 'element'
-    _field_names = ('key', 'content')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}InternalStringsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('key', 'content')
 
     key: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Key', 0, _c.builtin('string'), min_occurs=1, doc='This field contains the actual key of this internal string instance.')
     content: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Content', 1, _c.builtin('string'), min_occurs=1, doc='This field contains the actual content of this internal string instance.')
@@ -2941,9 +2943,9 @@ class InternationalizationSettings(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}InternationalizationSettingsType'
-    _content = 'element'
-    _field_names = ('internal_strings',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}InternationalizationSettingsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('internal_strings',)
 
     internal_strings: _f.Children[InternalStrings] = _f.Children('{http://cybox.mitre.org/common-2}Internal_Strings', 0, tags={'{http://cybox.mitre.org/common-2}Internal_Strings': 'cybox_common:InternalStrings'}, min_occurs=1, max_occurs=None, doc='This field contains a single internal string instance for this internationalization setting instance.')
 
@@ -2968,9 +2970,10 @@ class Layer4Protocol(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}Layer4ProtocolType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}Layer4ProtocolType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[DatatypeEnum] = _f.AttributeField('datatype', _c.EnumerationCodec('DatatypeEnum', DatatypeEnum), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -3031,9 +3034,9 @@ class Libraries(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}LibrariesType'
-    _content = 'element'
-    _field_names = ('library',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}LibrariesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('library',)
 
     library: _f.Child[Library] = _f.Child('{http://cybox.mitre.org/common-2}Library', 0, tags={'{http://cybox.mitre.org/common-2}Library': 'cybox_common:Library'}, doc='This field identifies a library incorporated into the build of the tool.')
 
@@ -3055,9 +3058,9 @@ class Library(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}LibraryType'
-    _content = 'empty'
-    _field_names = ('name', 'version')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}LibraryType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'version')
 
     name: _f.AttributeField[str] = _f.AttributeField('name', _c.builtin('string'), doc='This field identifies the name of the library.')
     version: _f.AttributeField[str] = _f.AttributeField('version', _c.builtin('string'), doc='This field identifies the version of the library.')
@@ -3091,9 +3094,9 @@ class Location(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}LocationType'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'name')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}LocationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a unique ID for this Location.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a reference to a unique ID defined elsewhere.')
@@ -3132,10 +3135,10 @@ class LongObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}LongObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}LongObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -3196,9 +3199,9 @@ class MeasureSource(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}MeasureSourceType'
-    _content = 'element'
-    _field_names = ('class_', 'source_type', 'name', 'sighting_count', 'information_source_type', 'tool_type', 'description', 'contributors', 'time', 'observation_location', 'tools', 'platform', 'system', 'instance', 'observable_location')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}MeasureSourceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('class_', 'source_type', 'name', 'sighting_count', 'information_source_type', 'tool_type', 'description', 'contributors', 'time', 'observation_location', 'tools', 'platform', 'system', 'instance', 'observable_location')
 
     class_: _f.AttributeField[SourceClassTypeEnum] = _f.AttributeField('class', _c.EnumerationCodec('SourceClassTypeEnum', SourceClassTypeEnum), doc='The class field is optional and enables identification of the high-level class of this cyber observation source.')
     source_type: _f.AttributeField[SourceTypeEnum] = _f.AttributeField('source_type', _c.EnumerationCodec('SourceTypeEnum', SourceTypeEnum), doc='The source_type field is optional and enables identification of the broad type of this cyber observation source.')
@@ -3263,9 +3266,9 @@ class Metadata(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}MetadataType'
-    _content = 'element'
-    _field_names = ('type_', 'value', 'sub_datums')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}MetadataType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value', 'sub_datums')
 
     type_: _f.AttributeField[str] = _f.AttributeField('type', _c.builtin('string'), doc='This field specifies the type of name of a single metadata field.')
     value: _f.Value[str] = _f.Value('{http://cybox.mitre.org/common-2}Value', 0, _c.builtin('string'), doc='This field specifies the value of name of a single metadata field.')
@@ -3304,10 +3307,10 @@ class NameObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}NameObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}NameObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -3378,10 +3381,11 @@ class NonNegativeIntegerObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}NonNegativeIntegerObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}NonNegativeIntegerObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    datatype: _f.AttributeField[DatatypeEnum] = _f.AttributeField('datatype', _c.EnumerationCodec('DatatypeEnum', DatatypeEnum), fixed='nonNegativeInteger', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -3450,10 +3454,10 @@ class ObjectProperties(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ObjectPropertiesType'
-    _abstract = True
-    _content = 'element'
-    _field_names = ('object_reference', 'custom_properties')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ObjectPropertiesType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties')
 
     object_reference: _f.AttributeField[str] = _f.AttributeField('object_reference', _c.builtin('QName'), doc='The object_reference field specifies a unique ID reference to an Object defined elsewhere. This construct allows for the re-use of the defined Properties of one Object within another, without the need to embed the full Object in the location from which it is being referenced. Thus, this ID reference is intended to resolve to the Properties of the Object that it points to.')
     custom_properties: _f.WrappedChildren[Property] = _f.WrappedChildren('{http://cybox.mitre.org/common-2}Custom_Properties', 0, tags={'{http://cybox.mitre.org/common-2}Custom_Properties': 'cybox_common:CustomProperties'}, item_tag='{http://cybox.mitre.org/common-2}Property', item_class='cybox_common:Property', doc='The Custom_Properties construct is optional and enables the specification of a set of custom Object Properties that may not be defined in existing Properties schemas.')
@@ -3479,9 +3483,9 @@ class Personnel(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}PersonnelType'
-    _content = 'element'
-    _field_names = ('contributors',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}PersonnelType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('contributors',)
 
     contributors: _f.Children[Contributor] = _f.Children('{http://cybox.mitre.org/common-2}Contributor', 0, tags={'{http://cybox.mitre.org/common-2}Contributor': 'cybox_common:Contributor'}, min_occurs=1, max_occurs=None, doc='This field contains information describing the identify, resources and timing of involvement for a single contributor.')
 
@@ -3507,8 +3511,8 @@ class PlatformIdentifier(StringObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}PlatformIdentifierType'
-    _field_names = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'system', 'system_ref', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}PlatformIdentifierType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'system', 'system_ref', 'value')
 
     system: _f.AttributeField[str] = _f.AttributeField('system', _c.builtin('string'), doc='Indicates the naming system from which the indicated name was drawn.')
     system_ref: _f.AttributeField[str] = _f.AttributeField('system-ref', _c.builtin('anyURI'), doc='A reference to information about the naming system from which the indicated name was drawn.')
@@ -3584,9 +3588,9 @@ class PlatformSpecification(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}PlatformSpecificationType'
-    _content = 'element'
-    _field_names = ('description', 'identifiers')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}PlatformSpecificationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description', 'identifiers')
 
     description: _f.Child[StructuredText] = _f.Child('{http://cybox.mitre.org/common-2}Description', 0, tags={'{http://cybox.mitre.org/common-2}Description': 'cybox_common:StructuredText'}, doc='A prose description of the indicated platform.')
     identifiers: _f.Children[PlatformIdentifier] = _f.Children('{http://cybox.mitre.org/common-2}Identifier', 1, tags={'{http://cybox.mitre.org/common-2}Identifier': 'cybox_common:PlatformIdentifier'}, max_occurs=None, doc='Indicates a pre-defined name for the given platform using some naming scheme. For example, one could provide a CPE (Common Platform Enumeration) name using the CPE naming format.')
@@ -3622,10 +3626,10 @@ class PositiveIntegerObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}PositiveIntegerObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}PositiveIntegerObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -3686,10 +3690,10 @@ class Property(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}PropertyType'
-    _element_tag = '{http://cybox.mitre.org/cybox-2}Property'
-    _abstract = False
-    _field_names = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'name', 'description', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}PropertyType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/cybox-2}Property'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'name', 'description', 'value')
 
     name: _f.AttributeField[str] = _f.AttributeField('name', _c.builtin('string'), doc='The name field specifies a name for this property.')
     description: _f.AttributeField[str] = _f.AttributeField('description', _c.builtin('string'), doc='A description of what this property represents.')
@@ -3758,8 +3762,8 @@ class RegionalRegistry(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}RegionalRegistryType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}RegionalRegistryType'
+    _abstract: _typing.ClassVar[bool] = False
 
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
@@ -3830,9 +3834,10 @@ class SID(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}SIDType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}SIDType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[DatatypeEnum] = _f.AttributeField('datatype', _c.EnumerationCodec('DatatypeEnum', DatatypeEnum), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -3894,7 +3899,7 @@ class SimpleHashValue(HexBinaryObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}SimpleHashValueType'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}SimpleHashValueType'
 
     def __init__(
         self,
@@ -3955,9 +3960,9 @@ class StructuredText(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}StructuredTextType'
-    _content = 'simple'
-    _field_names = ('structuring_format', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}StructuredTextType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('structuring_format', 'value')
 
     structuring_format: _f.AttributeField[str] = _f.AttributeField('structuring_format', _c.builtin('string'), doc='Used to indicate a particular structuring format (e.g., HTML5) used within an instance of StructuredTextType. Note that if the markup tags used by this format would be interpreted as XML information (such as the bracket-based tags of HTML) the text area should be enclosed in a CDATA section to prevent the markup from interfering with XML validation of the CybOX document. If this attribute is absent, the implication is that no markup is being used.')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -3983,9 +3988,9 @@ class TimeObjectPropertyRestriction(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}TimeObjectPropertyRestrictionType'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}TimeObjectPropertyRestrictionType'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -4069,9 +4074,9 @@ class TimeObjectProperty(TimeObjectPropertyRestriction):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}TimeObjectPropertyType'
-    _abstract = False
-    _field_names = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'precision', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}TimeObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'precision', 'value')
 
     precision: _f.AttributeField[TimePrecisionEnum] = _f.AttributeField('precision', _c.EnumerationCodec('TimePrecisionEnum', TimePrecisionEnum), default='second', doc='The precision of the associated time. If omitted, the default is "second", meaning the full field value (including fractional seconds). Digits in the time that are required by the xs:time datatype but are beyond the specified precision should be zeroed out. When used in conjunction with CybOX patterning, the pattern should only be evaluated against the target up to the given precision.')
 
@@ -4134,9 +4139,9 @@ class Time(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}TimeType'
-    _content = 'element'
-    _field_names = ('start_time', 'end_time', 'produced_time', 'received_time')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}TimeType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('start_time', 'end_time', 'produced_time', 'received_time')
 
     start_time: _f.Child[DateTimeWithPrecision] = _f.Child('{http://cybox.mitre.org/common-2}Start_Time', 0, tags={'{http://cybox.mitre.org/common-2}Start_Time': 'cybox_common:DateTimeWithPrecision'}, doc='The Start_Time field is optional and describes the starting time for this construct. In order to avoid ambiguity, it is strongly suggest that all timestamps in this field include a specification of the timezone if it is known.')
     end_time: _f.Child[DateTimeWithPrecision] = _f.Child('{http://cybox.mitre.org/common-2}End_Time', 1, tags={'{http://cybox.mitre.org/common-2}End_Time': 'cybox_common:DateTimeWithPrecision'}, doc='The End_Time field is optional and describes the ending time for this construct. In order to avoid ambiguity, it is strongly suggest that all timestamps in this field include a specification of the timezone if it is known.')
@@ -4168,9 +4173,9 @@ class ToolConfiguration(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ToolConfigurationType'
-    _content = 'element'
-    _field_names = ('configuration_settings', 'dependencies', 'usage_context_assumptions', 'internationalization_settings', 'build_information')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ToolConfigurationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('configuration_settings', 'dependencies', 'usage_context_assumptions', 'internationalization_settings', 'build_information')
 
     configuration_settings: _f.WrappedChildren[ConfigurationSetting] = _f.WrappedChildren('{http://cybox.mitre.org/common-2}Configuration_Settings', 0, tags={'{http://cybox.mitre.org/common-2}Configuration_Settings': 'cybox_common:ConfigurationSettings'}, item_tag='{http://cybox.mitre.org/common-2}Configuration_Setting', item_class='cybox_common:ConfigurationSetting', doc='This field describes the configuration settings of this tool instance.')
     dependencies: _f.WrappedChildren[Dependency] = _f.WrappedChildren('{http://cybox.mitre.org/common-2}Dependencies', 1, tags={'{http://cybox.mitre.org/common-2}Dependencies': 'cybox_common:Dependencies'}, item_tag='{http://cybox.mitre.org/common-2}Dependency', item_class='cybox_common:Dependency', doc='This field contains information describing the relevant dependencies for this tool.')
@@ -4205,9 +4210,9 @@ class ToolInformation(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ToolInformationType'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadatas', 'compensation_model')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ToolInformationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadatas', 'compensation_model')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='The id field specifies a unique ID for this Tool.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='The idref field specifies reference to a unique ID for this Tool. When idref is specified, the id attribute must not be specified, and any instance of this type should not hold content unless an extension of the type allows it.')
@@ -4274,9 +4279,9 @@ class ToolReference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ToolReferenceType'
-    _content = 'simple'
-    _field_names = ('reference_type', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ToolReferenceType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('reference_type', 'value')
 
     reference_type: _f.AttributeField[ToolReferenceTypeEnum] = _f.AttributeField('reference_type', _c.EnumerationCodec('ToolReferenceTypeEnum', ToolReferenceTypeEnum), doc='Indicates the nature of the referenced material (documentation, source, executable, etc.).')
     value: _f.Text[str] = _f.Text(_c.builtin('anyURI'))
@@ -4301,9 +4306,9 @@ class ToolReferences(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ToolReferencesType'
-    _content = 'element'
-    _field_names = ('references',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ToolReferencesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('references',)
 
     references: _f.Children[ToolReference] = _f.Children('{http://cybox.mitre.org/common-2}Reference', 0, tags={'{http://cybox.mitre.org/common-2}Reference': 'cybox_common:ToolReference'}, min_occurs=1, max_occurs=None, doc='Contains one reference to information or instances of a given tool.')
 
@@ -4327,10 +4332,10 @@ class ToolSpecificData(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ToolSpecificDataType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ()
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ToolSpecificDataType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._init({})
@@ -4344,9 +4349,9 @@ class ToolsInformation(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}ToolsInformationType'
-    _content = 'element'
-    _field_names = ('tools',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}ToolsInformationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('tools',)
 
     tools: _f.Children[ToolInformation] = _f.Children('{http://cybox.mitre.org/common-2}Tool', 0, tags={'{http://cybox.mitre.org/common-2}Tool': 'cybox_common:ToolInformation'}, min_occurs=1, max_occurs=None, doc='The Tool field is optional and enables description of a single tool utilized for this cyber observation source.')
 
@@ -4379,10 +4384,10 @@ class UnsignedIntegerObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}UnsignedIntegerObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}UnsignedIntegerObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -4453,10 +4458,10 @@ class UnsignedLongObjectProperty(BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}UnsignedLongObjectPropertyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}UnsignedLongObjectPropertyType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
         self,
@@ -4517,9 +4522,9 @@ class UsageContextAssumptions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/common-2}UsageContextAssumptionsType'
-    _content = 'element'
-    _field_names = ('usage_context_assumptions',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/common-2}UsageContextAssumptionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('usage_context_assumptions',)
 
     usage_context_assumptions: _f.Children[StructuredText] = _f.Children('{http://cybox.mitre.org/common-2}Usage_Context_Assumption', 0, tags={'{http://cybox.mitre.org/common-2}Usage_Context_Assumption': 'cybox_common:StructuredText'}, min_occurs=1, max_occurs=None, doc='This field contains a single usage context assumption for this tool.')
 

@@ -168,9 +168,9 @@ class ActionAliases(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ActionAliasesType'
-    _content = 'element'
-    _field_names = ('action_alias',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ActionAliasesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('action_alias',)
 
     action_alias: _f.Values[str] = _f.Values('{http://cybox.mitre.org/cybox-2}Action_Alias', 0, _c.builtin('string'), min_occurs=1, max_occurs=None, doc='The Action_Alias field is optional and enables identification of a single other potentially used name for this Action.')
 
@@ -193,9 +193,9 @@ class ActionArgument(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ActionArgumentType'
-    _content = 'element'
-    _field_names = ('argument_name', 'argument_value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ActionArgumentType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('argument_name', 'argument_value')
 
     argument_name: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://cybox.mitre.org/cybox-2}Argument_Name', 0, tags={'{http://cybox.mitre.org/cybox-2}Argument_Name': 'cybox_common:ControlledVocabularyString'}, doc='The Argument_Name field is optional and utilizes a standardized controlled vocabulary to identify/characterize the specific action argument utilized. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is ActionArgumentNameVocab in the http://cybox.mitre.org/default_vocabularies-2 namespace. This type is defined in the cybox_default_vocabularies.xsd file or at the URL http://cybox.mitre.org/XMLSchema/default_vocabularies/2.0.1/cybox_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism (by specifying a vocabulary name and/or reference using the vocab_name and vocab_reference attributes, respectively) or simply use this as a string field.')
     argument_value: _f.Value[str] = _f.Value('{http://cybox.mitre.org/cybox-2}Argument_Value', 1, _c.builtin('string'), doc='The Argument_Value field specifies the value for this action argument/parameter.')
@@ -221,9 +221,9 @@ class ActionArguments(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ActionArgumentsType'
-    _content = 'element'
-    _field_names = ('action_arguments',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ActionArgumentsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('action_arguments',)
 
     action_arguments: _f.Children[ActionArgument] = _f.Children('{http://cybox.mitre.org/cybox-2}Action_Argument', 0, tags={'{http://cybox.mitre.org/cybox-2}Action_Argument': 'cybox_core:ActionArgument'}, min_occurs=1, max_occurs=None, doc='The Action_Argument construct is optional and enables the specification of a single relevant argument/parameter for this Action.')
 
@@ -246,9 +246,9 @@ class ActionPertinentObjectProperties(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ActionPertinentObjectPropertiesType'
-    _content = 'element'
-    _field_names = ('properties',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ActionPertinentObjectPropertiesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('properties',)
 
     properties: _f.Children[ActionPertinentObjectProperty] = _f.Children('{http://cybox.mitre.org/cybox-2}Property', 0, tags={'{http://cybox.mitre.org/cybox-2}Property': 'cybox_core:ActionPertinentObjectProperty'}, min_occurs=1, max_occurs=None, doc='The Property construct identifies a single Object Property that is specifically pertinent to this Action.')
 
@@ -271,9 +271,9 @@ class ActionPertinentObjectProperty(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ActionPertinentObjectPropertyType'
-    _content = 'empty'
-    _field_names = ('name', 'xpath')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ActionPertinentObjectPropertyType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'xpath')
 
     name: _f.AttributeField[str] = _f.AttributeField('name', _c.builtin('string'), doc='The name field specifies the field name for the pertinent Object Property.')
     xpath: _f.AttributeField[str] = _f.AttributeField('xpath', _c.builtin('string'), doc='The xpath field specifies the XPath 1.0 expression identifying the pertinent property within the Properties schema for this object type.')
@@ -301,9 +301,9 @@ class ActionPool(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ActionPoolType'
-    _content = 'element'
-    _field_names = ('actions',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ActionPoolType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('actions',)
 
     actions: _f.Children[Action] = _f.Children('{http://cybox.mitre.org/cybox-2}Action', 0, tags={'{http://cybox.mitre.org/cybox-2}Action': 'cybox_core:Action'}, min_occurs=1, max_occurs=None, doc='The Action construct enables description/specification of a single cyber observable action.')
 
@@ -325,9 +325,9 @@ class ActionReference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ActionReferenceType'
-    _content = 'empty'
-    _field_names = ('action_id',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ActionReferenceType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('action_id',)
 
     action_id: _f.AttributeField[str] = _f.AttributeField('action_id', _c.builtin('QName'), required=True, doc='The action_id field refers to the id of the action being referenced.')
 
@@ -350,9 +350,9 @@ class ActionRelationship(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ActionRelationshipType'
-    _content = 'element'
-    _field_names = ('type_', 'action_references')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ActionRelationshipType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'action_references')
 
     type_: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://cybox.mitre.org/cybox-2}Type', 0, tags={'{http://cybox.mitre.org/cybox-2}Type': 'cybox_common:ControlledVocabularyString'}, doc='The Type field utilizes a standardized controlled vocabulary to describe the nature of the relationship between this Action and the related Action. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is ActionRelationshipTypeVocab in the http://cybox.mitre.org/default_vocabularies-2 namespace. This type is defined in the cybox_default_vocabularies.xsd file or at the URL http://cybox.mitre.org/XMLSchema/default_vocabularies/2.0.1/cybox_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism (by specifying a vocabulary name and/or reference using the vocab_name and vocab_reference attributes, respectively) or simply use this as a string field.')
     action_references: _f.Children[ActionReference] = _f.Children('{http://cybox.mitre.org/cybox-2}Action_Reference', 1, tags={'{http://cybox.mitre.org/cybox-2}Action_Reference': 'cybox_core:ActionReference'}, min_occurs=1, max_occurs=None, doc='The Action_Reference construct captures references to other Actions.')
@@ -378,9 +378,9 @@ class ActionRelationships(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ActionRelationshipsType'
-    _content = 'element'
-    _field_names = ('relationships',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ActionRelationshipsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relationships',)
 
     relationships: _f.Children[ActionRelationship] = _f.Children('{http://cybox.mitre.org/cybox-2}Relationship', 0, tags={'{http://cybox.mitre.org/cybox-2}Relationship': 'cybox_core:ActionRelationship'}, min_occurs=1, max_occurs=None, doc='The Relationship construct is required and enables description of a single other cyber observable Action that is related to this Action.')
 
@@ -401,10 +401,10 @@ class Action(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ActionType'
-    _element_tag = '{http://cybox.mitre.org/cybox-2}Action'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'ordinal_position', 'action_status', 'context', 'timestamp', 'timestamp_precision', 'type_', 'name', 'description', 'action_aliases', 'action_arguments', 'location', 'discovery_method', 'associated_objects', 'relationships', 'frequency')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ActionType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/cybox-2}Action'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'ordinal_position', 'action_status', 'context', 'timestamp', 'timestamp_precision', 'type_', 'name', 'description', 'action_aliases', 'action_arguments', 'location', 'discovery_method', 'associated_objects', 'relationships', 'frequency')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='The id field specifies a unique id for this Action.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='The idref field specifies a unique id reference to an Action defined elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this Action should not hold content unless an extension of the Action allows it.')
@@ -473,9 +473,9 @@ class Actions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ActionsType'
-    _content = 'element'
-    _field_names = ('actions',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ActionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('actions',)
 
     actions: _f.Children[Action] = _f.Children('{http://cybox.mitre.org/cybox-2}Action', 0, tags={'{http://cybox.mitre.org/cybox-2}Action': 'cybox_core:Action'}, min_occurs=1, max_occurs=None, doc='The Action construct enables description/specification of a single cyber observable action.')
 
@@ -497,10 +497,10 @@ class Object(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ObjectType'
-    _element_tag = '{http://cybox.mitre.org/cybox-2}Object'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'has_changed', 'state', 'description', 'properties', 'domain_specific_object_properties', 'location', 'related_objects', 'defined_effect', 'discovery_method')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/cybox-2}Object'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'has_changed', 'state', 'description', 'properties', 'domain_specific_object_properties', 'location', 'related_objects', 'defined_effect', 'discovery_method')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='The id field specifies a unique id for this Object.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='The idref field specifies a unique id reference to an Object defined elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this Object should not hold content unless an extension of the Object allows it.')
@@ -553,9 +553,9 @@ class AssociatedObject(Object):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}AssociatedObjectType'
-    _element_tag = None
-    _field_names = ('id_', 'idref', 'has_changed', 'state', 'description', 'properties', 'domain_specific_object_properties', 'location', 'related_objects', 'defined_effect', 'discovery_method', 'association_type', 'action_pertinent_object_properties')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}AssociatedObjectType'
+    _element_tag: _typing.ClassVar[str | None] = None
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'has_changed', 'state', 'description', 'properties', 'domain_specific_object_properties', 'location', 'related_objects', 'defined_effect', 'discovery_method', 'association_type', 'action_pertinent_object_properties')
 
     association_type: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://cybox.mitre.org/cybox-2}Association_Type', 8, tags={'{http://cybox.mitre.org/cybox-2}Association_Type': 'cybox_common:ControlledVocabularyString'}, doc='The Association_Type field utilizes a standardized controlled vocabulary to specify the kind of association this Object holds for this Action. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is ActionObjectAssociationTypeVocab in the http://cybox.mitre.org/default_vocabularies-2 namespace. This type is defined in the cybox_default_vocabularies.xsd file or at the URL http://cybox.mitre.org/XMLSchema/default_vocabularies/2.0.1/cybox_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism (by specifying a vocabulary name and/or reference using the vocab_name and vocab_reference attributes, respectively) or simply use this as a string field.')
     action_pertinent_object_properties: _f.WrappedChildren[ActionPertinentObjectProperty] = _f.WrappedChildren('{http://cybox.mitre.org/cybox-2}Action_Pertinent_Object_Properties', 9, tags={'{http://cybox.mitre.org/cybox-2}Action_Pertinent_Object_Properties': 'cybox_core:ActionPertinentObjectProperties'}, item_tag='{http://cybox.mitre.org/cybox-2}Property', item_class='cybox_core:ActionPertinentObjectProperty', doc='The Action_Pertinent_Object_Properties construct is optional and identifies which of the Properties of this Object are specifically pertinent to this Action.')
@@ -603,9 +603,9 @@ class AssociatedObjects(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}AssociatedObjectsType'
-    _content = 'element'
-    _field_names = ('associated_objects',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}AssociatedObjectsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('associated_objects',)
 
     associated_objects: _f.Children[AssociatedObject] = _f.Children('{http://cybox.mitre.org/cybox-2}Associated_Object', 0, tags={'{http://cybox.mitre.org/cybox-2}Associated_Object': 'cybox_core:AssociatedObject'}, min_occurs=1, max_occurs=None, doc='The Associated_Object construct enables the description of cyber Objects associated with this Action. This could include Objects that initiated the action, are the target Objects affected by the Action, are utilized by the Action or are the returned result of the Action.')
 
@@ -632,10 +632,10 @@ class DefinedEffect(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}DefinedEffectType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ('effect_type',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}DefinedEffectType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('effect_type',)
 
     effect_type: _f.AttributeField[EffectTypeEnum] = _f.AttributeField('effect_type', _c.EnumerationCodec('EffectTypeEnum', EffectTypeEnum), doc='The effect_type field specifies the nature of the Defined Effect instantiated in the place of the Defined_Effect element.')
 
@@ -658,10 +658,10 @@ class DataReadEffect(DefinedEffect):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}DataReadEffectType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('effect_type', 'data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}DataReadEffectType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('effect_type', 'data')
 
     data: _f.Child[_cybox_common.DataSegment] = _f.Child('{http://cybox.mitre.org/cybox-2}Data', 0, tags={'{http://cybox.mitre.org/cybox-2}Data': 'cybox_common:DataSegment'}, min_occurs=1, doc='The Data field specifies the data that was read from the object by the action.')
 
@@ -686,10 +686,10 @@ class DataReceivedEffect(DefinedEffect):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}DataReceivedEffectType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('effect_type', 'data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}DataReceivedEffectType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('effect_type', 'data')
 
     data: _f.Child[_cybox_common.DataSegment] = _f.Child('{http://cybox.mitre.org/cybox-2}Data', 0, tags={'{http://cybox.mitre.org/cybox-2}Data': 'cybox_common:DataSegment'}, min_occurs=1, doc='The Data field specifies the data that was received on the object, or from the object, by the action.')
 
@@ -714,10 +714,10 @@ class DataSentEffect(DefinedEffect):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}DataSentEffectType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('effect_type', 'data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}DataSentEffectType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('effect_type', 'data')
 
     data: _f.Child[_cybox_common.DataSegment] = _f.Child('{http://cybox.mitre.org/cybox-2}Data', 0, tags={'{http://cybox.mitre.org/cybox-2}Data': 'cybox_common:DataSegment'}, min_occurs=1, doc='The Data field specifies the data that was sent on the object, or from the object, by the action.')
 
@@ -742,10 +742,10 @@ class DataWrittenEffect(DefinedEffect):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}DataWrittenEffectType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('effect_type', 'data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}DataWrittenEffectType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('effect_type', 'data')
 
     data: _f.Child[_cybox_common.DataSegment] = _f.Child('{http://cybox.mitre.org/cybox-2}Data', 0, tags={'{http://cybox.mitre.org/cybox-2}Data': 'cybox_common:DataSegment'}, min_occurs=1, doc='The Data field specifies the data that was written to the object by the action.')
 
@@ -773,10 +773,10 @@ class DomainSpecificObjectProperties(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}DomainSpecificObjectPropertiesType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ()
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}DomainSpecificObjectPropertiesType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._init({})
@@ -793,9 +793,9 @@ class EventPool(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}EventPoolType'
-    _content = 'element'
-    _field_names = ('events',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}EventPoolType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('events',)
 
     events: _f.Children[Event] = _f.Children('{http://cybox.mitre.org/cybox-2}Event', 0, tags={'{http://cybox.mitre.org/cybox-2}Event': 'cybox_core:Event'}, min_occurs=1, max_occurs=None, doc='The Event construct enables specification of a cyber observable event that is dynamic in nature with specific action(s) taken against specific cyber relevant objects (e.g. a file is deleted, a registry key is created or an HTTP Get Request is received).')
 
@@ -819,10 +819,10 @@ class Event(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}EventType'
-    _element_tag = '{http://cybox.mitre.org/cybox-2}Event'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'type_', 'description', 'observation_method', 'actions', 'location', 'frequency', 'events')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}EventType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/cybox-2}Event'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'type_', 'description', 'observation_method', 'actions', 'location', 'frequency', 'events')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='The id field specifies a unique id for this Event.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='The idref field specifies a unique id reference to an Event defined elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this Event should not hold content unless an extension of the Event allows it.')
@@ -869,9 +869,9 @@ class Frequency(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}FrequencyType'
-    _content = 'empty'
-    _field_names = ('rate', 'units', 'scale', 'trend')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}FrequencyType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('rate', 'units', 'scale', 'trend')
 
     rate: _f.AttributeField[float] = _f.AttributeField('rate', _c.builtin('float'), doc='This field specifies the rate for this defined frequency.')
     units: _f.AttributeField[str] = _f.AttributeField('units', _c.builtin('string'), doc='This field specifies the units for this defined frequency.')
@@ -900,9 +900,9 @@ class Keywords(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}KeywordsType'
-    _content = 'element'
-    _field_names = ('keywords',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}KeywordsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('keywords',)
 
     keywords: _f.Values[str] = _f.Values('{http://cybox.mitre.org/cybox-2}Keyword', 0, _c.builtin('string'), min_occurs=1, max_occurs=None, doc='Each keyword element contains one keyword.')
 
@@ -925,9 +925,9 @@ class ObfuscationTechnique(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ObfuscationTechniqueType'
-    _content = 'element'
-    _field_names = ('description', 'observables')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ObfuscationTechniqueType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description', 'observables')
 
     description: _f.Child[_cybox_common.StructuredText] = _f.Child('{http://cybox.mitre.org/cybox-2}Description', 0, tags={'{http://cybox.mitre.org/cybox-2}Description': 'cybox_common:StructuredText'}, min_occurs=1, doc='The Description field captures a structured text description of the obfuscation technique.')
     observables: _f.Child[Observables] = _f.Child('{http://cybox.mitre.org/cybox-2}Observables', 1, tags={'{http://cybox.mitre.org/cybox-2}Observables': 'cybox_core:Observables'}, doc='The Observables construct is optional and enables description of potential cyber observables that could indicate the use of this particular obfuscation technique.')
@@ -954,9 +954,9 @@ class ObfuscationTechniques(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ObfuscationTechniquesType'
-    _content = 'element'
-    _field_names = ('obfuscation_techniques',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ObfuscationTechniquesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('obfuscation_techniques',)
 
     obfuscation_techniques: _f.Children[ObfuscationTechnique] = _f.Children('{http://cybox.mitre.org/cybox-2}Obfuscation_Technique', 0, tags={'{http://cybox.mitre.org/cybox-2}Obfuscation_Technique': 'cybox_core:ObfuscationTechnique'}, min_occurs=1, max_occurs=None, doc='The Obfuscation_Technique field is optional and enables the description of a single potential technique an attacker could leverage to obfuscate the observability of this Observable.')
 
@@ -981,9 +981,9 @@ class ObjectPool(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ObjectPoolType'
-    _content = 'element'
-    _field_names = ('objects',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ObjectPoolType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('objects',)
 
     objects: _f.Children[Object] = _f.Children('{http://cybox.mitre.org/cybox-2}Object', 0, tags={'{http://cybox.mitre.org/cybox-2}Object': 'cybox_core:Object'}, min_occurs=1, max_occurs=None, doc='The Object construct identifies and specifies the characteristics of a specific cyber-relevant object (e.g. a file, a registry key or a process).')
 
@@ -1006,9 +1006,9 @@ class ObservableComposition(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ObservableCompositionType'
-    _content = 'element'
-    _field_names = ('operator', 'observables')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ObservableCompositionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('operator', 'observables')
 
     operator: _f.AttributeField[OperatorTypeEnum] = _f.AttributeField('operator', _c.EnumerationCodec('OperatorTypeEnum', OperatorTypeEnum), required=True, doc='The operator field enables the specification of complex compositional cyber observables by providing logical operators for defining interrelationships between constituent cyber observables defined utilizing the recursive Observable element.')
     observables: _f.Children[Observable] = _f.Children('{http://cybox.mitre.org/cybox-2}Observable', 0, tags={'{http://cybox.mitre.org/cybox-2}Observable': 'cybox_core:Observable'}, max_occurs=None, doc='The Observable construct represents a description of a single cyber observable.')
@@ -1034,10 +1034,10 @@ class Observable(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ObservableType'
-    _element_tag = '{http://cybox.mitre.org/cybox-2}Observable'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'negate', 'sighting_count', 'title', 'description', 'keywords', 'observable_sources', 'object_', 'event', 'observable_composition', 'pattern_fidelity')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ObservableType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/cybox-2}Observable'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'negate', 'sighting_count', 'title', 'description', 'keywords', 'observable_sources', 'object_', 'event', 'observable_composition', 'pattern_fidelity')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='The id field specifies a unique id for this Observable.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='The idref field specifies a unique id reference to an Observable defined elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this Observable should not hold content unless an extension of the Observable allows it.')
@@ -1092,10 +1092,10 @@ class Observables(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ObservablesType'
-    _element_tag = '{http://cybox.mitre.org/cybox-2}Observables'
-    _content = 'element'
-    _field_names = ('cybox_major_version', 'cybox_minor_version', 'cybox_update_version', 'observable_package_source', 'observables', 'pools')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ObservablesType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/cybox-2}Observables'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('cybox_major_version', 'cybox_minor_version', 'cybox_update_version', 'observable_package_source', 'observables', 'pools')
 
     cybox_major_version: _f.AttributeField[str] = _f.AttributeField('cybox_major_version', _c.builtin('string'), required=True, doc='The cybox_major_version field specifies the major version of the CybOX language utilized for this set of Observables.')
     cybox_minor_version: _f.AttributeField[str] = _f.AttributeField('cybox_minor_version', _c.builtin('string'), required=True, doc='The cybox_minor_version field specifies the minor version of the CybOX language utilized for this set of Observables.')
@@ -1130,9 +1130,9 @@ class PatternFidelity(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}PatternFidelityType'
-    _content = 'element'
-    _field_names = ('noisiness', 'ease_of_evasion', 'evasion_techniques')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}PatternFidelityType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('noisiness', 'ease_of_evasion', 'evasion_techniques')
 
     noisiness: _f.Value[NoisinessEnum] = _f.Value('{http://cybox.mitre.org/cybox-2}Noisiness', 0, _c.EnumerationCodec('NoisinessEnum', NoisinessEnum), doc='The Noisiness field is optional and enables simple characterization of how noisy this Observable typically could be. In other words, how likely is it to generate false positives.')
     ease_of_evasion: _f.Value[EaseOfObfuscationEnum] = _f.Value('{http://cybox.mitre.org/cybox-2}Ease_of_Evasion', 1, _c.EnumerationCodec('EaseOfObfuscationEnum', EaseOfObfuscationEnum), doc='The Ease_of_Obfuscation field is optional and enables simple characterization of how easy it would be for an attacker to obfuscate the observability of this Observable.')
@@ -1163,9 +1163,9 @@ class Pools(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}PoolsType'
-    _content = 'element'
-    _field_names = ('event_pool', 'action_pool', 'object_pool', 'property_pool')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}PoolsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('event_pool', 'action_pool', 'object_pool', 'property_pool')
 
     event_pool: _f.WrappedChildren[Event] = _f.WrappedChildren('{http://cybox.mitre.org/cybox-2}Event_Pool', 0, tags={'{http://cybox.mitre.org/cybox-2}Event_Pool': 'cybox_core:EventPool'}, item_tag='{http://cybox.mitre.org/cybox-2}Event', item_class='cybox_core:Event', doc='The Event_Pool construct enables the description of CybOX Events in a space-efficient pooled manner with the actual Observable structures defined in the CybOX schema containing references to the pooled Event elements. This reduces redundancy caused when identical Events occur multiple times within a set of defined Observables.')
     action_pool: _f.WrappedChildren[Action] = _f.WrappedChildren('{http://cybox.mitre.org/cybox-2}Action_Pool', 1, tags={'{http://cybox.mitre.org/cybox-2}Action_Pool': 'cybox_core:ActionPool'}, item_tag='{http://cybox.mitre.org/cybox-2}Action', item_class='cybox_core:Action', doc='The Action_Pool construct enables the description of CybOX Actions in a space-efficient pooled manner with the actual Observable structures defined in the CybOX schema containing references to the pooled Action elements. This reduces redundancy caused when identical Actions occur multiple times within a set of defined Observables.')
@@ -1198,10 +1198,10 @@ class PropertiesEnumeratedEffect(DefinedEffect):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}PropertiesEnumeratedEffectType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('effect_type', 'properties')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}PropertiesEnumeratedEffectType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('effect_type', 'properties')
 
     properties: _f.Child[Properties] = _f.Child('{http://cybox.mitre.org/cybox-2}Properties', 0, tags={'{http://cybox.mitre.org/cybox-2}Properties': 'cybox_core:Properties'}, container=True, min_occurs=1, doc='The Properties field specifies the properties that were enumerated as a result of the action on the object.')
 
@@ -1226,9 +1226,9 @@ class Properties(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}PropertiesType'
-    _content = 'element'
-    _field_names = ('properties',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}PropertiesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('properties',)
 
     properties: _f.Values[str] = _f.Values('{http://cybox.mitre.org/cybox-2}Property', 0, _c.builtin('string'), min_occurs=1, max_occurs=None, doc='The Property element specifies a single property that was enumerated as a result of the action on the object.')
 
@@ -1254,9 +1254,9 @@ class PropertyPool(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}PropertyPoolType'
-    _content = 'element'
-    _field_names = ('properties',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}PropertyPoolType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('properties',)
 
     properties: _f.Children[_cybox_common.Property] = _f.Children('{http://cybox.mitre.org/cybox-2}Property', 0, tags={'{http://cybox.mitre.org/cybox-2}Property': 'cybox_common:Property'}, min_occurs=1, max_occurs=None, doc='The Property construct enables the specification of a single Object Property.')
 
@@ -1280,10 +1280,10 @@ class PropertyReadEffect(DefinedEffect):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}PropertyReadEffectType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('effect_type', 'name', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}PropertyReadEffectType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('effect_type', 'name', 'value')
 
     name: _f.Value[str] = _f.Value('{http://cybox.mitre.org/cybox-2}Name', 0, _c.builtin('string'), doc='The Name field specifies the Name of the property being read.')
     value: _f.Value[str] = _f.Value('{http://cybox.mitre.org/cybox-2}Value', 1, _c.builtin('string'), doc='The Value field specifies the value of the property being read.')
@@ -1311,9 +1311,9 @@ class RelatedObject(Object):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}RelatedObjectType'
-    _element_tag = None
-    _field_names = ('id_', 'idref', 'has_changed', 'state', 'description', 'properties', 'domain_specific_object_properties', 'location', 'related_objects', 'defined_effect', 'discovery_method', 'relationship')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}RelatedObjectType'
+    _element_tag: _typing.ClassVar[str | None] = None
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'has_changed', 'state', 'description', 'properties', 'domain_specific_object_properties', 'location', 'related_objects', 'defined_effect', 'discovery_method', 'relationship')
 
     relationship: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://cybox.mitre.org/cybox-2}Relationship', 8, tags={'{http://cybox.mitre.org/cybox-2}Relationship': 'cybox_common:ControlledVocabularyString'}, doc='The Relationship field uses a standardized controlled vocabulary to capture the nature of the relationship between this Object and the Related_Object. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is ObjectRelationshipVocab in the http://cybox.mitre.org/default_vocabularies-2 namespace. This type is defined in the cybox_default_vocabularies.xsd file or at the URL http://cybox.mitre.org/XMLSchema/default_vocabularies/2.0.1/cybox_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism (by specifying a vocabulary name and/or reference using the vocab_name and vocab_reference attributes, respectively) or simply use this as a string field. When idref is specified, by design, an instance may declare a Relationship child.')
 
@@ -1358,9 +1358,9 @@ class RelatedObjects(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}RelatedObjectsType'
-    _content = 'element'
-    _field_names = ('related_objects',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}RelatedObjectsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('related_objects',)
 
     related_objects: _f.Children[RelatedObject] = _f.Children('{http://cybox.mitre.org/cybox-2}Related_Object', 0, tags={'{http://cybox.mitre.org/cybox-2}Related_Object': 'cybox_core:RelatedObject'}, min_occurs=1, max_occurs=None, doc='The Related_Object construct is optional and enables the identification and/or specification of a single Objects with relevant relationships with this Object.')
 
@@ -1385,10 +1385,10 @@ class SendControlCodeEffect(DefinedEffect):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}SendControlCodeEffectType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('effect_type', 'control_code')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}SendControlCodeEffectType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('effect_type', 'control_code')
 
     control_code: _f.Value[str] = _f.Value('{http://cybox.mitre.org/cybox-2}Control_Code', 0, _c.builtin('string'), min_occurs=1, doc='The Control_Code field specifies the actual control code that was sent to the object.')
 
@@ -1413,10 +1413,10 @@ class StateChangeEffect(DefinedEffect):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}StateChangeEffectType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('effect_type', 'old_object', 'new_object')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}StateChangeEffectType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('effect_type', 'old_object', 'new_object')
 
     old_object: _f.Child[Object] = _f.Child('{http://cybox.mitre.org/cybox-2}Old_Object', 0, tags={'{http://cybox.mitre.org/cybox-2}Old_Object': 'cybox_core:Object'}, doc='The Old_Object construct specifies the object and its properties as they were before the state change effect occurred.')
     new_object: _f.Child[Object] = _f.Child('{http://cybox.mitre.org/cybox-2}New_Object', 1, tags={'{http://cybox.mitre.org/cybox-2}New_Object': 'cybox_core:Object'}, min_occurs=1, doc='The New_Object construct specifies the object and its properties as they are after the state change effect occurred.')
@@ -1445,10 +1445,10 @@ class ValuesEnumeratedEffect(DefinedEffect):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ValuesEnumeratedEffectType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('effect_type', 'values')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ValuesEnumeratedEffectType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('effect_type', 'values')
 
     values: _f.Child[Values] = _f.Child('{http://cybox.mitre.org/cybox-2}Values', 0, tags={'{http://cybox.mitre.org/cybox-2}Values': 'cybox_core:Values'}, container=True, min_occurs=1, doc='The Values field specifies the values that were enumerated as a result of the action on the object.')
 
@@ -1472,9 +1472,9 @@ class Values(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/cybox-2}ValuesType'
-    _content = 'element'
-    _field_names = ('values',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/cybox-2}ValuesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('values',)
 
     values: _f.Values[str] = _f.Values('{http://cybox.mitre.org/cybox-2}Value', 0, _c.builtin('string'), min_occurs=1, max_occurs=None, doc='The Value field specifies a single value that was enumerated as a result of the action on the object.')
 

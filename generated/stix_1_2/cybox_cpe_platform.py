@@ -37,8 +37,8 @@ class CPE23PlatformSpecification(_cybox_common.PlatformSpecification):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/extensions/platform#CPE2.3-1}CPE23PlatformSpecificationType'
-    _field_names = ('description', 'identifiers', 'platform_specification')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/extensions/platform#CPE2.3-1}CPE23PlatformSpecificationType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description', 'identifiers', 'platform_specification')
 
     platform_specification: _f.WrappedChildren[_cpe_language.Platform] = _f.WrappedChildren('{http://cpe.mitre.org/language/2.0}platform-specification', 2, tags={'{http://cpe.mitre.org/language/2.0}platform-specification': 'cpe_language:PlatformSpecification'}, item_tag='{http://cpe.mitre.org/language/2.0}platform', item_class='cpe_language:Platform', min_occurs=1, doc='The platform-specification element, defined in the CPE 2.3 Applicability Language schema, supports a structured characterization of a platform or combination of platforms.')
 

@@ -18,23 +18,1188 @@ from ._bundle import BundleObject as _BundleObject
 from . import cybox_common as _cybox_common
 
 __all__ = [
+    'ActionArgumentNameEnum_1_0',
     'ActionArgumentNameVocab_1_0',
+    'ActionNameEnum_1_0',
+    'ActionNameEnum_1_1',
     'ActionNameVocab_1_0',
     'ActionNameVocab_1_1',
+    'ActionObjectAssociationTypeEnum_1_0',
     'ActionObjectAssociationTypeVocab_1_0',
+    'ActionRelationshipTypeEnum_1_0',
     'ActionRelationshipTypeVocab_1_0',
+    'ActionTypeEnum_1_0',
     'ActionTypeVocab_1_0',
+    'CharacterEncodingEnum_1_0',
     'CharacterEncodingVocab_1_0',
+    'EventTypeEnum_1_0',
+    'EventTypeEnum_1_0_1',
     'EventTypeVocab_1_0',
     'EventTypeVocab_1_0_1',
+    'HashNameEnum_1_0',
     'HashNameVocab_1_0',
+    'InformationSourceTypeEnum_1_0',
     'InformationSourceTypeVocab_1_0',
+    'ObjectRelationshipEnum_1_0',
+    'ObjectRelationshipEnum_1_1',
     'ObjectRelationshipVocab_1_0',
     'ObjectRelationshipVocab_1_1',
+    'ObjectStateEnum_1_0',
     'ObjectStateVocab_1_0',
+    'ToolTypeEnum_1_0',
+    'ToolTypeEnum_1_1',
     'ToolTypeVocab_1_0',
     'ToolTypeVocab_1_1',
 ]
+
+
+class ActionArgumentNameEnum_1_0(str, _enum.Enum):
+    """The ActionArgumentNameEnum type is an enumeration of defined argument names.
+
+    Enumeration ActionArgumentNameEnum-1.0, from cybox/cybox_default_vocabularies.xsd. A
+    member stored in a controlled vocabulary field is written as
+    ActionArgumentNameVocab_1_0, with xsi:type ActionArgumentNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:ActionArgumentNameVocab_1_0')
+    API = 'API'
+    APPLICATION_NAME = 'Application Name'
+    DATABASE_NAME = 'Database Name'
+    PRIVILEGE_NAME = 'Privilege Name'
+    PROXY_NAME = 'Proxy Name'
+    PROXY_BYPASS = 'Proxy Bypass'
+    CREATION_FLAGS = 'Creation Flags'
+    FLAGS = 'Flags'
+    ACCESS_MODE = 'Access Mode'
+    SHARE_MODE = 'Share Mode'
+    CALLBACK_ADDRESS = 'Callback Address'
+    SOURCE_ADDRESS = 'Source Address'
+    DESTINATION_ADDRESS = 'Destination Address'
+    BASE_ADDRESS = 'Base Address'
+    STARTING_ADDRESS = 'Starting Address'
+    SIZE_BYTES = 'Size (bytes)'
+    NUMBER_OF_BYTES_PER_SEND = 'Number of Bytes Per Send'
+    CONTROL_PARAMETER = 'Control Parameter'
+    HOST_NAME = 'Host Name'
+    FUNCTION_NAME = 'Function Name'
+    FUNCTION_ADDRESS = 'Function Address'
+    OPTIONS = 'Options'
+    TRANSFER_FLAGS = 'Transfer Flags'
+    CONTROL_CODE = 'Control Code'
+    APC_MODE = 'APC Mode'
+    APC_ADDRESS = 'APC Address'
+    PROTECTION = 'Protection'
+    TARGET_PID = 'Target PID'
+    MAPPING_OFFSET = 'Mapping Offset'
+    FILE_INFORMATION_CLASS = 'File Information Class'
+    FUNCTION_ORDINAL = 'Function Ordinal'
+    HOOK_TYPE = 'Hook Type'
+    REQUEST_SIZE = 'Request Size'
+    REQUESTED_VERSION = 'Requested Version'
+    SERVICE_TYPE = 'Service Type'
+    SERVICE_STATE = 'Service State'
+    SERVICE_NAME = 'Service Name'
+    HOSTNAME = 'Hostname'
+    SHUTDOWN_FLAG = 'Shutdown Flag'
+    SLEEP_TIME_MS = 'Sleep Time (ms)'
+    DELAY_TIME_MS = 'Delay Time (ms)'
+    CODE_ADDRESS = 'Code Address'
+    PARAMETER_ADDRESS = 'Parameter Address'
+    SERVER = 'Server'
+    REASON = 'Reason'
+    SYSTEM_METRIC_INDEX = 'System Metric Index'
+    INITIAL_OWNER = 'Initial Owner'
+    ERROR_CONTROL = 'Error Control'
+    USERNAME = 'Username'
+    PASSWORD = 'Password'
+    COMMAND = 'Command'
+
+
+class ActionNameEnum_1_0(str, _enum.Enum):
+    """The ActionNameEnum type is an enumeration of defined action names.
+
+    Enumeration ActionNameEnum-1.0, from cybox/cybox_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as ActionNameVocab_1_0, with
+    xsi:type ActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:ActionNameVocab_1_0')
+    ACCEPT_SOCKET_CONNECTION = 'Accept Socket Connection'
+    ADD_CONNECTION_TO_NETWORK_SHARE = 'Add Connection to Network Share'
+    ADD_NETWORK_SHARE = 'Add Network Share'
+    ADD_SYSTEM_CALL_HOOK = 'Add System Call Hook'
+    ADD_USER = 'Add User'
+    ADD_WINDOWS_HOOK = 'Add Windows Hook'
+    ADD_SCHEDULED_TASK = 'Add Scheduled Task'
+    ALLOCATE_VIRTUAL_MEMORY_IN_PROCESS = 'Allocate Virtual Memory in Process'
+    BIND_ADDRESS_TO_SOCKET = 'Bind Address to Socket'
+    CHANGE_SERVICE_CONFIGURATION = 'Change Service Configuration'
+    CHECK_FOR_REMOTE_DEBUGGER = 'Check for Remote Debugger'
+    CLOSE_PORT = 'Close Port'
+    CLOSE_REGISTRY_KEY = 'Close Registry Key'
+    CLOSE_SOCKET = 'Close Socket'
+    CONFIGURE_SERVICE = 'Configure Service'
+    CONNECT_TO_IP = 'Connect to IP'
+    CONNECT_TO_NAMED_PIPE = 'Connect to Named Pipe'
+    CONNECT_TO_NETWORK_SHARE = 'Connect to Network Share'
+    CONNECT_TO_SOCKET = 'Connect to Socket'
+    CONNECT_TO_URL = 'Connect to URL'
+    CONTROL_DRIVER = 'Control Driver'
+    CONTROL_SERVICE = 'Control Service'
+    COPY_FILE = 'Copy File'
+    CREATE_DIALOG_BOX = 'Create Dialog Box'
+    CREATE_DIRECTORY = 'Create Directory'
+    CREATE_EVENT = 'Create Event'
+    CREATE_FILE = 'Create File'
+    CREATE_FILE_ALTERNATE_DATA_STREAM = 'Create File Alternate Data Stream'
+    CREATE_FILE_MAPPING = 'Create File Mapping'
+    CREATE_FILE_SYMBOLIC_LINK = 'Create File Symbolic Link'
+    CREATE_HIDDEN_FILE = 'Create Hidden File'
+    CREATE_MAILSLOT = 'Create Mailslot'
+    CREATE_MODULE = 'Create Module'
+    CREATE_MUTEX = 'Create Mutex'
+    CREATE_NAMED_PIPE = 'Create Named Pipe'
+    CREATE_PROCESS = 'Create Process'
+    CREATE_PROCESS_AS_USER = 'Create Process as User'
+    CREATE_REGISTRY_KEY = 'Create Registry Key'
+    CREATE_REGISTRY_KEY_VALUE = 'Create Registry Key Value'
+    CREATE_REMOTE_THREAD_IN_PROCESS = 'Create Remote Thread in Process'
+    CREATE_SERVICE = 'Create Service'
+    CREATE_SOCKET = 'Create Socket'
+    CREATE_SYMBOLIC_LINK = 'Create Symbolic Link'
+    CREATE_THREAD = 'Create Thread'
+    CREATE_WINDOW = 'Create Window'
+    DELETE_DIRECTORY = 'Delete Directory'
+    DELETE_FILE = 'Delete File'
+    DELETE_NAMED_PIPE = 'Delete Named Pipe'
+    DELETE_NETWORK_SHARE = 'Delete Network Share'
+    DELETE_REGISTRY_KEY = 'Delete Registry Key'
+    DELETE_REGISTRY_KEY_VALUE = 'Delete Registry Key Value'
+    DELETE_SERVICE = 'Delete Service'
+    DELETE_USER = 'Delete User'
+    DISCONNECT_FROM_NAMED_PIPE = 'Disconnect from Named Pipe'
+    DISCONNECT_FROM_NETWORK_SHARE = 'Disconnect from Network Share'
+    DISCONNECT_FROM_SOCKET = 'Disconnect from Socket'
+    DOWNLOAD_FILE = 'Download File'
+    ENUMERATE_DLLS = 'Enumerate DLLs'
+    ENUMERATE_NETWORK_SHARES = 'Enumerate Network Shares'
+    ENUMERATE_PROTOCOLS = 'Enumerate Protocols'
+    ENUMERATE_REGISTRY_KEY_SUBKEYS = 'Enumerate Registry Key Subkeys'
+    ENUMERATE_REGISTRY_KEY_VALUES = 'Enumerate Registry Key Values'
+    ENUMERATE_THREADS_IN_PROCESS = 'Enumerate Threads in Process'
+    ENUMERATE_PROCESSES = 'Enumerate Processes'
+    ENUMERATE_SERVICES = 'Enumerate Services'
+    ENUMERATE_SYSTEM_HANDLES = 'Enumerate System Handles'
+    ENUMERATE_THREADS = 'Enumerate Threads'
+    ENUMERATE_USERS = 'Enumerate Users'
+    ENUMERATE_WINDOWS = 'Enumerate Windows'
+    FIND_FILE = 'Find File'
+    FIND_WINDOW = 'Find Window'
+    FLUSH_PROCESS_INSTRUCTION_CACHE = 'Flush Process Instruction Cache'
+    FREE_LIBRARY = 'Free Library'
+    FREE_PROCESS_VIRTUAL_MEMORY = 'Free Process Virtual Memory'
+    GET_DISK_FREE_SPACE = 'Get Disk Free Space'
+    GET_DISK_TYPE = 'Get Disk Type'
+    GET_ELAPSED_SYSTEM_UP_TIME = 'Get Elapsed System Up Time'
+    GET_FILE_ATTRIBUTES = 'Get File Attributes'
+    GET_FUNCTION_ADDRESS = 'Get Function Address'
+    GET_SYSTEM_GLOBAL_FLAGS = 'Get System Global Flags'
+    GET_HOST_BY_ADDRESS = 'Get Host By Address'
+    GET_HOST_BY_NAME = 'Get Host By Name'
+    GET_HOST_NAME = 'Get Host Name'
+    GET_LIBRARY_FILE_NAME = 'Get Library File Name'
+    GET_LIBRARY_HANDLE = 'Get Library Handle'
+    GET_NET_BIOS_NAME = 'Get NetBIOS Name'
+    GET_PROCESS_CURRENT_DIRECTORY = 'Get Process Current Directory'
+    GET_PROCESS_ENVIRONMENT_VARIABLE = 'Get Process Environment Variable'
+    GET_PROCESS_STARTUP_INFORMATION = 'Get Process Startup Information'
+    GET_PROCESSES_SNAPSHOT = 'Get Processes Snapshot'
+    GET_REGISTRY_KEY_ATTRIBUTES = 'Get Registry Key Attributes'
+    GET_SERVICE_STATUS = 'Get Service Status'
+    GET_SYSTEM_LOCAL_TIME = 'Get System Local Time'
+    GET_SYSTEM_HOST_NAME = 'Get System Host Name'
+    GET_SYSTEM_NET_BIOS_NAME = 'Get System NetBIOS Name'
+    GET_SYSTEM_NETWORK_PARAMETERS = 'Get System Network Parameters'
+    GET_SYSTEM_TIME = 'Get System Time'
+    GET_THREAD_CONTEXT = 'Get Thread Context'
+    GET_THREAD_USERNAME = 'Get Thread Username'
+    GET_USER_ATTRIBUTES = 'Get User Attributes'
+    GET_USERNAME = 'Get Username'
+    GET_WINDOWS_DIRECTORY = 'Get Windows Directory'
+    GET_WINDOWS_SYSTEM_DIRECTORY = 'Get Windows System Directory'
+    GET_WINDOWS_TEMPORARY_FILES_DIRECTORY = 'Get Windows Temporary Files Directory'
+    HIDE_WINDOW = 'Hide Window'
+    IMPERSONATE_PROCESS = 'Impersonate Process'
+    IMPERSONATE_THREAD = 'Impersonate Thread'
+    INJECT_MEMORY_PAGE = 'Inject Memory Page'
+    KILL_PROCESS = 'Kill Process'
+    KILL_THREAD = 'Kill Thread'
+    KILL_WINDOW = 'Kill Window'
+    LISTEN_ON_PORT = 'Listen on Port'
+    LISTEN_ON_SOCKET = 'Listen on Socket'
+    LOAD_AND_CALL_DRIVER = 'Load and Call Driver'
+    LOAD_DRIVER = 'Load Driver'
+    LOAD_LIBRARY = 'Load Library'
+    LOAD_MODULE = 'Load Module'
+    LOCK_FILE = 'Lock File'
+    LOGON_AS_USER = 'Logon as User'
+    MAP_FILE = 'Map File'
+    MAP_LIBRARY = 'Map Library'
+    MAP_VIEW_OF_FILE = 'Map View of File'
+    MODIFY_FILE = 'Modify File'
+    MODIFY_NAMED_PIPE = 'Modify Named Pipe'
+    MODIFY_PROCESS = 'Modify Process'
+    MODIFY_SERVICE = 'Modify Service'
+    MODIFY_REGISTRY_KEY = 'Modify Registry Key'
+    MODIFY_REGISTRY_KEY_VALUE = 'Modify Registry Key Value'
+    MONITOR_REGISTRY_KEY = 'Monitor Registry Key'
+    MOVE_FILE = 'Move File'
+    OPEN_FILE = 'Open File'
+    OPEN_FILE_MAPPING = 'Open File Mapping'
+    OPEN_MUTEX = 'Open Mutex'
+    OPEN_PORT = 'Open Port'
+    OPEN_PROCESS = 'Open Process'
+    OPEN_REGISTRY_KEY = 'Open Registry Key'
+    OPEN_SERVICE = 'Open Service'
+    OPEN_SERVICE_CONTROL_MANAGER = 'Open Service Control Manager'
+    PROTECT_VIRTUAL_MEMORY = 'Protect Virtual Memory'
+    QUERY_DISK_ATTRIBUTES = 'Query Disk Attributes'
+    QUERY_DNS = 'Query DNS'
+    QUERY_PROCESS_VIRTUAL_MEMORY = 'Query Process Virtual Memory'
+    QUEUE_APC_IN_THREAD = 'Queue APC in Thread'
+    READ_FILE = 'Read File'
+    READ_FROM_NAMED_PIPE = 'Read From Named Pipe'
+    READ_FROM_PROCESS_MEMORY = 'Read From Process Memory'
+    READ_REGISTRY_KEY_VALUE = 'Read Registry Key Value'
+    RECEIVE_DATA_ON_SOCKET = 'Receive Data on Socket'
+    RELEASE_MUTEX = 'Release Mutex'
+    RENAME_FILE = 'Rename File'
+    REVERT_THREAD_TO_SELF = 'Revert Thread to Self'
+    SEND_CONTROL_CODE_TO_FILE = 'Send Control Code to File'
+    SEND_CONTROL_CODE_TO_PIPE = 'Send Control Code to Pipe'
+    SEND_CONTROL_CODE_TO_SERVICE = 'Send Control Code to Service'
+    SEND_DATA_ON_SOCKET = 'Send Data on Socket'
+    SEND_DATA_TO_ADDRESS_ON_SOCKET = 'Send Data to Address on Socket'
+    SEND_DNS_QUERY = 'Send DNS Query'
+    SEND_EMAIL_MESSAGE = 'Send Email Message'
+    SEND_ICMP_REQUEST = 'Send ICMP Request'
+    SEND_REVERSE_DNS_QUERY = 'Send Reverse DNS Query'
+    SET_FILE_ATTRIBUTES = 'Set File Attributes'
+    SET_NET_BIOS_NAME = 'Set NetBIOS Name'
+    SET_PROCESS_CURRENT_DIRECTORY = 'Set Process Current Directory'
+    SET_PROCESS_ENVIRONMENT_VARIABLE = 'Set Process Environment Variable'
+    SET_SYSTEM_GLOBAL_FLAGS = 'Set System Global Flags'
+    SET_SYSTEM_HOST_NAME = 'Set System Host Name'
+    SET_SYSTEM_TIME = 'Set System Time'
+    SET_THREAD_CONTEXT = 'Set Thread Context'
+    SHOW_WINDOW = 'Show Window'
+    SHUTDOWN_SYSTEM = 'Shutdown System'
+    SLEEP_PROCESS = 'Sleep Process'
+    SLEEP_SYSTEM = 'Sleep System'
+    START_SERVICE = 'Start Service'
+    UNLOAD_DRIVER = 'Unload Driver'
+    UNLOCK_FILE = 'Unlock File'
+    UNMAP_FILE = 'Unmap File'
+    UNLOAD_MODULE = 'Unload Module'
+    UPLOAD_FILE = 'Upload File'
+    WRITE_TO_FILE = 'Write to File'
+    WRITE_TO_PROCESS_VIRTUAL_MEMORY = 'Write to Process Virtual Memory'
+
+
+class ActionNameEnum_1_1(str, _enum.Enum):
+    """The ActionNameEnum type is an enumeration of defined action names.
+
+    Enumeration ActionNameEnum-1.1, from cybox/cybox_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as ActionNameVocab_1_1, with
+    xsi:type ActionNameVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:ActionNameVocab_1_1')
+    ACCEPT_SOCKET_CONNECTION = 'Accept Socket Connection'
+    ADD_CONNECTION_TO_NETWORK_SHARE = 'Add Connection to Network Share'
+    ADD_NETWORK_SHARE = 'Add Network Share'
+    ADD_SYSTEM_CALL_HOOK = 'Add System Call Hook'
+    ADD_USER = 'Add User'
+    ADD_WINDOWS_HOOK = 'Add Windows Hook'
+    ADD_SCHEDULED_TASK = 'Add Scheduled Task'
+    ALLOCATE_VIRTUAL_MEMORY_IN_PROCESS = 'Allocate Virtual Memory in Process'
+    BIND_ADDRESS_TO_SOCKET = 'Bind Address to Socket'
+    CHANGE_SERVICE_CONFIGURATION = 'Change Service Configuration'
+    CHECK_FOR_REMOTE_DEBUGGER = 'Check for Remote Debugger'
+    CLOSE_PORT = 'Close Port'
+    CLOSE_REGISTRY_KEY = 'Close Registry Key'
+    CLOSE_SOCKET = 'Close Socket'
+    CONFIGURE_SERVICE = 'Configure Service'
+    CONNECT_TO_IP = 'Connect to IP'
+    CONNECT_TO_NAMED_PIPE = 'Connect to Named Pipe'
+    CONNECT_TO_NETWORK_SHARE = 'Connect to Network Share'
+    CONNECT_TO_SOCKET = 'Connect to Socket'
+    CONNECT_TO_URL = 'Connect to URL'
+    CONTROL_DRIVER = 'Control Driver'
+    CONTROL_SERVICE = 'Control Service'
+    COPY_FILE = 'Copy File'
+    CREATE_DIALOG_BOX = 'Create Dialog Box'
+    CREATE_DIRECTORY = 'Create Directory'
+    CREATE_EVENT = 'Create Event'
+    CREATE_FILE = 'Create File'
+    CREATE_FILE_ALTERNATE_DATA_STREAM = 'Create File Alternate Data Stream'
+    CREATE_FILE_MAPPING = 'Create File Mapping'
+    CREATE_FILE_SYMBOLIC_LINK = 'Create File Symbolic Link'
+    CREATE_HIDDEN_FILE = 'Create Hidden File'
+    CREATE_MAILSLOT = 'Create Mailslot'
+    CREATE_MODULE = 'Create Module'
+    CREATE_MUTEX = 'Create Mutex'
+    CREATE_NAMED_PIPE = 'Create Named Pipe'
+    CREATE_PROCESS = 'Create Process'
+    CREATE_PROCESS_AS_USER = 'Create Process as User'
+    CREATE_REGISTRY_KEY = 'Create Registry Key'
+    CREATE_REGISTRY_KEY_VALUE = 'Create Registry Key Value'
+    CREATE_REMOTE_THREAD_IN_PROCESS = 'Create Remote Thread in Process'
+    CREATE_SERVICE = 'Create Service'
+    CREATE_SOCKET = 'Create Socket'
+    CREATE_SYMBOLIC_LINK = 'Create Symbolic Link'
+    CREATE_THREAD = 'Create Thread'
+    CREATE_WINDOW = 'Create Window'
+    DELETE_DIRECTORY = 'Delete Directory'
+    DELETE_FILE = 'Delete File'
+    DELETE_NAMED_PIPE = 'Delete Named Pipe'
+    DELETE_NETWORK_SHARE = 'Delete Network Share'
+    DELETE_REGISTRY_KEY = 'Delete Registry Key'
+    DELETE_REGISTRY_KEY_VALUE = 'Delete Registry Key Value'
+    DELETE_SERVICE = 'Delete Service'
+    DELETE_USER = 'Delete User'
+    DISCONNECT_FROM_NAMED_PIPE = 'Disconnect from Named Pipe'
+    DISCONNECT_FROM_NETWORK_SHARE = 'Disconnect from Network Share'
+    DISCONNECT_FROM_SOCKET = 'Disconnect from Socket'
+    DOWNLOAD_FILE = 'Download File'
+    ENUMERATE_DLLS = 'Enumerate DLLs'
+    ENUMERATE_NETWORK_SHARES = 'Enumerate Network Shares'
+    ENUMERATE_PROTOCOLS = 'Enumerate Protocols'
+    ENUMERATE_REGISTRY_KEY_SUBKEYS = 'Enumerate Registry Key Subkeys'
+    ENUMERATE_REGISTRY_KEY_VALUES = 'Enumerate Registry Key Values'
+    ENUMERATE_THREADS_IN_PROCESS = 'Enumerate Threads in Process'
+    ENUMERATE_PROCESSES = 'Enumerate Processes'
+    ENUMERATE_SERVICES = 'Enumerate Services'
+    ENUMERATE_SYSTEM_HANDLES = 'Enumerate System Handles'
+    ENUMERATE_THREADS = 'Enumerate Threads'
+    ENUMERATE_USERS = 'Enumerate Users'
+    ENUMERATE_WINDOWS = 'Enumerate Windows'
+    FIND_FILE = 'Find File'
+    FIND_WINDOW = 'Find Window'
+    FLUSH_PROCESS_INSTRUCTION_CACHE = 'Flush Process Instruction Cache'
+    FREE_LIBRARY = 'Free Library'
+    FREE_PROCESS_VIRTUAL_MEMORY = 'Free Process Virtual Memory'
+    GET_DISK_FREE_SPACE = 'Get Disk Free Space'
+    GET_DISK_TYPE = 'Get Disk Type'
+    GET_ELAPSED_SYSTEM_UP_TIME = 'Get Elapsed System Up Time'
+    GET_FILE_ATTRIBUTES = 'Get File Attributes'
+    GET_FUNCTION_ADDRESS = 'Get Function Address'
+    GET_SYSTEM_GLOBAL_FLAGS = 'Get System Global Flags'
+    GET_HOST_BY_ADDRESS = 'Get Host By Address'
+    GET_HOST_BY_NAME = 'Get Host By Name'
+    GET_HOST_NAME = 'Get Host Name'
+    GET_LIBRARY_FILE_NAME = 'Get Library File Name'
+    GET_LIBRARY_HANDLE = 'Get Library Handle'
+    GET_NET_BIOS_NAME = 'Get NetBIOS Name'
+    GET_PROCESS_CURRENT_DIRECTORY = 'Get Process Current Directory'
+    GET_PROCESS_ENVIRONMENT_VARIABLE = 'Get Process Environment Variable'
+    GET_PROCESS_STARTUP_INFORMATION = 'Get Process Startup Information'
+    GET_PROCESSES_SNAPSHOT = 'Get Processes Snapshot'
+    GET_REGISTRY_KEY_ATTRIBUTES = 'Get Registry Key Attributes'
+    GET_SERVICE_STATUS = 'Get Service Status'
+    GET_SYSTEM_LOCAL_TIME = 'Get System Local Time'
+    GET_SYSTEM_HOST_NAME = 'Get System Host Name'
+    GET_SYSTEM_NET_BIOS_NAME = 'Get System NetBIOS Name'
+    GET_SYSTEM_NETWORK_PARAMETERS = 'Get System Network Parameters'
+    GET_SYSTEM_TIME = 'Get System Time'
+    GET_THREAD_CONTEXT = 'Get Thread Context'
+    GET_THREAD_USERNAME = 'Get Thread Username'
+    GET_USER_ATTRIBUTES = 'Get User Attributes'
+    GET_USERNAME = 'Get Username'
+    GET_WINDOWS_DIRECTORY = 'Get Windows Directory'
+    GET_WINDOWS_SYSTEM_DIRECTORY = 'Get Windows System Directory'
+    GET_WINDOWS_TEMPORARY_FILES_DIRECTORY = 'Get Windows Temporary Files Directory'
+    HIDE_WINDOW = 'Hide Window'
+    IMPERSONATE_PROCESS = 'Impersonate Process'
+    IMPERSONATE_THREAD = 'Impersonate Thread'
+    INJECT_MEMORY_PAGE = 'Inject Memory Page'
+    KILL_PROCESS = 'Kill Process'
+    KILL_THREAD = 'Kill Thread'
+    KILL_WINDOW = 'Kill Window'
+    LISTEN_ON_PORT = 'Listen on Port'
+    LISTEN_ON_SOCKET = 'Listen on Socket'
+    LOAD_AND_CALL_DRIVER = 'Load and Call Driver'
+    LOAD_DRIVER = 'Load Driver'
+    LOAD_LIBRARY = 'Load Library'
+    LOAD_MODULE = 'Load Module'
+    LOCK_FILE = 'Lock File'
+    LOGON_AS_USER = 'Logon as User'
+    MAP_FILE = 'Map File'
+    MAP_LIBRARY = 'Map Library'
+    MAP_VIEW_OF_FILE = 'Map View of File'
+    MODIFY_FILE = 'Modify File'
+    MODIFY_NAMED_PIPE = 'Modify Named Pipe'
+    MODIFY_PROCESS = 'Modify Process'
+    MODIFY_SERVICE = 'Modify Service'
+    MODIFY_REGISTRY_KEY = 'Modify Registry Key'
+    MODIFY_REGISTRY_KEY_VALUE = 'Modify Registry Key Value'
+    MONITOR_REGISTRY_KEY = 'Monitor Registry Key'
+    MOVE_FILE = 'Move File'
+    OPEN_FILE = 'Open File'
+    OPEN_FILE_MAPPING = 'Open File Mapping'
+    OPEN_MUTEX = 'Open Mutex'
+    OPEN_PORT = 'Open Port'
+    OPEN_PROCESS = 'Open Process'
+    OPEN_REGISTRY_KEY = 'Open Registry Key'
+    OPEN_SERVICE = 'Open Service'
+    OPEN_SERVICE_CONTROL_MANAGER = 'Open Service Control Manager'
+    PROTECT_VIRTUAL_MEMORY = 'Protect Virtual Memory'
+    QUERY_DISK_ATTRIBUTES = 'Query Disk Attributes'
+    QUERY_DNS = 'Query DNS'
+    QUERY_PROCESS_VIRTUAL_MEMORY = 'Query Process Virtual Memory'
+    QUEUE_APC_IN_THREAD = 'Queue APC in Thread'
+    READ_FILE = 'Read File'
+    READ_FROM_NAMED_PIPE = 'Read From Named Pipe'
+    READ_FROM_PROCESS_MEMORY = 'Read From Process Memory'
+    READ_REGISTRY_KEY_VALUE = 'Read Registry Key Value'
+    RECEIVE_DATA_ON_SOCKET = 'Receive Data on Socket'
+    RECEIVE_EMAIL_MESSAGE = 'Receive Email Message'
+    RELEASE_MUTEX = 'Release Mutex'
+    RENAME_FILE = 'Rename File'
+    REVERT_THREAD_TO_SELF = 'Revert Thread to Self'
+    SEND_CONTROL_CODE_TO_FILE = 'Send Control Code to File'
+    SEND_CONTROL_CODE_TO_PIPE = 'Send Control Code to Pipe'
+    SEND_CONTROL_CODE_TO_SERVICE = 'Send Control Code to Service'
+    SEND_DATA_ON_SOCKET = 'Send Data on Socket'
+    SEND_DATA_TO_ADDRESS_ON_SOCKET = 'Send Data to Address on Socket'
+    SEND_DNS_QUERY = 'Send DNS Query'
+    SEND_EMAIL_MESSAGE = 'Send Email Message'
+    SEND_ICMP_REQUEST = 'Send ICMP Request'
+    SEND_REVERSE_DNS_QUERY = 'Send Reverse DNS Query'
+    SET_FILE_ATTRIBUTES = 'Set File Attributes'
+    SET_NET_BIOS_NAME = 'Set NetBIOS Name'
+    SET_PROCESS_CURRENT_DIRECTORY = 'Set Process Current Directory'
+    SET_PROCESS_ENVIRONMENT_VARIABLE = 'Set Process Environment Variable'
+    SET_SYSTEM_GLOBAL_FLAGS = 'Set System Global Flags'
+    SET_SYSTEM_HOST_NAME = 'Set System Host Name'
+    SET_SYSTEM_TIME = 'Set System Time'
+    SET_THREAD_CONTEXT = 'Set Thread Context'
+    SHOW_WINDOW = 'Show Window'
+    SHUTDOWN_SYSTEM = 'Shutdown System'
+    SLEEP_PROCESS = 'Sleep Process'
+    SLEEP_SYSTEM = 'Sleep System'
+    START_SERVICE = 'Start Service'
+    UNLOAD_DRIVER = 'Unload Driver'
+    UNLOCK_FILE = 'Unlock File'
+    UNMAP_FILE = 'Unmap File'
+    UNLOAD_MODULE = 'Unload Module'
+    UPLOAD_FILE = 'Upload File'
+    WRITE_TO_FILE = 'Write to File'
+    WRITE_TO_PROCESS_VIRTUAL_MEMORY = 'Write to Process Virtual Memory'
+
+
+class ActionObjectAssociationTypeEnum_1_0(str, _enum.Enum):
+    """ActionObjectAssociationTypeEnum is a (non-exhaustive) enumeration of types of
+    action-object associations.
+
+    Enumeration ActionObjectAssociationTypeEnum-1.0, from
+    cybox/cybox_default_vocabularies.xsd. A member stored in a controlled vocabulary
+    field is written as ActionObjectAssociationTypeVocab_1_0, with xsi:type
+    ActionObjectAssociationTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:ActionObjectAssociationTypeVocab_1_0')
+    INITIATING = 'Initiating'
+    AFFECTED = 'Affected'
+    UTILIZED = 'Utilized'
+    RETURNED = 'Returned'
+
+
+class ActionRelationshipTypeEnum_1_0(str, _enum.Enum):
+    """The ActionRelationshipTypeEnum is an enumeration of types of relationships between
+    actions.
+
+    Enumeration ActionRelationshipTypeEnum-1.0, from
+    cybox/cybox_default_vocabularies.xsd. A member stored in a controlled vocabulary
+    field is written as ActionRelationshipTypeVocab_1_0, with xsi:type
+    ActionRelationshipTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:ActionRelationshipTypeVocab_1_0')
+    PRECEDED_BY = 'Preceded_By'
+    FOLLOWED_BY = 'Followed_By'
+    EQUIVALENT_TO = 'Equivalent_To'
+    RELATED_TO = 'Related_To'
+    DEPENDENT_ON = 'Dependent_On'
+    INITIATED_BY = 'Initiated_By'
+    INITIATED = 'Initiated'
+
+
+class ActionTypeEnum_1_0(str, _enum.Enum):
+    """ActionTypeEnum is a (non-exhaustive) enumeration of cyber observable action types.
+
+    Enumeration ActionTypeEnum-1.0, from cybox/cybox_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as ActionTypeVocab_1_0, with
+    xsi:type ActionTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:ActionTypeVocab_1_0')
+    ACCEPT = 'Accept'
+    ACCESS = 'Access'
+    ADD = 'Add'
+    ALERT = 'Alert'
+    ALLOCATE = 'Allocate'
+    ARCHIVE = 'Archive'
+    ASSIGN = 'Assign'
+    AUDIT = 'Audit'
+    BACKUP = 'Backup'
+    BIND = 'Bind'
+    BLOCK = 'Block'
+    CALL = 'Call'
+    CHANGE = 'Change'
+    CHECK = 'Check'
+    CLEAN = 'Clean'
+    CLICK = 'Click'
+    CLOSE = 'Close'
+    COMPARE = 'Compare'
+    COMPRESS = 'Compress'
+    CONFIGURE = 'Configure'
+    CONNECT = 'Connect'
+    CONTROL = 'Control'
+    COPY_DUPLICATE = 'Copy/Duplicate'
+    CREATE = 'Create'
+    DECODE = 'Decode'
+    DECOMPRESS = 'Decompress'
+    DECRYPT = 'Decrypt'
+    DENY = 'Deny'
+    DEPRESS = 'Depress'
+    DETECT = 'Detect'
+    DISCONNECT = 'Disconnect'
+    DOWNLOAD = 'Download'
+    DRAW = 'Draw'
+    DROP = 'Drop'
+    ENCODE = 'Encode'
+    ENCRYPT = 'Encrypt'
+    ENUMERATE = 'Enumerate'
+    EXECUTE = 'Execute'
+    EXTRACT = 'Extract'
+    FILTER = 'Filter'
+    FIND = 'Find'
+    FLUSH = 'Flush'
+    FORK = 'Fork'
+    FREE = 'Free'
+    GET = 'Get'
+    HOOK = 'Hook'
+    HIDE = 'Hide'
+    IMPERSONATE = 'Impersonate'
+    INITIALIZE = 'Initialize'
+    INJECT = 'Inject'
+    INSTALL = 'Install'
+    INTERLEAVE = 'Interleave'
+    JOIN = 'Join'
+    KILL = 'Kill'
+    LISTEN = 'Listen'
+    LOAD = 'Load'
+    LOCK = 'Lock'
+    LOGIN_LOGON = 'Login/Logon'
+    LOGOUT_LOGOFF = 'Logout/Logoff'
+    MAP = 'Map'
+    MERGE = 'Merge'
+    MODIFY = 'Modify'
+    MONITOR = 'Monitor'
+    MOVE = 'Move'
+    OPEN = 'Open'
+    PACK = 'Pack'
+    PAUSE = 'Pause'
+    PRESS = 'Press'
+    PROTECT = 'Protect'
+    QUARANTINE = 'Quarantine'
+    QUERY = 'Query'
+    QUEUE = 'Queue'
+    RAISE = 'Raise'
+    READ = 'Read'
+    RECEIVE = 'Receive'
+    RELEASE = 'Release'
+    RENAME = 'Rename'
+    REMOVE_DELETE = 'Remove/Delete'
+    REPLICATE = 'Replicate'
+    RESTORE = 'Restore'
+    RESUME = 'Resume'
+    REVERT = 'Revert'
+    RUN = 'Run'
+    SAVE = 'Save'
+    SCAN = 'Scan'
+    SCHEDULE = 'Schedule'
+    SEARCH = 'Search'
+    SEND = 'Send'
+    SET = 'Set'
+    SHUTDOWN = 'Shutdown'
+    SLEEP = 'Sleep'
+    SNAPSHOT = 'Snapshot'
+    START = 'Start'
+    STOP = 'Stop'
+    SUSPEND = 'Suspend'
+    SYNCHRONIZE = 'Synchronize'
+    THROW = 'Throw'
+    TRANSMIT = 'Transmit'
+    UNBLOCK = 'Unblock'
+    UNHIDE = 'Unhide'
+    UNHOOK = 'Unhook'
+    UNINSTALL = 'Uninstall'
+    UNLOAD = 'Unload'
+    UNLOCK = 'Unlock'
+    UNMAP = 'Unmap'
+    UNPACK = 'Unpack'
+    UPDATE = 'Update'
+    UPGRADE = 'Upgrade'
+    UPLOAD = 'Upload'
+    WIPE_DESTROY_PURGE = 'Wipe/Destroy/Purge'
+    WRITE = 'Write'
+
+
+class CharacterEncodingEnum_1_0(str, _enum.Enum):
+    """CharacterEncodingEnum is a (non-exhaustive) enumeration of character encodings.
+
+    Enumeration CharacterEncodingEnum-1.0, from cybox/cybox_default_vocabularies.xsd. A
+    member stored in a controlled vocabulary field is written as
+    CharacterEncodingVocab_1_0, with xsi:type CharacterEncodingVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:CharacterEncodingVocab_1_0')
+    ASCII = 'ASCII'
+    UTF_8 = 'UTF-8'
+    UTF_16 = 'UTF-16'
+    UTF_32 = 'UTF-32'
+    WINDOWS_1250 = 'Windows-1250'
+    WINDOWS_1251 = 'Windows-1251'
+    WINDOWS_1252 = 'Windows-1252'
+    WINDOWS_1253 = 'Windows-1253'
+    WINDOWS_1254 = 'Windows-1254'
+    WINDOWS_1255 = 'Windows-1255'
+    WINDOWS_1256 = 'Windows-1256'
+    WINDOWS_1257 = 'Windows-1257'
+    WINDOWS_1258 = 'Windows-1258'
+
+
+class EventTypeEnum_1_0(str, _enum.Enum):
+    """EventTypeEnum is a (non-exhaustive) enumeration of cyber observable event types.
+
+    NOTE: As of CybOX Version 2.0.1, this version of the EventTypeEnum is deprecated.
+    Please use EventTypeEnum-1.0.1 instead.
+
+    Enumeration EventTypeEnum-1.0, from cybox/cybox_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as EventTypeVocab_1_0, with
+    xsi:type EventTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:EventTypeVocab_1_0')
+    FILE_OPS_CRUD = 'File Ops (CRUD)'
+    REGISTRY_OPS = 'Registry Ops'
+    MEMORY_OPS = 'Memory Ops'
+    PROCESS_MGT = 'Process Mgt'
+    THREAD_MGT = 'Thread Mgt'
+    SERVICE_MGT = 'Service Mgt'
+    SESSION_MGT = 'Session Mgt'
+    API_CALLS = 'API Calls'
+    PORT_SCAN = 'Port Scan'
+    IP_OPS = 'IP Ops'
+    DNS_LOOKUP_OPS = 'DNS Lookup Ops'
+    SOCKET_OPS = 'Socket Ops'
+    IPC = 'IPC'
+    CONFIGURATION_MANAGEMENT = 'Configuration Management'
+    USER_PASSWORD_MGT = 'User/Password Mgt'
+    ACCOUNT_OPS_APP_LAYER = 'Account Ops (App Layer)'
+    HTTP_TRAFFIC = 'HTTP Traffic'
+    APP_LAYER_TRAFFIC = 'App Layer Traffic'
+    PACKET_TRAFFIC = 'Packet Traffic'
+    DATA_FLOW = 'Data Flow'
+    ANOMOLY_EVENTS = 'Anomoly Events'
+    TECHNICAL_COMPLIANCE = 'Technical Compliance'
+    PROCEDURAL_COMPLIANCE = 'Procedural Compliance'
+    GUI_KVM = 'GUI/KVM'
+    AUTORUN = 'Autorun'
+    USB_MEDIA_DETECTION = 'USB/Media Detection'
+    SQL = 'SQL'
+    DHCP = 'DHCP'
+    REDIRECTION = 'Redirection'
+    AUTHENTICATION_OPS = 'Authentication Ops'
+    AUTHORIZATION_ACL = 'Authorization (ACL)'
+    PRIVILEGE_OPS = 'Privilege Ops'
+    BASIC_SYSTEM_OPS = 'Basic System Ops'
+    SIGNATURE_DETECTION = 'Signature Detection'
+    AUTO_UPDATE_OPS = 'Auto-update Ops'
+    APPLICATION_LOGIC = 'Application Logic'
+    EMAIL_OPS = 'Email Ops'
+
+
+class EventTypeEnum_1_0_1(str, _enum.Enum):
+    """EventTypeEnum is a (non-exhaustive) enumeration of cyber observable event types.
+
+    Enumeration EventTypeEnum-1.0.1, from cybox/cybox_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as EventTypeVocab_1_0_1, with
+    xsi:type EventTypeVocab-1.0.1.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:EventTypeVocab_1_0_1')
+    FILE_OPS_CRUD = 'File Ops (CRUD)'
+    REGISTRY_OPS = 'Registry Ops'
+    MEMORY_OPS = 'Memory Ops'
+    PROCESS_MGT = 'Process Mgt'
+    THREAD_MGT = 'Thread Mgt'
+    SERVICE_MGT = 'Service Mgt'
+    SESSION_MGT = 'Session Mgt'
+    API_CALLS = 'API Calls'
+    PORT_SCAN = 'Port Scan'
+    IP_OPS = 'IP Ops'
+    DNS_LOOKUP_OPS = 'DNS Lookup Ops'
+    SOCKET_OPS = 'Socket Ops'
+    IPC = 'IPC'
+    CONFIGURATION_MANAGEMENT = 'Configuration Management'
+    USER_PASSWORD_MGT = 'User/Password Mgt'
+    ACCOUNT_OPS_APP_LAYER = 'Account Ops (App Layer)'
+    HTTP_TRAFFIC = 'HTTP Traffic'
+    APP_LAYER_TRAFFIC = 'App Layer Traffic'
+    PACKET_TRAFFIC = 'Packet Traffic'
+    DATA_FLOW = 'Data Flow'
+    ANOMALY_EVENTS = 'Anomaly Events'
+    TECHNICAL_COMPLIANCE = 'Technical Compliance'
+    PROCEDURAL_COMPLIANCE = 'Procedural Compliance'
+    GUI_KVM = 'GUI/KVM'
+    AUTORUN = 'Autorun'
+    USB_MEDIA_DETECTION = 'USB/Media Detection'
+    SQL = 'SQL'
+    DHCP = 'DHCP'
+    REDIRECTION = 'Redirection'
+    AUTHENTICATION_OPS = 'Authentication Ops'
+    AUTHORIZATION_ACL = 'Authorization (ACL)'
+    PRIVILEGE_OPS = 'Privilege Ops'
+    BASIC_SYSTEM_OPS = 'Basic System Ops'
+    SIGNATURE_DETECTION = 'Signature Detection'
+    AUTO_UPDATE_OPS = 'Auto-update Ops'
+    APPLICATION_LOGIC = 'Application Logic'
+    EMAIL_OPS = 'Email Ops'
+
+
+class HashNameEnum_1_0(str, _enum.Enum):
+    """HashNameEnum is a (non-exhaustive) enumeration of hashing algorithm names.
+
+    Enumeration HashNameEnum-1.0, from cybox/cybox_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as HashNameVocab_1_0, with
+    xsi:type HashNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:HashNameVocab_1_0')
+    MD5 = 'MD5'
+    MD6 = 'MD6'
+    SHA1 = 'SHA1'
+    SHA224 = 'SHA224'
+    SHA256 = 'SHA256'
+    SHA384 = 'SHA384'
+    SHA512 = 'SHA512'
+    SSDEEP = 'SSDEEP'
+
+
+class InformationSourceTypeEnum_1_0(str, _enum.Enum):
+    """The InformationSourceTypeEnum is a (non-exhaustive) enumeration of cyber observation
+    information source types.
+
+    Enumeration InformationSourceTypeEnum-1.0, from
+    cybox/cybox_default_vocabularies.xsd. A member stored in a controlled vocabulary
+    field is written as InformationSourceTypeVocab_1_0, with xsi:type
+    InformationSourceTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:InformationSourceTypeVocab_1_0')
+    COMM_LOGS = 'Comm Logs'
+    APPLICATION_LOGS = 'Application Logs'
+    WEB_LOGS = 'Web Logs'
+    DBMS_LOG = 'DBMS Log'
+    OS_DEVICE_DRIVER_APIS = 'OS/Device Driver APIs'
+    FRAMEWORKS = 'Frameworks'
+    VM_HYPERVISOR = 'VM Hypervisor'
+    TPM = 'TPM'
+    APPLICATION_FRAMEWORK = 'Application Framework'
+    HELP_DESK = 'Help Desk'
+    INCIDENT_MANAGEMENT = 'Incident Management'
+    IAVM = 'IAVM'
+
+
+class ObjectRelationshipEnum_1_0(str, _enum.Enum):
+    """ObjectRelationshipEnum is a (non-exhaustive) enumeration of inter-object
+    relationships.
+
+    Enumeration ObjectRelationshipEnum-1.0, from cybox/cybox_default_vocabularies.xsd. A
+    member stored in a controlled vocabulary field is written as
+    ObjectRelationshipVocab_1_0, with xsi:type ObjectRelationshipVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:ObjectRelationshipVocab_1_0')
+    CREATED = 'Created'
+    CREATED_BY = 'Created_By'
+    DELETED = 'Deleted'
+    DELETED_BY = 'Deleted_By'
+    MODIFIED_PROPERTIES_OF = 'Modified_Properties_Of'
+    PROPERTIES_MODIFIED_BY = 'Properties_Modified_By'
+    READ_FROM = 'Read_From'
+    READ_FROM_BY = 'Read_From_By'
+    WROTE_TO = 'Wrote_To'
+    WRITTEN_TO_BY = 'Written_To_By'
+    DOWNLOADED_FROM = 'Downloaded_From'
+    DOWNLOADED_TO = 'Downloaded_To'
+    DOWNLOADED = 'Downloaded'
+    DOWNLOADED_BY = 'Downloaded_By'
+    UPLOADED = 'Uploaded'
+    UPLOADED_BY = 'Uploaded_By'
+    UPLOADED_TO = 'Uploaded_To'
+    RECEIVED_VIA_UPLOAD = 'Received_Via_Upload'
+    UPLOADED_FROM = 'Uploaded_From'
+    SENT_VIA_UPLOAD = 'Sent_Via_Upload'
+    SUSPENDED = 'Suspended'
+    SUSPENDED_BY = 'Suspended_By'
+    PAUSED = 'Paused'
+    PAUSED_BY = 'Paused_By'
+    RESUMED = 'Resumed'
+    RESUMED_BY = 'Resumed_By'
+    OPENED = 'Opened'
+    OPENED_BY = 'Opened_By'
+    CLOSED = 'Closed'
+    CLOSED_BY = 'Closed_By'
+    COPIED_FROM = 'Copied_From'
+    COPIED_TO = 'Copied_To'
+    COPIED = 'Copied'
+    COPIED_BY = 'Copied_By'
+    MOVED_FROM = 'Moved_From'
+    MOVED_TO = 'Moved_To'
+    MOVED = 'Moved'
+    MOVED_BY = 'Moved_By'
+    SEARCHED_FOR = 'Searched_For'
+    SEARCHED_FOR_BY = 'Searched_For_By'
+    ALLOCATED = 'Allocated'
+    ALLOCATED_BY = 'Allocated_By'
+    INITIALIZED_TO = 'Initialized_To'
+    INITIALIZED_BY = 'Initialized_By'
+    SENT = 'Sent'
+    SENT_BY = 'Sent_By'
+    SENT_TO = 'Sent_To'
+    RECEIVED_FROM = 'Received_From'
+    RECEIVED = 'Received'
+    RECEIVED_BY = 'Received_By'
+    MAPPED_INTO = 'Mapped_Into'
+    MAPPED_BY = 'Mapped_By'
+    PROPERTIES_QUERIED = 'Properties_Queried'
+    PROPERTIES_QUERIED_BY = 'Properties_Queried_By'
+    VALUES_ENUMERATED = 'Values_Enumerated'
+    VALUES_ENUMERATED_BY = 'Values_Enumerated_By'
+    BOUND = 'Bound'
+    BOUND_BY = 'Bound_By'
+    FREED = 'Freed'
+    FREED_BY = 'Freed_By'
+    KILLED = 'Killed'
+    KILLED_BY = 'Killed_By'
+    ENCRYPTED = 'Encrypted'
+    ENCRYPTED_BY = 'Encrypted_By'
+    ENCRYPTED_TO = 'Encrypted_To'
+    ENCRYPTED_FROM = 'Encrypted_From'
+    DECRYPTED = 'Decrypted'
+    DECRYPTED_BY = 'Decrypted_By'
+    PACKED = 'Packed'
+    PACKED_BY = 'Packed_By'
+    UNPACKED = 'Unpacked'
+    UNPACKED_BY = 'Unpacked_By'
+    PACKED_FROM = 'Packed_From'
+    PACKED_INTO = 'Packed_Into'
+    ENCODED = 'Encoded'
+    ENCODED_BY = 'Encoded_By'
+    DECODED = 'Decoded'
+    DECODED_BY = 'Decoded_By'
+    COMPRESSED_FROM = 'Compressed_From'
+    COMPRESSED_INTO = 'Compressed_Into'
+    COMPRESSED = 'Compressed'
+    COMPRESSED_BY = 'Compressed_By'
+    DECOMPRESSED = 'Decompressed'
+    DECOMPRESSED_BY = 'Decompressed_By'
+    JOINED = 'Joined'
+    JOINED_BY = 'Joined_By'
+    MERGED = 'Merged'
+    MERGED_BY = 'Merged_By'
+    LOCKED = 'Locked'
+    LOCKED_BY = 'Locked_By'
+    UNLOCKED = 'Unlocked'
+    UNLOCKED_BY = 'Unlocked_By'
+    HOOKED = 'Hooked'
+    HOOKED_BY = 'Hooked_By'
+    UNHOOKED = 'Unhooked'
+    UNHOOKED_BY = 'Unhooked_By'
+    MONITORED = 'Monitored'
+    MONITORED_BY = 'Monitored_By'
+    LISTENED_ON = 'Listened_On'
+    LISTENED_ON_BY = 'Listened_On_By'
+    RENAMED_FROM = 'Renamed_From'
+    RENAMED_TO = 'Renamed_To'
+    RENAMED = 'Renamed'
+    RENAMED_BY = 'Renamed_By'
+    INJECTED_INTO = 'Injected_Into'
+    INJECTED_AS = 'Injected_As'
+    INJECTED = 'Injected'
+    INJECTED_BY = 'Injected_By'
+    DELETED_FROM = 'Deleted_From'
+    PREVIOUSLY_CONTAINED = 'Previously_Contained'
+    LOADED_INTO = 'Loaded_Into'
+    LOADED_FROM = 'Loaded_From'
+    SET_TO = 'Set_To'
+    SET_FROM = 'Set_From'
+    RESOLVED_TO = 'Resolved_To'
+    RELATED_TO = 'Related_To'
+    DROPPED = 'Dropped'
+    DROPPED_BY = 'Dropped_By'
+    CONTAINS = 'Contains'
+    CONTAINED_WITHIN = 'Contained_Within'
+    EXTRACTED_FROM = 'Extracted_From'
+    INSTALLED = 'Installed'
+    INSTALLED_BY = 'Installed_By'
+    CONNECTED_TO = 'Connected_To'
+    CONNECTED_FROM = 'Connected_From'
+    SUB_DOMAIN_OF = 'Sub-domain_Of'
+    SUPRA_DOMAIN_OF = 'Supra-domain_Of'
+    ROOT_DOMAIN_OF = 'Root_Domain_Of'
+    FQDN_OF = 'FQDN_Of'
+    PARENT_OF = 'Parent_Of'
+    CHILD_OF = 'Child_Of'
+    CHARACTERIZES = 'Characterizes'
+    CHARACTERIZED_BY = 'Characterized_By'
+
+
+class ObjectRelationshipEnum_1_1(str, _enum.Enum):
+    """ObjectRelationshipEnum is a (non-exhaustive) enumeration of inter-object
+    relationships.
+
+    Enumeration ObjectRelationshipEnum-1.1, from cybox/cybox_default_vocabularies.xsd. A
+    member stored in a controlled vocabulary field is written as
+    ObjectRelationshipVocab_1_1, with xsi:type ObjectRelationshipVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:ObjectRelationshipVocab_1_1')
+    CREATED = 'Created'
+    CREATED_BY = 'Created_By'
+    DELETED = 'Deleted'
+    DELETED_BY = 'Deleted_By'
+    MODIFIED_PROPERTIES_OF = 'Modified_Properties_Of'
+    PROPERTIES_MODIFIED_BY = 'Properties_Modified_By'
+    READ_FROM = 'Read_From'
+    READ_FROM_BY = 'Read_From_By'
+    WROTE_TO = 'Wrote_To'
+    WRITTEN_TO_BY = 'Written_To_By'
+    DOWNLOADED_FROM = 'Downloaded_From'
+    DOWNLOADED_TO = 'Downloaded_To'
+    DOWNLOADED = 'Downloaded'
+    DOWNLOADED_BY = 'Downloaded_By'
+    UPLOADED = 'Uploaded'
+    UPLOADED_BY = 'Uploaded_By'
+    UPLOADED_TO = 'Uploaded_To'
+    RECEIVED_VIA_UPLOAD = 'Received_Via_Upload'
+    UPLOADED_FROM = 'Uploaded_From'
+    SENT_VIA_UPLOAD = 'Sent_Via_Upload'
+    SUSPENDED = 'Suspended'
+    SUSPENDED_BY = 'Suspended_By'
+    PAUSED = 'Paused'
+    PAUSED_BY = 'Paused_By'
+    RESUMED = 'Resumed'
+    RESUMED_BY = 'Resumed_By'
+    OPENED = 'Opened'
+    OPENED_BY = 'Opened_By'
+    CLOSED = 'Closed'
+    CLOSED_BY = 'Closed_By'
+    COPIED_FROM = 'Copied_From'
+    COPIED_TO = 'Copied_To'
+    COPIED = 'Copied'
+    COPIED_BY = 'Copied_By'
+    MOVED_FROM = 'Moved_From'
+    MOVED_TO = 'Moved_To'
+    MOVED = 'Moved'
+    MOVED_BY = 'Moved_By'
+    SEARCHED_FOR = 'Searched_For'
+    SEARCHED_FOR_BY = 'Searched_For_By'
+    ALLOCATED = 'Allocated'
+    ALLOCATED_BY = 'Allocated_By'
+    INITIALIZED_TO = 'Initialized_To'
+    INITIALIZED_BY = 'Initialized_By'
+    SENT = 'Sent'
+    SENT_BY = 'Sent_By'
+    SENT_TO = 'Sent_To'
+    RECEIVED_FROM = 'Received_From'
+    RECEIVED = 'Received'
+    RECEIVED_BY = 'Received_By'
+    MAPPED_INTO = 'Mapped_Into'
+    MAPPED_BY = 'Mapped_By'
+    PROPERTIES_QUERIED = 'Properties_Queried'
+    PROPERTIES_QUERIED_BY = 'Properties_Queried_By'
+    VALUES_ENUMERATED = 'Values_Enumerated'
+    VALUES_ENUMERATED_BY = 'Values_Enumerated_By'
+    BOUND = 'Bound'
+    BOUND_BY = 'Bound_By'
+    FREED = 'Freed'
+    FREED_BY = 'Freed_By'
+    KILLED = 'Killed'
+    KILLED_BY = 'Killed_By'
+    ENCRYPTED = 'Encrypted'
+    ENCRYPTED_BY = 'Encrypted_By'
+    ENCRYPTED_TO = 'Encrypted_To'
+    ENCRYPTED_FROM = 'Encrypted_From'
+    DECRYPTED = 'Decrypted'
+    DECRYPTED_BY = 'Decrypted_By'
+    PACKED = 'Packed'
+    PACKED_BY = 'Packed_By'
+    UNPACKED = 'Unpacked'
+    UNPACKED_BY = 'Unpacked_By'
+    PACKED_FROM = 'Packed_From'
+    PACKED_INTO = 'Packed_Into'
+    ENCODED = 'Encoded'
+    ENCODED_BY = 'Encoded_By'
+    DECODED = 'Decoded'
+    DECODED_BY = 'Decoded_By'
+    COMPRESSED_FROM = 'Compressed_From'
+    COMPRESSED_INTO = 'Compressed_Into'
+    COMPRESSED = 'Compressed'
+    COMPRESSED_BY = 'Compressed_By'
+    DECOMPRESSED = 'Decompressed'
+    DECOMPRESSED_BY = 'Decompressed_By'
+    JOINED = 'Joined'
+    JOINED_BY = 'Joined_By'
+    MERGED = 'Merged'
+    MERGED_BY = 'Merged_By'
+    LOCKED = 'Locked'
+    LOCKED_BY = 'Locked_By'
+    UNLOCKED = 'Unlocked'
+    UNLOCKED_BY = 'Unlocked_By'
+    HOOKED = 'Hooked'
+    HOOKED_BY = 'Hooked_By'
+    UNHOOKED = 'Unhooked'
+    UNHOOKED_BY = 'Unhooked_By'
+    MONITORED = 'Monitored'
+    MONITORED_BY = 'Monitored_By'
+    LISTENED_ON = 'Listened_On'
+    LISTENED_ON_BY = 'Listened_On_By'
+    RENAMED_FROM = 'Renamed_From'
+    RENAMED_TO = 'Renamed_To'
+    RENAMED = 'Renamed'
+    RENAMED_BY = 'Renamed_By'
+    INJECTED_INTO = 'Injected_Into'
+    INJECTED_AS = 'Injected_As'
+    INJECTED = 'Injected'
+    INJECTED_BY = 'Injected_By'
+    DELETED_FROM = 'Deleted_From'
+    PREVIOUSLY_CONTAINED = 'Previously_Contained'
+    LOADED_INTO = 'Loaded_Into'
+    LOADED_FROM = 'Loaded_From'
+    SET_TO = 'Set_To'
+    SET_FROM = 'Set_From'
+    RESOLVED_TO = 'Resolved_To'
+    RELATED_TO = 'Related_To'
+    DROPPED = 'Dropped'
+    DROPPED_BY = 'Dropped_By'
+    CONTAINS = 'Contains'
+    CONTAINED_WITHIN = 'Contained_Within'
+    EXTRACTED_FROM = 'Extracted_From'
+    INSTALLED = 'Installed'
+    INSTALLED_BY = 'Installed_By'
+    CONNECTED_TO = 'Connected_To'
+    CONNECTED_FROM = 'Connected_From'
+    SUB_DOMAIN_OF = 'Sub-domain_Of'
+    SUPRA_DOMAIN_OF = 'Supra-domain_Of'
+    ROOT_DOMAIN_OF = 'Root_Domain_Of'
+    FQDN_OF = 'FQDN_Of'
+    PARENT_OF = 'Parent_Of'
+    CHILD_OF = 'Child_Of'
+    CHARACTERIZES = 'Characterizes'
+    CHARACTERIZED_BY = 'Characterized_By'
+    USED = 'Used'
+    USED_BY = 'Used_By'
+    REDIRECTS_TO = 'Redirects_To'
+
+
+class ObjectStateEnum_1_0(str, _enum.Enum):
+    """ObjectStateEnum is a (non-exhaustive) enumeration of cyber observable object states.
+
+    Enumeration ObjectStateEnum-1.0, from cybox/cybox_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as ObjectStateVocab_1_0, with
+    xsi:type ObjectStateVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:ObjectStateVocab_1_0')
+    EXISTS = 'Exists'
+    DOES_NOT_EXIST = 'Does Not Exist'
+    OPEN = 'Open'
+    CLOSED = 'Closed'
+    ACTIVE = 'Active'
+    INACTIVE = 'Inactive'
+    LOCKED = 'Locked'
+    UNLOCKED = 'Unlocked'
+    STARTED = 'Started'
+    STOPPED = 'Stopped'
+
+
+class ToolTypeEnum_1_0(str, _enum.Enum):
+    """The ToolTypeEnum is a (non-exhaustive) enumeration of cyber observation source tool
+    types.
+
+    Enumeration ToolTypeEnum-1.0, from cybox/cybox_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as ToolTypeVocab_1_0, with
+    xsi:type ToolTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:ToolTypeVocab_1_0')
+    NIDS = 'NIDS'
+    NIPS = 'NIPS'
+    HIDS = 'HIDS'
+    HIPS = 'HIPS'
+    FIREWALL = 'Firewall'
+    ROUTER = 'Router'
+    PROXY = 'Proxy'
+    GATEWAY = 'Gateway'
+    SNMP_MIBS = 'SNMP/MIBs'
+    A_V = 'A/V'
+    DBMS_MONITOR = 'DBMS Monitor'
+    VULNERABILITY_SCANNER = 'Vulnerability Scanner'
+    CONFIGURATION_SCANNER = 'Configuration Scanner'
+    ASSET_SCANNER = 'Asset Scanner'
+    SIM = 'SIM'
+    SEM = 'SEM'
+
+
+class ToolTypeEnum_1_1(str, _enum.Enum):
+    """The ToolTypeEnum is a (non-exhaustive) enumeration of cyber observation source tool
+    types.
+
+    Enumeration ToolTypeEnum-1.1, from cybox/cybox_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as ToolTypeVocab_1_1, with
+    xsi:type ToolTypeVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('cybox_vocabularies:ToolTypeVocab_1_1')
+    NIDS = 'NIDS'
+    NIPS = 'NIPS'
+    HIDS = 'HIDS'
+    HIPS = 'HIPS'
+    FIREWALL = 'Firewall'
+    ROUTER = 'Router'
+    PROXY = 'Proxy'
+    GATEWAY = 'Gateway'
+    SNMP_MIBS = 'SNMP/MIBs'
+    AV = 'AV'
+    DBMS_MONITOR = 'DBMS Monitor'
+    VULNERABILITY_SCANNER = 'Vulnerability Scanner'
+    CONFIGURATION_SCANNER = 'Configuration Scanner'
+    ASSET_SCANNER = 'Asset Scanner'
+    SIM = 'SIM'
+    SEM = 'SEM'
+    DIGITAL_FORENSICS = 'Digital Forensics'
+    STATIC_MALWARE_ANALYSIS = 'Static Malware Analysis'
+    DYNAMIC_MALWARE_ANALYSIS = 'Dynamic Malware Analysis'
+    SYSTEM_CONFIGURATION_MANAGEMENT_TOOL = 'System Configuration Management Tool'
+    NETWORK_CONFIGURATION_MANAGEMENT_TOOL = 'Network Configuration Management Tool'
+    PACKET_CAPTURE_AND_ANALYSIS = 'Packet Capture and Analysis'
+    NETWORK_FLOW_CAPTURE_AND_ANALYSIS = 'Network Flow Capture and Analysis'
+    INTELLIGENCE_SERVICE_PLATFORM = 'Intelligence Service Platform'
 
 
 class ActionArgumentNameVocab_1_0(_cybox_common.ControlledVocabularyString):
@@ -47,9 +1212,11 @@ class ActionArgumentNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}ActionArgumentNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}ActionArgumentNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Action Argument Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#DefinedArgumentNameVocab-1.0')
+    value: _f.Text[ActionArgumentNameEnum_1_0] = _f.Text(_c.EnumerationCodec('ActionArgumentNameEnum-1.0', ActionArgumentNameEnum_1_0))
 
     def __init__(
         self,
@@ -65,7 +1232,7 @@ class ActionArgumentNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ActionArgumentNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -95,9 +1262,11 @@ class ActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}ActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}ActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#DefinedActionNameVocab-1.0')
+    value: _f.Text[ActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('ActionNameEnum-1.0', ActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -113,7 +1282,7 @@ class ActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -140,9 +1309,11 @@ class ActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}ActionNameVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}ActionNameVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#DefinedActionNameVocab-1.1')
+    value: _f.Text[ActionNameEnum_1_1] = _f.Text(_c.EnumerationCodec('ActionNameEnum-1.1', ActionNameEnum_1_1))
 
     def __init__(
         self,
@@ -158,7 +1329,7 @@ class ActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ActionNameEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -187,9 +1358,11 @@ class ActionObjectAssociationTypeVocab_1_0(_cybox_common.ControlledVocabularyStr
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}ActionObjectAssociationTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}ActionObjectAssociationTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Action-Object Association Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#ActionObjectAssociationTypeVocab-1.0')
+    value: _f.Text[ActionObjectAssociationTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('ActionObjectAssociationTypeEnum-1.0', ActionObjectAssociationTypeEnum_1_0))
 
     def __init__(
         self,
@@ -205,7 +1378,7 @@ class ActionObjectAssociationTypeVocab_1_0(_cybox_common.ControlledVocabularyStr
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ActionObjectAssociationTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -234,9 +1407,11 @@ class ActionRelationshipTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}ActionRelationshipTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}ActionRelationshipTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Action-Action Relationships')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#ActionRelationshipTypeVocab-1.0')
+    value: _f.Text[ActionRelationshipTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('ActionRelationshipTypeEnum-1.0', ActionRelationshipTypeEnum_1_0))
 
     def __init__(
         self,
@@ -252,7 +1427,7 @@ class ActionRelationshipTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ActionRelationshipTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -279,9 +1454,11 @@ class ActionTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}ActionTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}ActionTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Action Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#ActionTypeVocab-1.0')
+    value: _f.Text[ActionTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('ActionTypeEnum-1.0', ActionTypeEnum_1_0))
 
     def __init__(
         self,
@@ -297,7 +1474,7 @@ class ActionTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ActionTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -325,9 +1502,11 @@ class CharacterEncodingVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}CharacterEncodingVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}CharacterEncodingVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Character Encodings')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#CharacterEncodingVocab-1.0')
+    value: _f.Text[CharacterEncodingEnum_1_0] = _f.Text(_c.EnumerationCodec('CharacterEncodingEnum-1.0', CharacterEncodingEnum_1_0))
 
     def __init__(
         self,
@@ -343,7 +1522,7 @@ class CharacterEncodingVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: CharacterEncodingEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -373,9 +1552,11 @@ class EventTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}EventTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}EventTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Event Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#EventTypeVocab-1.0')
+    value: _f.Text[EventTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('EventTypeEnum-1.0', EventTypeEnum_1_0))
 
     def __init__(
         self,
@@ -391,7 +1572,7 @@ class EventTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: EventTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -418,9 +1599,11 @@ class EventTypeVocab_1_0_1(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}EventTypeVocab-1.0.1'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}EventTypeVocab-1.0.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Event Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#EventTypeVocab-1.0.1')
+    value: _f.Text[EventTypeEnum_1_0_1] = _f.Text(_c.EnumerationCodec('EventTypeEnum-1.0.1', EventTypeEnum_1_0_1))
 
     def __init__(
         self,
@@ -436,7 +1619,7 @@ class EventTypeVocab_1_0_1(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: EventTypeEnum_1_0_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -463,9 +1646,11 @@ class HashNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}HashNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}HashNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Hashing Algorithm Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#HashNameVocab-1.0')
+    value: _f.Text[HashNameEnum_1_0] = _f.Text(_c.EnumerationCodec('HashNameEnum-1.0', HashNameEnum_1_0))
 
     def __init__(
         self,
@@ -481,7 +1666,7 @@ class HashNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: HashNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -510,9 +1695,11 @@ class InformationSourceTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}InformationSourceTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}InformationSourceTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Information Source Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#InformationSourceTypeVocab-1.0')
+    value: _f.Text[InformationSourceTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('InformationSourceTypeEnum-1.0', InformationSourceTypeEnum_1_0))
 
     def __init__(
         self,
@@ -528,7 +1715,7 @@ class InformationSourceTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: InformationSourceTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -560,9 +1747,11 @@ class ObjectRelationshipVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}ObjectRelationshipVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}ObjectRelationshipVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Object-Object Relationships')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#ObjectRelationshipVocab-1.0')
+    value: _f.Text[ObjectRelationshipEnum_1_0] = _f.Text(_c.EnumerationCodec('ObjectRelationshipEnum-1.0', ObjectRelationshipEnum_1_0))
 
     def __init__(
         self,
@@ -578,7 +1767,7 @@ class ObjectRelationshipVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ObjectRelationshipEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -607,9 +1796,11 @@ class ObjectRelationshipVocab_1_1(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}ObjectRelationshipVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}ObjectRelationshipVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Object-Object Relationships')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#ObjectRelationshipVocab-1.1')
+    value: _f.Text[ObjectRelationshipEnum_1_1] = _f.Text(_c.EnumerationCodec('ObjectRelationshipEnum-1.1', ObjectRelationshipEnum_1_1))
 
     def __init__(
         self,
@@ -625,7 +1816,7 @@ class ObjectRelationshipVocab_1_1(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ObjectRelationshipEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -652,9 +1843,11 @@ class ObjectStateVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}ObjectStateVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}ObjectStateVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Object States')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#ObjectStateVocab-1.0')
+    value: _f.Text[ObjectStateEnum_1_0] = _f.Text(_c.EnumerationCodec('ObjectStateEnum-1.0', ObjectStateEnum_1_0))
 
     def __init__(
         self,
@@ -670,7 +1863,7 @@ class ObjectStateVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ObjectStateEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -697,9 +1890,11 @@ class ToolTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}ToolTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}ToolTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Tool Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#ToolTypeVocab-1.0')
+    value: _f.Text[ToolTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('ToolTypeEnum-1.0', ToolTypeEnum_1_0))
 
     def __init__(
         self,
@@ -715,7 +1910,7 @@ class ToolTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ToolTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -742,9 +1937,11 @@ class ToolTypeVocab_1_1(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/default_vocabularies-2}ToolTypeVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/default_vocabularies-2}ToolTypeVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='CybOX Default Tool Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://cybox.mitre.org/XMLSchema/default_vocabularies/2.1/cybox_default_vocabularies.xsd#ToolTypeVocab-1.1')
+    value: _f.Text[ToolTypeEnum_1_1] = _f.Text(_c.EnumerationCodec('ToolTypeEnum-1.1', ToolTypeEnum_1_1))
 
     def __init__(
         self,
@@ -760,7 +1957,7 @@ class ToolTypeVocab_1_1(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ToolTypeEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,

@@ -32,9 +32,9 @@ class MarkingSpecification(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://data-marking.mitre.org/Marking-1}MarkingSpecificationType'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'version', 'controlled_structure', 'marking_structures', 'information_source')
+    _qname: _typing.ClassVar[str] = '{http://data-marking.mitre.org/Marking-1}MarkingSpecificationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'version', 'controlled_structure', 'marking_structures', 'information_source')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a unique ID for this Marking.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a reference to the ID of a Marking defined elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this Marking should not hold content.')
@@ -114,9 +114,9 @@ class MarkingStructure(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://data-marking.mitre.org/Marking-1}MarkingStructureType'
-    _content = 'empty'
-    _field_names = ('marking_model_name', 'marking_model_ref', 'id_', 'idref')
+    _qname: _typing.ClassVar[str] = '{http://data-marking.mitre.org/Marking-1}MarkingStructureType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('marking_model_name', 'marking_model_ref', 'id_', 'idref')
 
     marking_model_name: _f.AttributeField[str] = _f.AttributeField('marking_model_name', _c.builtin('QName'), doc='This field specifies the name of the marking model to be applied within this Marking_Structure.')
     marking_model_ref: _f.AttributeField[str] = _f.AttributeField('marking_model_ref', _c.builtin('anyURI'), doc='This field contains a reference to an authoritative source on the marking model to be applied within this Marking_Structure.')
@@ -148,9 +148,9 @@ class Marking(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://data-marking.mitre.org/Marking-1}MarkingType'
-    _content = 'element'
-    _field_names = ('markings',)
+    _qname: _typing.ClassVar[str] = '{http://data-marking.mitre.org/Marking-1}MarkingType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('markings',)
 
     markings: _f.Children[MarkingSpecification] = _f.Children('{http://data-marking.mitre.org/Marking-1}Marking', 0, tags={'{http://data-marking.mitre.org/Marking-1}Marking': 'data_marking:MarkingSpecification'}, max_occurs=None, doc='This field contains specification of marking information to be applied to portions of XML content.')
 

@@ -30,10 +30,10 @@ class Device(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DeviceObject-2}DeviceObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#DeviceObject-2}Device'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'description', 'device_type', 'manufacturer', 'model', 'serial_number', 'firmware_version', 'system_details')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DeviceObject-2}DeviceObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#DeviceObject-2}Device'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'description', 'device_type', 'manufacturer', 'model', 'serial_number', 'firmware_version', 'system_details')
 
     description: _f.Child[_cybox_common.StructuredText] = _f.Child('{http://cybox.mitre.org/objects#DeviceObject-2}Description', 1, tags={'{http://cybox.mitre.org/objects#DeviceObject-2}Description': 'cybox_common:StructuredText'}, doc='The Description field is intended for use in providing a brief description of the Device.')
     device_type: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#DeviceObject-2}Device_Type', 2, tags={'{http://cybox.mitre.org/objects#DeviceObject-2}Device_Type': 'cybox_common:StringObjectProperty'}, doc='The Device_Type field specifies the type of the device.')

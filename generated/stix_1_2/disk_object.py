@@ -35,10 +35,10 @@ class Disk(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DiskObject-2}DiskObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#DiskObject-2}Disk'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'disk_name', 'disk_size', 'free_space', 'partition_list', 'type_')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DiskObject-2}DiskObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#DiskObject-2}Disk'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'disk_name', 'disk_size', 'free_space', 'partition_list', 'type_')
 
     disk_name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#DiskObject-2}Disk_Name', 1, tags={'{http://cybox.mitre.org/objects#DiskObject-2}Disk_Name': 'cybox_common:StringObjectProperty'}, doc='The Disk_Name field specifies the name of the disk.')
     disk_size: _f.Child[_cybox_common.UnsignedLongObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#DiskObject-2}Disk_Size', 2, tags={'{http://cybox.mitre.org/objects#DiskObject-2}Disk_Size': 'cybox_common:UnsignedLongObjectProperty'}, doc='The Disk_Size field specifies the size of the disk, in bytes.')
@@ -78,9 +78,10 @@ class DiskType(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DiskObject-2}DiskType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DiskObject-2}DiskType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -141,9 +142,9 @@ class PartitionList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DiskObject-2}PartitionListType'
-    _content = 'element'
-    _field_names = ('partitions',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DiskObject-2}PartitionListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('partitions',)
 
     partitions: _f.Children[_disk_partition_object.DiskPartition] = _f.Children('{http://cybox.mitre.org/objects#DiskObject-2}Partition', 0, tags={'{http://cybox.mitre.org/objects#DiskObject-2}Partition': 'disk_partition_object:DiskPartition'}, min_occurs=1, max_occurs=None, doc='The Partition field specifies a single partition that resides on the disk.')
 

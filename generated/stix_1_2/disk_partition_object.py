@@ -32,10 +32,10 @@ class DiskPartition(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DiskPartitionObject-2}DiskPartitionObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#DiskPartitionObject-2}Disk_Partition'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'created', 'device_name', 'mount_point', 'partition_id', 'partition_length', 'partition_offset', 'space_left', 'space_used', 'total_space', 'type_')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DiskPartitionObject-2}DiskPartitionObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#DiskPartitionObject-2}Disk_Partition'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'created', 'device_name', 'mount_point', 'partition_id', 'partition_length', 'partition_offset', 'space_left', 'space_used', 'total_space', 'type_')
 
     created: _f.Child[_cybox_common.DateTimeObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#DiskPartitionObject-2}Created', 1, tags={'{http://cybox.mitre.org/objects#DiskPartitionObject-2}Created': 'cybox_common:DateTimeObjectProperty'}, doc='The Created field specifies the date/time the partition was created.')
     device_name: _f.Child[_cybox_common.NameObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#DiskPartitionObject-2}Device_Name', 2, tags={'{http://cybox.mitre.org/objects#DiskPartitionObject-2}Device_Name': 'cybox_common:NameObjectProperty'}, doc='The Device_Name field specifies the name of the device on which the partition resides.')
@@ -91,9 +91,10 @@ class Partition(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DiskPartitionObject-2}PartitionType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DiskPartitionObject-2}PartitionType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(

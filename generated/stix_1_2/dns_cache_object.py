@@ -35,9 +35,9 @@ class DNSCacheEntry(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DNSCacheObject-2}DNSCacheEntryType'
-    _content = 'element'
-    _field_names = ('dns_entry', 'ttl')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DNSCacheObject-2}DNSCacheEntryType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('dns_entry', 'ttl')
 
     dns_entry: _f.Child[_dns_record_object.DNSRecord] = _f.Child('{http://cybox.mitre.org/objects#DNSCacheObject-2}DNS_Entry', 0, tags={'{http://cybox.mitre.org/objects#DNSCacheObject-2}DNS_Entry': 'dns_record_object:DNSRecord'}, doc='The DNS_Entry field specifies the relevant DNS entry (including Domain Name and IP Address) for this DNS Cache Entry.')
     ttl: _f.Child[_cybox_common.PositiveIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#DNSCacheObject-2}TTL', 1, tags={'{http://cybox.mitre.org/objects#DNSCacheObject-2}TTL': 'cybox_common:PositiveIntegerObjectProperty'}, doc='The TTL field specifies the time-to-live value for the DNS cache entry, or in other words the number of seconds before the entry expires.')
@@ -63,10 +63,10 @@ class DNSCache(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DNSCacheObject-2}DNSCacheObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#DNSCacheObject-2}DNS_Cache'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'dns_cache_entries')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DNSCacheObject-2}DNSCacheObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#DNSCacheObject-2}DNS_Cache'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'dns_cache_entries')
 
     dns_cache_entries: _f.Children[DNSCacheEntry] = _f.Children('{http://cybox.mitre.org/objects#DNSCacheObject-2}DNS_Cache_Entry', 1, tags={'{http://cybox.mitre.org/objects#DNSCacheObject-2}DNS_Cache_Entry': 'dns_cache_object:DNSCacheEntry'}, min_occurs=1, max_occurs=None, doc='The DNS_Cache_Entry field is intended to characterize a single domain name system cache entry.')
 

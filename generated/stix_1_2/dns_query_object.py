@@ -37,10 +37,10 @@ class DNSQuery(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DNSQueryObject-2}DNSQueryObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#DNSQueryObject-2}DNS_Query'
-    _abstract = False
-    _field_names = ('object_reference', 'successful', 'custom_properties', 'transaction_id', 'question', 'answer_resource_records', 'authority_resource_records', 'additional_records', 'date_ran', 'service_used')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DNSQueryObject-2}DNSQueryObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#DNSQueryObject-2}DNS_Query'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'successful', 'custom_properties', 'transaction_id', 'question', 'answer_resource_records', 'authority_resource_records', 'additional_records', 'date_ran', 'service_used')
 
     successful: _f.AttributeField[bool] = _f.AttributeField('successful', _c.builtin('boolean'), doc='The successful field specifies whether or not the DNS Query was successful.')
     transaction_id: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#DNSQueryObject-2}Transaction_ID', 1, tags={'{http://cybox.mitre.org/objects#DNSQueryObject-2}Transaction_ID': 'cybox_common:HexBinaryObjectProperty'}, doc='The Transaction_ID field specifies the Transaction ID value of the DNS query message header.')
@@ -88,9 +88,9 @@ class DNSQuestion(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DNSQueryObject-2}DNSQuestionType'
-    _content = 'element'
-    _field_names = ('q_name', 'q_type', 'q_class')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DNSQueryObject-2}DNSQuestionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('q_name', 'q_type', 'q_class')
 
     q_name: _f.Child[_uri_object.URI] = _f.Child('{http://cybox.mitre.org/objects#DNSQueryObject-2}QName', 0, tags={'{http://cybox.mitre.org/objects#DNSQueryObject-2}QName': 'uri_object:URI'}, doc='The QName field specifies the domain name being queried.')
     q_type: _f.Child[DNSRecord] = _f.Child('{http://cybox.mitre.org/objects#DNSQueryObject-2}QType', 1, tags={'{http://cybox.mitre.org/objects#DNSQueryObject-2}QType': 'dns_query_object:DNSRecord'}, doc='The QType specifies the type of DNS query performed, in terms of the requested DNS record type.')
@@ -121,9 +121,10 @@ class DNSRecord(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DNSQueryObject-2}DNSRecordType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DNSQueryObject-2}DNSRecordType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -186,9 +187,9 @@ class DNSResourceRecords(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DNSQueryObject-2}DNSResourceRecordsType'
-    _content = 'element'
-    _field_names = ('resource_records',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DNSQueryObject-2}DNSResourceRecordsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('resource_records',)
 
     resource_records: _f.Children[_dns_record_object.DNSRecord] = _f.Children('{http://cybox.mitre.org/objects#DNSQueryObject-2}Resource_Record', 0, tags={'{http://cybox.mitre.org/objects#DNSQueryObject-2}Resource_Record': 'dns_record_object:DNSRecord'}, min_occurs=1, max_occurs=None, doc='The Answer field specifies a single DNS resource record returned as part of a DNS query.')
 

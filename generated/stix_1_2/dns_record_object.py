@@ -35,10 +35,10 @@ class DNSRecord(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DNSRecordObject-2}DNSRecordObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#DNSRecordObject-2}DNS_Record'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'description', 'queried_date', 'domain_name', 'ip_address', 'address_class', 'entry_type', 'record_name', 'record_type', 'ttl', 'flags', 'data_length', 'record_data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DNSRecordObject-2}DNSRecordObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#DNSRecordObject-2}DNS_Record'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'description', 'queried_date', 'domain_name', 'ip_address', 'address_class', 'entry_type', 'record_name', 'record_type', 'ttl', 'flags', 'data_length', 'record_data')
 
     description: _f.Child[_cybox_common.StructuredText] = _f.Child('{http://cybox.mitre.org/objects#DNSRecordObject-2}Description', 1, tags={'{http://cybox.mitre.org/objects#DNSRecordObject-2}Description': 'cybox_common:StructuredText'}, doc='The Description field provides a mechanism to specify a structured text description of this DNS_Entry.')
     queried_date: _f.Child[_cybox_common.DateTimeObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#DNSRecordObject-2}Queried_Date', 2, tags={'{http://cybox.mitre.org/objects#DNSRecordObject-2}Queried_Date': 'cybox_common:DateTimeObjectProperty'}, doc='The Queried_Date field specifies the date and time at which this DNS record was returned from a query.')

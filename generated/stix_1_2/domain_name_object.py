@@ -42,10 +42,10 @@ class DomainName(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#DomainNameObject-1}DomainNameObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#DomainNameObject-1}Domain_Name'
-    _abstract = False
-    _field_names = ('object_reference', 'type_', 'custom_properties', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#DomainNameObject-1}DomainNameObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#DomainNameObject-1}Domain_Name'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'type_', 'custom_properties', 'value')
 
     type_: _f.AttributeField[DomainNameTypeEnum] = _f.AttributeField('type', _c.EnumerationCodec('DomainNameTypeEnum', DomainNameTypeEnum), doc='The type field specifies the type of Domain name that is being defined.')
     value: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#DomainNameObject-1}Value', 1, tags={'{http://cybox.mitre.org/objects#DomainNameObject-1}Value': 'cybox_common:StringObjectProperty'}, min_occurs=1, doc='The Value field specifies the value of the Domain name.')

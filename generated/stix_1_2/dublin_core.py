@@ -35,10 +35,10 @@ class SimpleLiteral(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://purl.org/dc/elements/1.1/}SimpleLiteral'
-    _content = 'mixed'
-    _field_names = ('lang', 'any_elements')
-    _any_attribute = _f.Wildcard(0, namespaces=frozenset({}))
+    _qname: _typing.ClassVar[str] = '{http://purl.org/dc/elements/1.1/}SimpleLiteral'
+    _content: _typing.ClassVar[str] = 'mixed'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('lang', 'any_elements')
+    _any_attribute: _typing.ClassVar[_f.Wildcard | None] = _f.Wildcard(0, namespaces=frozenset({}))
 
     lang: _f.AttributeField[str] = _f.AttributeField('{http://www.w3.org/XML/1998/namespace}lang', _c.StringCodec('anonymous simple type'))
     any_elements: _f.Wildcard = _f.Wildcard(0)
@@ -62,9 +62,9 @@ class ElementContainer(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://purl.org/dc/elements/1.1/}elementContainer'
-    _content = 'element'
-    _field_names = ('anies',)
+    _qname: _typing.ClassVar[str] = '{http://purl.org/dc/elements/1.1/}elementContainer'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('anies',)
 
     anies: _f.Children[SimpleLiteral] = _f.Children('{http://purl.org/dc/elements/1.1/}any', 0, tags={'{http://purl.org/dc/elements/1.1/}any': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}contributor': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}coverage': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}creator': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}date': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}description': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}format': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}identifier': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}language': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}publisher': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}relation': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}rights': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}source': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}subject': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}title': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}type': 'dublin_core:SimpleLiteral'}, max_occurs=None)
 

@@ -43,9 +43,9 @@ class AttachmentReference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#EmailMessageObject-2}AttachmentReferenceType'
-    _content = 'empty'
-    _field_names = ('object_reference',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#EmailMessageObject-2}AttachmentReferenceType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference',)
 
     object_reference: _f.AttributeField[str] = _f.AttributeField('object_reference', _c.builtin('QName'), doc='The object_reference field specifies a reference to an file-oriented (i.e., the File Object or one its derivations such as the Windows File Object) Object defined elsewhere in the document, via its id.')
 
@@ -67,9 +67,9 @@ class Attachments(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#EmailMessageObject-2}AttachmentsType'
-    _content = 'element'
-    _field_names = ('files',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#EmailMessageObject-2}AttachmentsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('files',)
 
     files: _f.Children[AttachmentReference] = _f.Children('{http://cybox.mitre.org/objects#EmailMessageObject-2}File', 0, tags={'{http://cybox.mitre.org/objects#EmailMessageObject-2}File': 'email_message_object:AttachmentReference'}, min_occurs=1, max_occurs=None, doc='The File field specifies a file that was attached to the email message, via a reference to an Object included elsewhere in the document.')
 
@@ -91,9 +91,9 @@ class EmailHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#EmailMessageObject-2}EmailHeaderType'
-    _content = 'element'
-    _field_names = ('received_lines', 'to', 'cc', 'bcc', 'from_', 'subject', 'in_reply_to', 'date', 'message_id', 'sender', 'reply_to', 'errors_to', 'boundary', 'content_type', 'mime_version', 'precedence', 'user_agent', 'x_mailer', 'x_originating_ip', 'x_priority')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#EmailMessageObject-2}EmailHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('received_lines', 'to', 'cc', 'bcc', 'from_', 'subject', 'in_reply_to', 'date', 'message_id', 'sender', 'reply_to', 'errors_to', 'boundary', 'content_type', 'mime_version', 'precedence', 'user_agent', 'x_mailer', 'x_originating_ip', 'x_priority')
 
     received_lines: _f.WrappedChildren[EmailReceivedLine] = _f.WrappedChildren('{http://cybox.mitre.org/objects#EmailMessageObject-2}Received_Lines', 0, tags={'{http://cybox.mitre.org/objects#EmailMessageObject-2}Received_Lines': 'email_message_object:EmailReceivedLineList'}, item_tag='{http://cybox.mitre.org/objects#EmailMessageObject-2}Received', item_class='email_message_object:EmailReceivedLine', doc="The Received_Lines field specifies one or more 'Received' lines that may be included in the email header.")
     to: _f.WrappedChildren[_address_object.Address] = _f.WrappedChildren('{http://cybox.mitre.org/objects#EmailMessageObject-2}To', 1, tags={'{http://cybox.mitre.org/objects#EmailMessageObject-2}To': 'email_message_object:EmailRecipients'}, item_tag='{http://cybox.mitre.org/objects#EmailMessageObject-2}Recipient', item_class='address_object:Address', doc='The To field specifies the email addresses of the recipients of the email message.')
@@ -174,10 +174,10 @@ class EmailMessage(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#EmailMessageObject-2}EmailMessageObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#EmailMessageObject-2}Email_Message'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'header', 'email_server', 'raw_body', 'raw_header', 'attachments', 'links')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#EmailMessageObject-2}EmailMessageObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#EmailMessageObject-2}Email_Message'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'header', 'email_server', 'raw_body', 'raw_header', 'attachments', 'links')
 
     header: _f.Child[EmailHeader] = _f.Child('{http://cybox.mitre.org/objects#EmailMessageObject-2}Header', 1, tags={'{http://cybox.mitre.org/objects#EmailMessageObject-2}Header': 'email_message_object:EmailHeader'}, container=True, doc='The Header field specifies a variety of common headers that may be included in the email message.')
     email_server: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#EmailMessageObject-2}Email_Server', 2, tags={'{http://cybox.mitre.org/objects#EmailMessageObject-2}Email_Server': 'cybox_common:StringObjectProperty'}, doc='The Email_Server field is optional and specifies the relevant email server.')
@@ -220,9 +220,9 @@ class EmailReceivedLineList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#EmailMessageObject-2}EmailReceivedLineListType'
-    _content = 'element'
-    _field_names = ('receiveds',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#EmailMessageObject-2}EmailReceivedLineListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('receiveds',)
 
     receiveds: _f.Children[EmailReceivedLine] = _f.Children('{http://cybox.mitre.org/objects#EmailMessageObject-2}Received', 0, tags={'{http://cybox.mitre.org/objects#EmailMessageObject-2}Received': 'email_message_object:EmailReceivedLine'}, min_occurs=1, max_occurs=None, doc='The Received field captures a single Received line in the list.')
 
@@ -246,9 +246,9 @@ class EmailReceivedLine(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#EmailMessageObject-2}EmailReceivedLineType'
-    _content = 'element'
-    _field_names = ('from_', 'by', 'via', 'with_', 'for_', 'id_', 'timestamp')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#EmailMessageObject-2}EmailReceivedLineType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('from_', 'by', 'via', 'with_', 'for_', 'id_', 'timestamp')
 
     from_: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#EmailMessageObject-2}From', 0, tags={'{http://cybox.mitre.org/objects#EmailMessageObject-2}From': 'cybox_common:StringObjectProperty'}, doc="The From field captures the 'from' portion of the Received line, if applicable.")
     by: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#EmailMessageObject-2}By', 1, tags={'{http://cybox.mitre.org/objects#EmailMessageObject-2}By': 'cybox_common:StringObjectProperty'}, doc="The By field captures the 'by' portion of the Received line, if applicable.")
@@ -289,9 +289,9 @@ class EmailRecipients(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#EmailMessageObject-2}EmailRecipientsType'
-    _content = 'element'
-    _field_names = ('recipients',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#EmailMessageObject-2}EmailRecipientsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('recipients',)
 
     recipients: _f.Children[_address_object.Address] = _f.Children('{http://cybox.mitre.org/objects#EmailMessageObject-2}Recipient', 0, tags={'{http://cybox.mitre.org/objects#EmailMessageObject-2}Recipient': 'address_object:Address'}, min_occurs=1, max_occurs=None, doc='The Recipient field represents a single recipient for an email message.')
 
@@ -314,9 +314,9 @@ class LinkReference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#EmailMessageObject-2}LinkReferenceType'
-    _content = 'empty'
-    _field_names = ('object_reference',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#EmailMessageObject-2}LinkReferenceType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference',)
 
     object_reference: _f.AttributeField[str] = _f.AttributeField('object_reference', _c.builtin('QName'), doc='The object_reference field specifies a reference to a URI Object defined elsewhere in the document, via its id.')
 
@@ -339,9 +339,9 @@ class Links(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#EmailMessageObject-2}LinksType'
-    _content = 'element'
-    _field_names = ('links',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#EmailMessageObject-2}LinksType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('links',)
 
     links: _f.Children[LinkReference] = _f.Children('{http://cybox.mitre.org/objects#EmailMessageObject-2}Link', 0, tags={'{http://cybox.mitre.org/objects#EmailMessageObject-2}Link': 'email_message_object:LinkReference'}, min_occurs=1, max_occurs=None, doc='The Link field specifies a single URL link contained within the email message, via a reference to an Object included elsewhere in the document.')
 

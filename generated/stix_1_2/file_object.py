@@ -53,9 +53,9 @@ class EPJumpCode(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#FileObject-2}EPJumpCodeType'
-    _content = 'element'
-    _field_names = ('depth', 'opcodes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#FileObject-2}EPJumpCodeType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('depth', 'opcodes')
 
     depth: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#FileObject-2}Depth', 0, tags={'{http://cybox.mitre.org/objects#FileObject-2}Depth': 'cybox_common:IntegerObjectProperty'}, doc='The frequency that a jump instruction is found to be immediately followed by another jump instruction within the PE(Portable Executable) entry point.')
     opcodes: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#FileObject-2}Opcodes', 1, tags={'{http://cybox.mitre.org/objects#FileObject-2}Opcodes': 'cybox_common:StringObjectProperty'}, doc='The hex value of the bytes located at the jump location for a relative jump identified in the PE(Portable Executable) entry point up to 10 bytes or the end of the RVA(Relative Virtual Address) section.')
@@ -81,9 +81,9 @@ class EntryPointSignatureList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#FileObject-2}EntryPointSignatureListType'
-    _content = 'element'
-    _field_names = ('entry_point_signatures',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#FileObject-2}EntryPointSignatureListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('entry_point_signatures',)
 
     entry_point_signatures: _f.Children[EntryPointSignature] = _f.Children('{http://cybox.mitre.org/objects#FileObject-2}Entry_Point_Signature', 0, tags={'{http://cybox.mitre.org/objects#FileObject-2}Entry_Point_Signature': 'file_object:EntryPointSignature'}, min_occurs=1, max_occurs=None, doc='Specifies a single field in a list of entry point signatures.')
 
@@ -105,9 +105,9 @@ class EntryPointSignature(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#FileObject-2}EntryPointSignatureType'
-    _content = 'element'
-    _field_names = ('name', 'type_')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#FileObject-2}EntryPointSignatureType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'type_')
 
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#FileObject-2}Name', 0, tags={'{http://cybox.mitre.org/objects#FileObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='Specifies the signature name.')
     type_: _f.Value[DetectedTypeEnum] = _f.Value('{http://cybox.mitre.org/objects#FileObject-2}Type', 1, _c.EnumerationCodec('DetectedTypeEnum', DetectedTypeEnum), doc='Specifies the type of entry point detected (e.g., packer, compiled file).')
@@ -133,10 +133,10 @@ class FileAttribute(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#FileObject-2}FileAttributeType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ()
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#FileObject-2}FileAttributeType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._init({})
@@ -150,10 +150,10 @@ class File(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#FileObject-2}FileObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#FileObject-2}File'
-    _abstract = False
-    _field_names = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#FileObject-2}FileObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#FileObject-2}File'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment')
 
     is_packed: _f.AttributeField[bool] = _f.AttributeField('is_packed', _c.builtin('boolean'), doc='The is_packed field is used to indicate whether the file is packed or not.')
     is_masqueraded: _f.AttributeField[bool] = _f.AttributeField('is_masqueraded', _c.builtin('boolean'), doc='The is_masqueraded field specifies whether the file is masqueraded as another type of file; e.g., a PDF file that has had its extension changed to TXT to masquerade itself as a text file.')
@@ -262,8 +262,8 @@ class FilePath(_cybox_common.StringObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#FileObject-2}FilePathType'
-    _field_names = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'fully_qualified', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#FileObject-2}FilePathType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'datatype', 'appears_random', 'is_obfuscated', 'obfuscation_algorithm_ref', 'is_defanged', 'defanging_algorithm_ref', 'refanging_transform_type', 'refanging_transform', 'observed_encoding', 'condition', 'is_case_sensitive', 'apply_condition', 'delimiter', 'bit_mask', 'pattern_type', 'regex_syntax', 'has_changed', 'trend', 'fully_qualified', 'value')
 
     fully_qualified: _f.AttributeField[bool] = _f.AttributeField('fully_qualified', _c.builtin('boolean'), doc='The fully_qualified field specifies whether the path is fully qualified.')
 
@@ -329,10 +329,10 @@ class FilePermissions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#FileObject-2}FilePermissionsType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ()
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#FileObject-2}FilePermissionsType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._init({})
@@ -348,9 +348,10 @@ class PackerClass(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#FileObject-2}PackerClassType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#FileObject-2}PackerClassType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This field is optional and specifies the expected type for the value of the specified field.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -411,9 +412,9 @@ class PackerList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#FileObject-2}PackerListType'
-    _content = 'element'
-    _field_names = ('packers',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#FileObject-2}PackerListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('packers',)
 
     packers: _f.Children[Packer] = _f.Children('{http://cybox.mitre.org/objects#FileObject-2}Packer', 0, tags={'{http://cybox.mitre.org/objects#FileObject-2}Packer': 'file_object:Packer'}, min_occurs=1, max_occurs=None, doc='The Packer field specifies a single file packer.')
 
@@ -436,9 +437,9 @@ class Packer(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#FileObject-2}PackerType'
-    _content = 'element'
-    _field_names = ('name', 'version', 'entry_point', 'signature', 'type_', 'detected_entrypoint_signatures', 'ep_jump_codes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#FileObject-2}PackerType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'version', 'entry_point', 'signature', 'type_', 'detected_entrypoint_signatures', 'ep_jump_codes')
 
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#FileObject-2}Name', 0, tags={'{http://cybox.mitre.org/objects#FileObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the name of the packer.')
     version: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#FileObject-2}Version', 1, tags={'{http://cybox.mitre.org/objects#FileObject-2}Version': 'cybox_common:StringObjectProperty'}, doc='The Version field specifies the version of the packer.')
@@ -478,9 +479,9 @@ class SymLinksList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#FileObject-2}SymLinksListType'
-    _content = 'element'
-    _field_names = ('sym_links',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#FileObject-2}SymLinksListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('sym_links',)
 
     sym_links: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#FileObject-2}Sym_Link', 0, tags={'{http://cybox.mitre.org/objects#FileObject-2}Sym_Link': 'cybox_common:StringObjectProperty'}, min_occurs=1, max_occurs=None, doc='The Sym_Link element specifies a single symbolic link.')
 

@@ -35,10 +35,10 @@ class GenericStructuredCOA(_course_of_action.StructuredCOA):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/extensions/StructuredCOA#Generic-1}GenericStructuredCOAType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'reference_location', 'descriptions', 'type_', 'specification')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/extensions/StructuredCOA#Generic-1}GenericStructuredCOAType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'reference_location', 'descriptions', 'type_', 'specification')
 
     reference_location: _f.AttributeField[str] = _f.AttributeField('reference_location', _c.builtin('anyURI'), doc='Specifies a reference URL for the location of the Generic Structured COA.')
     descriptions: _f.Children[_stix_common.StructuredText] = _f.Children('{http://stix.mitre.org/extensions/StructuredCOA#Generic-1}Description', 0, tags={'{http://stix.mitre.org/extensions/StructuredCOA#Generic-1}Description': 'stix_common:StructuredText'}, max_occurs=None, doc='A structured Description of this Generic Structured COA.')

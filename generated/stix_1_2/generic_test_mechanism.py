@@ -36,9 +36,9 @@ class GenericTestMechanism(_indicator.TestMechanism):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/extensions/TestMechanism#Generic-1}GenericTestMechanismType'
-    _abstract = False
-    _field_names = ('id_', 'idref', 'reference_location', 'efficacy', 'producer', 'descriptions', 'type_', 'specification')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/extensions/TestMechanism#Generic-1}GenericTestMechanismType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'reference_location', 'efficacy', 'producer', 'descriptions', 'type_', 'specification')
 
     reference_location: _f.AttributeField[str] = _f.AttributeField('reference_location', _c.builtin('anyURI'), doc='Specifies a reference URL for the location of the Generic Test Mechanism.')
     descriptions: _f.Children[_stix_common.StructuredText] = _f.Children('{http://stix.mitre.org/extensions/TestMechanism#Generic-1}Description', 2, tags={'{http://stix.mitre.org/extensions/TestMechanism#Generic-1}Description': 'stix_common:StructuredText'}, max_occurs=None, doc='A structured Description of this Generic Test Mechanism.')

@@ -34,9 +34,9 @@ class GUIDialogbox(_gui_object.GUIObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#GUIDialogboxObject-2}GUIDialogboxObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#GUIDialogboxObject-2}GUI_Dialogbox'
-    _field_names = ('object_reference', 'custom_properties', 'height', 'width', 'box_caption', 'box_text')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#GUIDialogboxObject-2}GUIDialogboxObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#GUIDialogboxObject-2}GUI_Dialogbox'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'height', 'width', 'box_caption', 'box_text')
 
     box_caption: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#GUIDialogboxObject-2}Box_Caption', 3, tags={'{http://cybox.mitre.org/objects#GUIDialogboxObject-2}Box_Caption': 'cybox_common:StringObjectProperty'}, doc='The Box_Caption field specifies the caption associated with the dialog box.')
     box_text: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#GUIDialogboxObject-2}Box_Text', 4, tags={'{http://cybox.mitre.org/objects#GUIDialogboxObject-2}Box_Text': 'cybox_common:StringObjectProperty'}, doc='The Box_Text field specifies the text contained inside the dialog box.')

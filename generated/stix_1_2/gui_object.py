@@ -30,10 +30,10 @@ class GUIObject(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#GUIObject-2}GUIObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#GUIObject-2}GUI_Object'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'height', 'width')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#GUIObject-2}GUIObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#GUIObject-2}GUI_Object'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'height', 'width')
 
     height: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#GUIObject-2}Height', 1, tags={'{http://cybox.mitre.org/objects#GUIObject-2}Height': 'cybox_common:IntegerObjectProperty'}, doc='The Height field specifies the height of the GUI object.')
     width: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#GUIObject-2}Width', 2, tags={'{http://cybox.mitre.org/objects#GUIObject-2}Width': 'cybox_common:IntegerObjectProperty'}, doc='The Width field specifies the width of the GUI object.')

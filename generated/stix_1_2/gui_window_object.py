@@ -33,9 +33,9 @@ class GUIWindow(_gui_object.GUIObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#GUIWindowObject-2}GUIWindowObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#GUIWindowObject-2}GUI_Window'
-    _field_names = ('object_reference', 'custom_properties', 'height', 'width', 'owner_window', 'parent_window', 'window_display_name')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#GUIWindowObject-2}GUIWindowObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#GUIWindowObject-2}GUI_Window'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'height', 'width', 'owner_window', 'parent_window', 'window_display_name')
 
     owner_window: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#GUIWindowObject-2}Owner_Window', 3, tags={'{http://cybox.mitre.org/objects#GUIWindowObject-2}Owner_Window': 'cybox_common:StringObjectProperty'}, doc='The Owner_Window specifies the owner window of the window object.')
     parent_window: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#GUIWindowObject-2}Parent_Window', 4, tags={'{http://cybox.mitre.org/objects#GUIWindowObject-2}Parent_Window': 'cybox_common:StringObjectProperty'}, doc='The Parent_Window field contains the parent window of the window object.')

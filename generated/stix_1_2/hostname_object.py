@@ -30,10 +30,10 @@ class Hostname(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HostnameObject-1}HostnameObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#HostnameObject-1}Hostname'
-    _abstract = False
-    _field_names = ('object_reference', 'is_domain_name', 'custom_properties', 'hostname_value', 'naming_systems')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HostnameObject-1}HostnameObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#HostnameObject-1}Hostname'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_domain_name', 'custom_properties', 'hostname_value', 'naming_systems')
 
     is_domain_name: _f.AttributeField[bool] = _f.AttributeField('is_domain_name', _c.builtin('boolean'), doc='The is_domain_name field specifies if this is also a valid domain name.')
     hostname_value: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HostnameObject-1}Hostname_Value', 1, tags={'{http://cybox.mitre.org/objects#HostnameObject-1}Hostname_Value': 'cybox_common:StringObjectProperty'}, doc='The Hostname_Value construct specifies the actual value of the Hostname.')

@@ -48,9 +48,9 @@ class HTTPClientRequest(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPClientRequestType'
-    _content = 'element'
-    _field_names = ('http_request_line', 'http_request_header', 'http_message_body')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPClientRequestType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('http_request_line', 'http_request_header', 'http_message_body')
 
     http_request_line: _f.Child[HTTPRequestLine] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Request_Line', 0, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Request_Line': 'http_session_object:HTTPRequestLine'}, container=True, doc='The HTTP_Request_Line field specifies the HTTP request line of the HTTP client request.')
     http_request_header: _f.Child[HTTPRequestHeader] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Request_Header', 1, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Request_Header': 'http_session_object:HTTPRequestHeader'}, container=True, doc='The HTTP_Request_Header field specifies all of the HTTP header fields that may be found in the HTTP client request.')
@@ -78,9 +78,9 @@ class HTTPMessage(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPMessageType'
-    _content = 'element'
-    _field_names = ('length', 'message_body')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPMessageType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('length', 'message_body')
 
     length: _f.Child[_cybox_common.PositiveIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Length', 0, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Length': 'cybox_common:PositiveIntegerObjectProperty'}, doc='The Length field captures the length of the HTTP message body, in bytes.')
     message_body: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Message_Body', 1, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Message_Body': 'cybox_common:StringObjectProperty'}, doc='The Message_Body field captures the data contained in the HTTP message body.')
@@ -108,9 +108,10 @@ class HTTPMethod(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPMethodType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPMethodType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -172,9 +173,9 @@ class HTTPRequestHeaderFields(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPRequestHeaderFieldsType'
-    _content = 'element'
-    _field_names = ('accept', 'accept_charset', 'accept_language', 'accept_datetime', 'accept_encoding', 'authorization', 'cache_control', 'connection', 'cookie', 'content_length', 'content_md_5', 'content_type', 'date', 'expect', 'from_', 'host', 'if_match', 'if_modified_since', 'if_none_match', 'if_range', 'if_unmodified_since', 'max_forwards', 'pragma', 'proxy_authorization', 'range_', 'referer', 'te', 'user_agent', 'via', 'warning', 'dnt', 'x_requested_with', 'x_forwarded_for', 'x_forwarded_proto', 'x_att_device_id', 'x_wap_profile')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPRequestHeaderFieldsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('accept', 'accept_charset', 'accept_language', 'accept_datetime', 'accept_encoding', 'authorization', 'cache_control', 'connection', 'cookie', 'content_length', 'content_md5', 'content_type', 'date', 'expect', 'from_', 'host', 'if_match', 'if_modified_since', 'if_none_match', 'if_range', 'if_unmodified_since', 'max_forwards', 'pragma', 'proxy_authorization', 'range_', 'referer', 'te', 'user_agent', 'via', 'warning', 'dnt', 'x_requested_with', 'x_forwarded_for', 'x_forwarded_proto', 'x_att_device_id', 'x_wap_profile')
 
     accept: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Accept', 0, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Accept': 'cybox_common:StringObjectProperty'}, doc='The Accept field specifies the HTTP Request Accept header field, which defines the Content-Types that are acceptable.')
     accept_charset: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Accept_Charset', 1, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Accept_Charset': 'cybox_common:StringObjectProperty'}, doc='The Accept-Charset field specifies the HTTP Request Accept-Charset header field, which defines the character sets that are acceptable.')
@@ -186,7 +187,7 @@ class HTTPRequestHeaderFields(_BundleObject):
     connection: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Connection', 7, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Connection': 'cybox_common:StringObjectProperty'}, doc='The Connection field specifies the HTTP Request Connection header field, which defines the type of connection that the user-agent would prefer.')
     cookie: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Cookie', 8, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Cookie': 'cybox_common:StringObjectProperty'}, doc='The Cookie field specifies the HTTP Request Cookie header field, which defines the HTTP cookie previously sent by the server.')
     content_length: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Length', 9, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Length': 'cybox_common:IntegerObjectProperty'}, doc='The Content-Length field specifies the HTTP Request Content-Length header field, which defines the length of the request body in octets.')
-    content_md_5: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_MD5', 10, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_MD5': 'cybox_common:StringObjectProperty'}, doc='The Content-MD5 field specifies the HTTP Request Content-MD5 header field, which defines a Base64 encoded binary MD5 sum of the content of the request body.')
+    content_md5: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_MD5', 10, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_MD5': 'cybox_common:StringObjectProperty'}, doc='The Content-MD5 field specifies the HTTP Request Content-MD5 header field, which defines a Base64 encoded binary MD5 sum of the content of the request body.')
     content_type: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Type', 11, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Type': 'cybox_common:StringObjectProperty'}, doc='The Content-Type field specifies the HTTP Request Content-Type header field, which defines a the MIME type of the body of the request (used with POST and PUT requests).')
     date: _f.Child[_cybox_common.DateTimeObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Date', 12, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Date': 'cybox_common:DateTimeObjectProperty'}, doc='The Date field specifies the HTTP Request Date header field, which defines the date and time that the message was sent.')
     expect: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Expect', 13, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Expect': 'cybox_common:StringObjectProperty'}, doc='The Expect field specifies the HTTP Request Expect header field, which defines the particular server behaviors that are required by the client.')
@@ -226,7 +227,7 @@ class HTTPRequestHeaderFields(_BundleObject):
         connection: _cybox_common.StringObjectProperty | str | None = None,
         cookie: _cybox_common.StringObjectProperty | str | None = None,
         content_length: _cybox_common.IntegerObjectProperty | str | None = None,
-        content_md_5: _cybox_common.StringObjectProperty | str | None = None,
+        content_md5: _cybox_common.StringObjectProperty | str | None = None,
         content_type: _cybox_common.StringObjectProperty | str | None = None,
         date: _cybox_common.DateTimeObjectProperty | str | None = None,
         expect: _cybox_common.StringObjectProperty | str | None = None,
@@ -264,7 +265,7 @@ class HTTPRequestHeaderFields(_BundleObject):
             'connection': connection,
             'cookie': cookie,
             'content_length': content_length,
-            'content_md_5': content_md_5,
+            'content_md5': content_md5,
             'content_type': content_type,
             'date': date,
             'expect': expect,
@@ -302,9 +303,9 @@ class HTTPRequestHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPRequestHeaderType'
-    _content = 'element'
-    _field_names = ('raw_header', 'parsed_header')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPRequestHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('raw_header', 'parsed_header')
 
     raw_header: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Raw_Header', 0, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Raw_Header': 'cybox_common:StringObjectProperty'}, doc='The Raw_Header field captures the HTTP request header as a raw, unparsed string.')
     parsed_header: _f.Child[HTTPRequestHeaderFields] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Parsed_Header', 1, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Parsed_Header': 'http_session_object:HTTPRequestHeaderFields'}, container=True, doc='The Parsed_Header field captures the HTTP request header as a set of parsed HTTP header fields.')
@@ -330,9 +331,9 @@ class HTTPRequestLine(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPRequestLineType'
-    _content = 'element'
-    _field_names = ('http_method', 'value', 'version')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPRequestLineType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('http_method', 'value', 'version')
 
     http_method: _f.Child[HTTPMethod] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Method', 0, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Method': 'http_session_object:HTTPMethod'}, doc='The HTTP_Method field captures the HTTP method portion of the HTTP request line.')
     value: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Value', 1, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Value': 'cybox_common:StringObjectProperty'}, doc='The Value field captures the value (typically a resource path) portion of the HTTP request line.')
@@ -361,9 +362,9 @@ class HTTPRequestResponse(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPRequestResponseType'
-    _content = 'element'
-    _field_names = ('ordinal_position', 'http_client_request', 'http_provisional_server_response', 'http_server_response')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPRequestResponseType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ordinal_position', 'http_client_request', 'http_provisional_server_response', 'http_server_response')
 
     ordinal_position: _f.AttributeField[int] = _f.AttributeField('ordinal_position', _c.builtin('nonNegativeInteger'), doc='The ordinal_position attribute specifies the ordinal positioning of the HTTP request/response pair in the context of the HTTP session. This may be useful in certain cases for preserving observed HTTP request/response ordering.')
     http_client_request: _f.Child[HTTPClientRequest] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Client_Request', 0, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Client_Request': 'http_session_object:HTTPClientRequest'}, container=True, doc='The HTTP_Client_Request field specifies the HTTP client request portion of a single HTTP request/response pair.')
@@ -395,9 +396,9 @@ class HTTPResponseHeaderFields(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPResponseHeaderFieldsType'
-    _content = 'element'
-    _field_names = ('access_control_allow_origin', 'accept_ranges', 'age', 'cache_control', 'connection', 'content_encoding', 'content_language', 'content_length', 'content_location', 'content_md_5', 'content_disposition', 'content_range', 'content_type', 'date', 'e_tag', 'expires', 'last_modified', 'link', 'location', 'p_3_p', 'pragma', 'proxy_authenticate', 'refresh', 'retry_after', 'server', 'set_cookie', 'strict_transport_security', 'trailer', 'transfer_encoding', 'vary', 'via', 'warning', 'www_authenticate', 'x_frame_options', 'x_xss_protection', 'x_content_type_options', 'x_powered_by', 'x_ua_compatible')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPResponseHeaderFieldsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('access_control_allow_origin', 'accept_ranges', 'age', 'cache_control', 'connection', 'content_encoding', 'content_language', 'content_length', 'content_location', 'content_md5', 'content_disposition', 'content_range', 'content_type', 'date', 'e_tag', 'expires', 'last_modified', 'link', 'location', 'p3_p', 'pragma', 'proxy_authenticate', 'refresh', 'retry_after', 'server', 'set_cookie', 'strict_transport_security', 'trailer', 'transfer_encoding', 'vary', 'via', 'warning', 'www_authenticate', 'x_frame_options', 'x_xss_protection', 'x_content_type_options', 'x_powered_by', 'x_ua_compatible')
 
     access_control_allow_origin: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Access_Control_Allow_Origin', 0, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Access_Control_Allow_Origin': 'cybox_common:StringObjectProperty'}, doc='The Access-Control-Allow-Origin field specifies the HTTP Response Access-Control-Allow-Origin header field, which defines which web sites can participate in cross-origin resource sharing.')
     accept_ranges: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Accept_Ranges', 1, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Accept_Ranges': 'cybox_common:StringObjectProperty'}, doc='The Accept-Ranges field specifies the HTTP Response Accept-Ranges header field, which defines the partial content range types this server supports.')
@@ -408,7 +409,7 @@ class HTTPResponseHeaderFields(_BundleObject):
     content_language: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Language', 6, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Language': 'cybox_common:StringObjectProperty'}, doc='The Content-Language field specifies the HTTP Response Content-Language header field, which defines the language the content is in.')
     content_length: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Length', 7, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Length': 'cybox_common:IntegerObjectProperty'}, doc='The Content-Length field specifies the HTTP Response Content-Length header field, which defines the length of the request body in octets.')
     content_location: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Location', 8, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Location': 'cybox_common:StringObjectProperty'}, doc='The Content-Location field specifies the HTTP Response Content-Location header field, which defines an alternate location for the returned data.')
-    content_md_5: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_MD5', 9, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_MD5': 'cybox_common:StringObjectProperty'}, doc='The Content-MD5 field specifies the HTTP Response Content-MD5 header field, which defines the base64-encoded binary MD5 sum of the content of the response.')
+    content_md5: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_MD5', 9, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_MD5': 'cybox_common:StringObjectProperty'}, doc='The Content-MD5 field specifies the HTTP Response Content-MD5 header field, which defines the base64-encoded binary MD5 sum of the content of the response.')
     content_disposition: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Disposition', 10, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Disposition': 'cybox_common:StringObjectProperty'}, doc='The Content-Disposition field specifies the HTTP Response Content-Disposition header field, which provides a means for the origin server to suggest a default filename if the user requests that the content is saved to a file.')
     content_range: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Range', 11, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Range': 'cybox_common:StringObjectProperty'}, doc='The Content-Range field specifies the HTTP Response Content-Range header field, which defines where in a full body message the partial message belongs.')
     content_type: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Type', 12, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Content_Type': 'cybox_common:StringObjectProperty'}, doc='The Content-Type field specifies the HTTP Response Content-Type header field, which defines the MIME type of the content.')
@@ -418,7 +419,7 @@ class HTTPResponseHeaderFields(_BundleObject):
     last_modified: _f.Child[_cybox_common.DateTimeObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Last_Modified', 16, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Last_Modified': 'cybox_common:DateTimeObjectProperty'}, doc='The Last-Modified field specifies the HTTP Response Last-Modified header field, which defines the date/time for the requested object, in RFC 2822 format.')
     link: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Link', 17, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Link': 'cybox_common:StringObjectProperty'}, doc='The Link field specifies the HTTP Response Link header field, which defines a typed relationship with another resource, where the relation type is defined by RFC 5988.')
     location: _f.Child[_uri_object.URI] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Location', 18, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Location': 'uri_object:URI'}, doc='The Location field specifies the HTTP Response Location header field, which defines the location used in redirection, or when a new resource has been created.')
-    p_3_p: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}P3P', 19, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}P3P': 'cybox_common:StringObjectProperty'}, doc='The P3P field specifies the HTTP Response P3P header field, which sets P3P policy to be used by the browser.')
+    p3_p: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}P3P', 19, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}P3P': 'cybox_common:StringObjectProperty'}, doc='The P3P field specifies the HTTP Response P3P header field, which sets P3P policy to be used by the browser.')
     pragma: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Pragma', 20, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Pragma': 'cybox_common:StringObjectProperty'}, doc='The Pragma field specifies the HTTP Response Pragma header field, which defines any implementation-specific values that may have various anywhere along the request-response chain.')
     proxy_authenticate: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Proxy_Authenticate', 21, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Proxy_Authenticate': 'cybox_common:StringObjectProperty'}, doc='The Proxy-Authenticate field specifies the HTTP Response Proxy-Authenticate header field, which defines the type of authentication necessary to access the proxy.')
     refresh: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Refresh', 22, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Refresh': 'cybox_common:StringObjectProperty'}, doc='The Refresh field specifies the HTTP Response Refresh header field, which specifies a given interval, in seconds, after which the current page should be refreshed.')
@@ -450,7 +451,7 @@ class HTTPResponseHeaderFields(_BundleObject):
         content_language: _cybox_common.StringObjectProperty | str | None = None,
         content_length: _cybox_common.IntegerObjectProperty | str | None = None,
         content_location: _cybox_common.StringObjectProperty | str | None = None,
-        content_md_5: _cybox_common.StringObjectProperty | str | None = None,
+        content_md5: _cybox_common.StringObjectProperty | str | None = None,
         content_disposition: _cybox_common.StringObjectProperty | str | None = None,
         content_range: _cybox_common.StringObjectProperty | str | None = None,
         content_type: _cybox_common.StringObjectProperty | str | None = None,
@@ -460,7 +461,7 @@ class HTTPResponseHeaderFields(_BundleObject):
         last_modified: _cybox_common.DateTimeObjectProperty | str | None = None,
         link: _cybox_common.StringObjectProperty | str | None = None,
         location: _uri_object.URI | None = None,
-        p_3_p: _cybox_common.StringObjectProperty | str | None = None,
+        p3_p: _cybox_common.StringObjectProperty | str | None = None,
         pragma: _cybox_common.StringObjectProperty | str | None = None,
         proxy_authenticate: _cybox_common.StringObjectProperty | str | None = None,
         refresh: _cybox_common.StringObjectProperty | str | None = None,
@@ -490,7 +491,7 @@ class HTTPResponseHeaderFields(_BundleObject):
             'content_language': content_language,
             'content_length': content_length,
             'content_location': content_location,
-            'content_md_5': content_md_5,
+            'content_md5': content_md5,
             'content_disposition': content_disposition,
             'content_range': content_range,
             'content_type': content_type,
@@ -500,7 +501,7 @@ class HTTPResponseHeaderFields(_BundleObject):
             'last_modified': last_modified,
             'link': link,
             'location': location,
-            'p_3_p': p_3_p,
+            'p3_p': p3_p,
             'pragma': pragma,
             'proxy_authenticate': proxy_authenticate,
             'refresh': refresh,
@@ -531,9 +532,9 @@ class HTTPResponseHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPResponseHeaderType'
-    _content = 'element'
-    _field_names = ('raw_header', 'parsed_header')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPResponseHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('raw_header', 'parsed_header')
 
     raw_header: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Raw_Header', 0, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Raw_Header': 'cybox_common:StringObjectProperty'}, doc='The Raw_Header field captures the HTTP response header as a raw, unparsed string.')
     parsed_header: _f.Child[HTTPResponseHeaderFields] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Parsed_Header', 1, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Parsed_Header': 'http_session_object:HTTPResponseHeaderFields'}, container=True, doc='The Parsed_Header field captures the HTTP response header as a set of parsed HTTP header fields.')
@@ -559,9 +560,9 @@ class HTTPServerResponse(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPServerResponseType'
-    _content = 'element'
-    _field_names = ('http_status_line', 'http_response_header', 'http_message_body')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPServerResponseType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('http_status_line', 'http_response_header', 'http_message_body')
 
     http_status_line: _f.Child[HTTPStatusLine] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Status_Line', 0, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Status_Line': 'http_session_object:HTTPStatusLine'}, container=True, doc='The HTTP_Status_Line field captures the status line returned as part of the HTTP server response.')
     http_response_header: _f.Child[HTTPResponseHeader] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Response_Header', 1, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Response_Header': 'http_session_object:HTTPResponseHeader'}, container=True, doc='The HTTP_Response_Header field captures the details of the HTTP Header returned as part of the HTTP server response.')
@@ -590,10 +591,10 @@ class HTTPSession(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPSessionObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Session'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'http_request_responses')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPSessionObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Session'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'http_request_responses')
 
     http_request_responses: _f.Children[HTTPRequestResponse] = _f.Children('{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Request_Response', 1, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTP_Request_Response': 'http_session_object:HTTPRequestResponse'}, min_occurs=1, max_occurs=None, doc='The HTTP_Request_Response field specifies a single HTTP Request/Response pair.')
 
@@ -619,9 +620,9 @@ class HTTPStatusLine(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPStatusLineType'
-    _content = 'element'
-    _field_names = ('version', 'status_code', 'reason_phrase')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HTTPStatusLineType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('version', 'status_code', 'reason_phrase')
 
     version: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Version', 0, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Version': 'cybox_common:StringObjectProperty'}, doc='The Version field captures the HTTP version portion of the HTTP status line.')
     status_code: _f.Child[_cybox_common.PositiveIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Status_Code', 1, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Status_Code': 'cybox_common:PositiveIntegerObjectProperty'}, doc='The Status_Code field captures the HTTP status code portion of the HTTP status line.')
@@ -649,9 +650,9 @@ class HostField(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HostFieldType'
-    _content = 'element'
-    _field_names = ('domain_name', 'port')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#HTTPSessionObject-2}HostFieldType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('domain_name', 'port')
 
     domain_name: _f.Child[_uri_object.URI] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Domain_Name', 0, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Domain_Name': 'uri_object:URI'}, doc='The Domain_Name field specifies the domain name of the server.')
     port: _f.Child[_port_object.Port] = _f.Child('{http://cybox.mitre.org/objects#HTTPSessionObject-2}Port', 1, tags={'{http://cybox.mitre.org/objects#HTTPSessionObject-2}Port': 'port_object:Port'}, doc='The Port field specifies the TCP port number on which the server is listening.')

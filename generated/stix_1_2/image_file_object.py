@@ -35,8 +35,8 @@ class ImageFileFormat(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ImageFileObject-1}ImageFileFormatType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ImageFileObject-1}ImageFileFormatType'
+    _abstract: _typing.ClassVar[bool] = False
 
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
@@ -98,9 +98,9 @@ class ImageFile(_file_object.File):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ImageFileObject-1}ImageFileObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#ImageFileObject-1}Image_File'
-    _field_names = ('object_reference', 'is_packed', 'is_masqueraded', 'image_is_compressed', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'image_file_format', 'image_height', 'image_width', 'bits_per_pixel', 'compression_algorithm')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ImageFileObject-1}ImageFileObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#ImageFileObject-1}Image_File'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_packed', 'is_masqueraded', 'image_is_compressed', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'image_file_format', 'image_height', 'image_width', 'bits_per_pixel', 'compression_algorithm')
 
     image_is_compressed: _f.AttributeField[bool] = _f.AttributeField('image_is_compressed', _c.builtin('boolean'), doc='The image_is_compressed field specifies whether the image in the image file is compressed.')
     image_file_format: _f.Child[ImageFileFormat] = _f.Child('{http://cybox.mitre.org/objects#ImageFileObject-1}Image_File_Format', 27, tags={'{http://cybox.mitre.org/objects#ImageFileObject-1}Image_File_Format': 'image_file_object:ImageFileFormat'}, doc='The Image_File_Format field specifies the name of the file format used in the image file. It is strongly recommended that the values provided in the ImageFileFormatEnum are used for describing common image formats, but other formats may also be specified as a custom string.')

@@ -72,9 +72,9 @@ class AffectedAsset(_BundleObject):
     """Complex type {http://stix.mitre.org/Incident-1}AffectedAssetType, from incident.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}AffectedAssetType'
-    _content = 'element'
-    _field_names = ('type_', 'descriptions', 'business_function_or_roles', 'ownership_class', 'management_class', 'location_class', 'location', 'nature_of_security_effect', 'structured_description')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}AffectedAssetType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'descriptions', 'business_function_or_roles', 'ownership_class', 'management_class', 'location_class', 'location', 'nature_of_security_effect', 'structured_description')
 
     type_: _f.Child[AssetType] = _f.Child('{http://stix.mitre.org/Incident-1}Type', 0, tags={'{http://stix.mitre.org/Incident-1}Type': 'incident:AssetType'}, doc='The Type field is optional and specifies the type of the asset impacted by the incident (a security attribute was negatively affected).')
     descriptions: _f.Children[_stix_common.StructuredText] = _f.Children('{http://stix.mitre.org/Incident-1}Description', 1, tags={'{http://stix.mitre.org/Incident-1}Description': 'stix_common:StructuredText'}, max_occurs=None, doc='The Description field is optional and provides an unstructured, text description of the asset.')
@@ -118,9 +118,9 @@ class AffectedAssets(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}AffectedAssetsType'
-    _content = 'element'
-    _field_names = ('affected_assets',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}AffectedAssetsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('affected_assets',)
 
     affected_assets: _f.Children[AffectedAsset] = _f.Children('{http://stix.mitre.org/Incident-1}Affected_Asset', 0, tags={'{http://stix.mitre.org/Incident-1}Affected_Asset': 'incident:AffectedAsset'}, max_occurs=None, doc='The Affected_Asset field is optional and characterizes a particular asset affected during the Incident.')
 
@@ -149,8 +149,8 @@ class AssetType(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}AssetTypeType'
-    _field_names = ('vocab_name', 'vocab_reference', 'count_affected', 'value')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}AssetTypeType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('vocab_name', 'vocab_reference', 'count_affected', 'value')
 
     count_affected: _f.AttributeField[str] = _f.AttributeField('count_affected', _c.builtin('string'), doc='This field specifies the number of assets of this type affected.')
 
@@ -179,10 +179,10 @@ class AttributedThreatActors(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}AttributedThreatActorsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'threat_actors')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}AttributedThreatActorsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'threat_actors')
 
     threat_actors: _f.Children[_stix_common.RelatedThreatActor] = _f.Children('{http://stix.mitre.org/Incident-1}Threat_Actor', 0, tags={'{http://stix.mitre.org/Incident-1}Threat_Actor': 'stix_common:RelatedThreatActor'}, min_occurs=1, max_occurs=None, doc='The Threat_Actor field specifies details of a Threat Actor asserted to be attributed for this Incident.')
 
@@ -202,9 +202,9 @@ class COATaken(_BundleObject):
     """Complex type {http://stix.mitre.org/Incident-1}COATakenType, from incident.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}COATakenType'
-    _content = 'element'
-    _field_names = ('time', 'contributors', 'course_of_action')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}COATakenType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('time', 'contributors', 'course_of_action')
 
     time: _f.Child[COATime] = _f.Child('{http://stix.mitre.org/Incident-1}Time', 0, tags={'{http://stix.mitre.org/Incident-1}Time': 'incident:COATime'}, container=True, doc='The Time field specifies the relative time criteria for this taken CourseOfAction.')
     contributors: _f.WrappedChildren[_cybox_common.Contributor] = _f.WrappedChildren('{http://stix.mitre.org/Incident-1}Contributors', 1, tags={'{http://stix.mitre.org/Incident-1}Contributors': 'incident:Contributors'}, item_tag='{http://stix.mitre.org/Incident-1}Contributor', item_class='cybox_common:Contributor', doc='The Contributors field specifies contributing actors for the CourseOfAction taken.')
@@ -228,8 +228,8 @@ class COARequested(COATaken):
     """Complex type {http://stix.mitre.org/Incident-1}COARequestedType, from incident.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}COARequestedType'
-    _field_names = ('priority', 'time', 'contributors', 'course_of_action')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}COARequestedType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('priority', 'time', 'contributors', 'course_of_action')
 
     priority: _f.AttributeField[str] = _f.AttributeField('priority', _c.builtin('string'), doc='Specifies a suggested level of priority to be applied to this requested COA.')
 
@@ -253,9 +253,9 @@ class COATime(_BundleObject):
     """Complex type {http://stix.mitre.org/Incident-1}COATimeType, from incident.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}COATimeType'
-    _content = 'element'
-    _field_names = ('start', 'end')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}COATimeType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('start', 'end')
 
     start: _f.Child[_stix_common.DateTimeWithPrecision] = _f.Child('{http://stix.mitre.org/Incident-1}Start', 0, tags={'{http://stix.mitre.org/Incident-1}Start': 'stix_common:DateTimeWithPrecision'}, doc='The Start field specifies the time at which the CourseOfAction was begun. In order to avoid ambiguity, it is strongly suggest that all timestamps include a specification of the timezone if it is known.')
     end: _f.Child[_stix_common.DateTimeWithPrecision] = _f.Child('{http://stix.mitre.org/Incident-1}End', 1, tags={'{http://stix.mitre.org/Incident-1}End': 'stix_common:DateTimeWithPrecision'}, doc='The End field specifies the time at which the CourseOfAction was completed. In order to avoid ambiguity, it is strongly suggest that all timestamps include a specification of the timezone if it is known.')
@@ -279,9 +279,9 @@ class Categories(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}CategoriesType'
-    _content = 'element'
-    _field_names = ('categories',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}CategoriesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('categories',)
 
     categories: _f.Children[_stix_common.ControlledVocabularyString] = _f.Children('{http://stix.mitre.org/Incident-1}Category', 0, tags={'{http://stix.mitre.org/Incident-1}Category': 'stix_common:ControlledVocabularyString'}, min_occurs=1, max_occurs=None, doc='Represents a single category that this incident is tagged with. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is IncidentCategoryVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')
 
@@ -299,9 +299,9 @@ class Contributors(_BundleObject):
     """Complex type {http://stix.mitre.org/Incident-1}ContributorsType, from incident.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}ContributorsType'
-    _content = 'element'
-    _field_names = ('contributors',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}ContributorsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('contributors',)
 
     contributors: _f.Children[_cybox_common.Contributor] = _f.Children('{http://stix.mitre.org/Incident-1}Contributor', 0, tags={'{http://stix.mitre.org/Incident-1}Contributor': 'cybox_common:Contributor'}, min_occurs=1, max_occurs=None)
 
@@ -321,9 +321,9 @@ class DirectImpactSummary(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}DirectImpactSummaryType'
-    _content = 'element'
-    _field_names = ('asset_losses', 'business_mission_disruption', 'response_and_recovery_costs')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}DirectImpactSummaryType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('asset_losses', 'business_mission_disruption', 'response_and_recovery_costs')
 
     asset_losses: _f.Child[_stix_common.ControlledVocabularyString] = _f.Child('{http://stix.mitre.org/Incident-1}Asset_Losses', 0, tags={'{http://stix.mitre.org/Incident-1}Asset_Losses': 'stix_common:ControlledVocabularyString'}, doc='The Asset_Losses field is optional and characterizes (at a high level) the level of asset-related losses that occured in the Incident, including lost or damaged assets, stolen funds, cash outlays, etc. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is ImpactRatingVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')
     business_mission_disruption: _f.Child[_stix_common.ControlledVocabularyString] = _f.Child('{http://stix.mitre.org/Incident-1}Business-Mission_Disruption', 1, tags={'{http://stix.mitre.org/Incident-1}Business-Mission_Disruption': 'stix_common:ControlledVocabularyString'}, doc='The Business-Mission_Disruption field is optional and characterizes (at a high level) the level of business or mission disruption impact that occured in the Incident including unproductive man-hours, lost revenue from system downtime, etc. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is ImpactRatingVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')
@@ -350,9 +350,9 @@ class Effects(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}EffectsType'
-    _content = 'element'
-    _field_names = ('effects',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}EffectsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('effects',)
 
     effects: _f.Children[_stix_common.ControlledVocabularyString] = _f.Children('{http://stix.mitre.org/Incident-1}Effect', 0, tags={'{http://stix.mitre.org/Incident-1}Effect': 'stix_common:ControlledVocabularyString'}, min_occurs=1, max_occurs=None, doc='Represents a single effect that this incident is tagged with. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is IncidentEffectVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')
 
@@ -373,9 +373,9 @@ class ExternalID(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}ExternalIDType'
-    _content = 'simple'
-    _field_names = ('source', 'value')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}ExternalIDType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('source', 'value')
 
     source: _f.AttributeField[str] = _f.AttributeField('source', _c.builtin('string'), doc='Specifies the source of the External ID.')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -401,10 +401,10 @@ class ExternalImpactAssessmentModel(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}ExternalImpactAssessmentModelType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ('model_name', 'model_reference')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}ExternalImpactAssessmentModelType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('model_name', 'model_reference')
 
     model_name: _f.AttributeField[str] = _f.AttributeField('model_name', _c.builtin('string'), doc='Specifies the name of the externally defined impact assessment model.')
     model_reference: _f.AttributeField[str] = _f.AttributeField('model_reference', _c.builtin('anyURI'), doc='Specifies a URL reference for the externally defined impact assessment model.')
@@ -425,9 +425,9 @@ class HistoryItem(_BundleObject):
     """Complex type {http://stix.mitre.org/Incident-1}HistoryItemType, from incident.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}HistoryItemType'
-    _content = 'element'
-    _field_names = ('action_entry', 'journal_entry')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}HistoryItemType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('action_entry', 'journal_entry')
 
     action_entry: _f.Child[COATaken] = _f.Child('{http://stix.mitre.org/Incident-1}Action_Entry', 0, tags={'{http://stix.mitre.org/Incident-1}Action_Entry': 'incident:COATaken'}, doc='The Action_Entry field is optional and provides a record of actions taken during the handling of the Incident.')
     journal_entry: _f.Child[JournalEntry] = _f.Child('{http://stix.mitre.org/Incident-1}Journal_Entry', 1, tags={'{http://stix.mitre.org/Incident-1}Journal_Entry': 'incident:JournalEntry'}, doc='The Journal_Entry field is optional and provides journal notes for information discovered during the handling of the Incident.')
@@ -448,9 +448,9 @@ class History(_BundleObject):
     """Complex type {http://stix.mitre.org/Incident-1}HistoryType, from incident.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}HistoryType'
-    _content = 'element'
-    _field_names = ('history_items',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}HistoryType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('history_items',)
 
     history_items: _f.Children[HistoryItem] = _f.Children('{http://stix.mitre.org/Incident-1}History_Item', 0, tags={'{http://stix.mitre.org/Incident-1}History_Item': 'incident:HistoryItem'}, max_occurs=None, doc='The History_Item field provides a log entry of an event or action taken during the handling of the Incident.')
 
@@ -473,9 +473,9 @@ class ImpactAssessment(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}ImpactAssessmentType'
-    _content = 'element'
-    _field_names = ('direct_impact_summary', 'indirect_impact_summary', 'total_loss_estimation', 'impact_qualification', 'effects', 'external_impact_assessment_model')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}ImpactAssessmentType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('direct_impact_summary', 'indirect_impact_summary', 'total_loss_estimation', 'impact_qualification', 'effects', 'external_impact_assessment_model')
 
     direct_impact_summary: _f.Child[DirectImpactSummary] = _f.Child('{http://stix.mitre.org/Incident-1}Direct_Impact_Summary', 0, tags={'{http://stix.mitre.org/Incident-1}Direct_Impact_Summary': 'incident:DirectImpactSummary'}, container=True, doc="The Direct_Impact_Summary field is optional and characterizes (at a high level) losses directly resulting from the ThreatActor's actions against organizational assets within the Incident.")
     indirect_impact_summary: _f.Child[IndirectImpactSummary] = _f.Child('{http://stix.mitre.org/Incident-1}Indirect_Impact_Summary', 1, tags={'{http://stix.mitre.org/Incident-1}Indirect_Impact_Summary': 'incident:IndirectImpactSummary'}, container=True, doc='The Indirect_Impact_Summary field is optional and characterizes (at a high level) losses from other stakeholder reactions to the Incident.')
@@ -519,10 +519,10 @@ class Incident(_stix_common.IncidentBase):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}IncidentType'
-    _element_tag = '{http://stix.mitre.org/Incident-1}Incident'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'timestamp', 'version', 'url', 'title', 'external_ids', 'time', 'descriptions', 'short_descriptions', 'categories', 'reporter', 'responders', 'coordinators', 'victims', 'affected_assets', 'impact_assessment', 'status', 'related_indicators', 'related_observables', 'leveraged_ttps', 'attributed_threat_actors', 'intended_effects', 'security_compromise', 'discovery_methods', 'related_incidents', 'coa_requesteds', 'coa_takens', 'confidence', 'contacts', 'history', 'information_source', 'handling', 'related_packages')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}IncidentType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://stix.mitre.org/Incident-1}Incident'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp', 'version', 'url', 'title', 'external_ids', 'time', 'descriptions', 'short_descriptions', 'categories', 'reporter', 'responders', 'coordinators', 'victims', 'affected_assets', 'impact_assessment', 'status', 'related_indicators', 'related_observables', 'leveraged_ttps', 'attributed_threat_actors', 'intended_effects', 'security_compromise', 'discovery_methods', 'related_incidents', 'coa_requesteds', 'coa_takens', 'confidence', 'contacts', 'history', 'information_source', 'handling', 'related_packages')
 
     version: _f.AttributeField[IncidentVersion] = _f.AttributeField('version', _c.EnumerationCodec('IncidentVersionType', IncidentVersion), doc='Specifies the relevant STIX-Incident schema version for this content.')
     url: _f.AttributeField[str] = _f.AttributeField('URL', _c.builtin('string'), doc='Specifies a URL referencing the location for the Incident specification.')
@@ -638,9 +638,9 @@ class IndirectImpactSummary(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}IndirectImpactSummaryType'
-    _content = 'element'
-    _field_names = ('loss_of_competitive_advantage', 'brand_and_market_damage', 'increased_operating_costs', 'legal_and_regulatory_costs')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}IndirectImpactSummaryType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('loss_of_competitive_advantage', 'brand_and_market_damage', 'increased_operating_costs', 'legal_and_regulatory_costs')
 
     loss_of_competitive_advantage: _f.Child[_stix_common.ControlledVocabularyString] = _f.Child('{http://stix.mitre.org/Incident-1}Loss_Of_Competitive_Advantage', 0, tags={'{http://stix.mitre.org/Incident-1}Loss_Of_Competitive_Advantage': 'stix_common:ControlledVocabularyString'}, doc='The Loss_Of_Competitive_Advantage field is optional and characterizes (at a high level) the level of impact based on loss of competitive advantage that occured in the Incident including loss/damage/exposure of IP, corporate wisdom, ability to compete, key personnel, etc. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is SecurityCompromiseVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')
     brand_and_market_damage: _f.Child[_stix_common.ControlledVocabularyString] = _f.Child('{http://stix.mitre.org/Incident-1}Brand_And_Market_Damage', 1, tags={'{http://stix.mitre.org/Incident-1}Brand_And_Market_Damage': 'stix_common:ControlledVocabularyString'}, doc='The Brand_And_Market_Damage field is optional and characterizes (at a high level) the level of impact based on brand or market damage that occured in the Incident including lost customers or partners, decrease in market value or share, advertising, rebranding, etc. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is SecurityCompromiseVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')
@@ -671,9 +671,9 @@ class JournalEntry(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}JournalEntryType'
-    _content = 'simple'
-    _field_names = ('author', 'time', 'time_precision', 'value')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}JournalEntryType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('author', 'time', 'time_precision', 'value')
 
     author: _f.AttributeField[str] = _f.AttributeField('author', _c.builtin('string'), doc='Specifies the author of the JournalEntry note.')
     time: _f.AttributeField[_dt.datetime] = _f.AttributeField('time', _c.builtin('dateTime'), doc='Specifies the date and time that the JournalEntry note was written. In order to avoid ambiguity, it is strongly suggest that all timestamps include a specification of the timezone if it is known.')
@@ -700,10 +700,10 @@ class LeveragedTTPs(_stix_common.GenericRelationshipList):
     """Complex type {http://stix.mitre.org/Incident-1}LeveragedTTPsType, from incident.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}LeveragedTTPsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'leveraged_ttps')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}LeveragedTTPsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'leveraged_ttps')
 
     leveraged_ttps: _f.Children[_stix_common.RelatedTTP] = _f.Children('{http://stix.mitre.org/Incident-1}Leveraged_TTP', 0, tags={'{http://stix.mitre.org/Incident-1}Leveraged_TTP': 'stix_common:RelatedTTP'}, min_occurs=1, max_occurs=None, doc='The Leveraged_TTP field specifies a single TTP asserted to be related to this cyber threat Incident.')
 
@@ -725,9 +725,9 @@ class LossEstimation(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}LossEstimationType'
-    _content = 'empty'
-    _field_names = ('amount', 'iso_currency_code')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}LossEstimationType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('amount', 'iso_currency_code')
 
     amount: _f.AttributeField[str] = _f.AttributeField('amount', _c.builtin('string'), doc='Specifies the estimated financial loss for the Incident.')
     iso_currency_code: _f.AttributeField[str] = _f.AttributeField('iso_currency_code', _c.builtin('string'), doc='Specifies the ISO 4217 currency code if other than USD')
@@ -750,9 +750,9 @@ class NatureOfSecurityEffect(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}NatureOfSecurityEffectType'
-    _content = 'element'
-    _field_names = ('property_affecteds',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}NatureOfSecurityEffectType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('property_affecteds',)
 
     property_affecteds: _f.Children[PropertyAffected] = _f.Children('{http://stix.mitre.org/Incident-1}Property_Affected', 0, tags={'{http://stix.mitre.org/Incident-1}Property_Affected': 'incident:PropertyAffected'}, max_occurs=None, doc='The Property_Affected field is optional and characterizes how a particular security property of the Asset was affected.')
 
@@ -775,8 +775,8 @@ class NonPublicDataCompromised(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}NonPublicDataCompromisedType'
-    _field_names = ('vocab_name', 'vocab_reference', 'data_encrypted', 'value')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}NonPublicDataCompromisedType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('vocab_name', 'vocab_reference', 'data_encrypted', 'value')
 
     data_encrypted: _f.AttributeField[bool] = _f.AttributeField('data_encrypted', _c.builtin('boolean'), doc='Indicates whether the data that was compromised was encrypted or not.')
 
@@ -802,9 +802,9 @@ class PropertyAffected(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}PropertyAffectedType'
-    _content = 'element'
-    _field_names = ('property_', 'description_of_effects', 'type_of_availability_loss', 'duration_of_availability_loss', 'non_public_data_compromised')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}PropertyAffectedType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('property_', 'description_of_effects', 'type_of_availability_loss', 'duration_of_availability_loss', 'non_public_data_compromised')
 
     property_: _f.Child[_stix_common.ControlledVocabularyString] = _f.Child('{http://stix.mitre.org/Incident-1}Property', 0, tags={'{http://stix.mitre.org/Incident-1}Property': 'stix_common:ControlledVocabularyString'}, doc='The security property that was affected by the incident. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is LossPropertyVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')
     description_of_effects: _f.Children[_stix_common.StructuredText] = _f.Children('{http://stix.mitre.org/Incident-1}Description_Of_Effect', 1, tags={'{http://stix.mitre.org/Incident-1}Description_Of_Effect': 'stix_common:StructuredText'}, max_occurs=None, doc='The Description_Of_Effect field is optional and provides a brief prose description of how the security property was affected.')
@@ -836,10 +836,10 @@ class RelatedIncidents(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}RelatedIncidentsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'related_incidents')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}RelatedIncidentsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'related_incidents')
 
     related_incidents: _f.Children[_stix_common.RelatedIncident] = _f.Children('{http://stix.mitre.org/Incident-1}Related_Incident', 0, tags={'{http://stix.mitre.org/Incident-1}Related_Incident': 'stix_common:RelatedIncident'}, min_occurs=1, max_occurs=None, doc='The Related_Incident field identifies or characterizes another Incident related to this Incident.')
 
@@ -861,10 +861,10 @@ class RelatedIndicators(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}RelatedIndicatorsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'related_indicators')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}RelatedIndicatorsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'related_indicators')
 
     related_indicators: _f.Children[_stix_common.RelatedIndicator] = _f.Children('{http://stix.mitre.org/Incident-1}Related_Indicator', 0, tags={'{http://stix.mitre.org/Incident-1}Related_Indicator': 'stix_common:RelatedIndicator'}, min_occurs=1, max_occurs=None, doc='The Related_Indicator field identifies or characterizes a cyber threat Indicator related to this Incident.')
 
@@ -886,10 +886,10 @@ class RelatedObservables(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}RelatedObservablesType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'related_observables')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}RelatedObservablesType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'related_observables')
 
     related_observables: _f.Children[_stix_common.RelatedObservable] = _f.Children('{http://stix.mitre.org/Incident-1}Related_Observable', 0, tags={'{http://stix.mitre.org/Incident-1}Related_Observable': 'stix_common:RelatedObservable'}, min_occurs=1, max_occurs=None, doc='The Related_Observable field identifies or characterizes a cyber threat observable related to this Incident.')
 
@@ -909,9 +909,9 @@ class Time(_BundleObject):
     """Complex type {http://stix.mitre.org/Incident-1}TimeType, from incident.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}TimeType'
-    _content = 'element'
-    _field_names = ('first_malicious_action', 'initial_compromise', 'first_data_exfiltration', 'incident_discovery', 'incident_opened', 'containment_achieved', 'restoration_achieved', 'incident_reported', 'incident_closed')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}TimeType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('first_malicious_action', 'initial_compromise', 'first_data_exfiltration', 'incident_discovery', 'incident_opened', 'containment_achieved', 'restoration_achieved', 'incident_reported', 'incident_closed')
 
     first_malicious_action: _f.Child[_stix_common.DateTimeWithPrecision] = _f.Child('{http://stix.mitre.org/Incident-1}First_Malicious_Action', 0, tags={'{http://stix.mitre.org/Incident-1}First_Malicious_Action': 'stix_common:DateTimeWithPrecision'}, doc='The First_Malicious_Action field specifies the time that the first malicious action related to this Incident occured. In order to avoid ambiguity, it is strongly suggest that all timestamps include a specification of the timezone if it is known.')
     initial_compromise: _f.Child[_stix_common.DateTimeWithPrecision] = _f.Child('{http://stix.mitre.org/Incident-1}Initial_Compromise', 1, tags={'{http://stix.mitre.org/Incident-1}Initial_Compromise': 'stix_common:DateTimeWithPrecision'}, doc='The Initial_Compromise field specifies the time that the initial compromise occured for this Incident. In order to avoid ambiguity, it is strongly suggest that all timestamps include a specification of the timezone if it is known.')
@@ -955,9 +955,9 @@ class TotalLossEstimation(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Incident-1}TotalLossEstimationType'
-    _content = 'element'
-    _field_names = ('initial_reported_total_loss_estimation', 'actual_total_loss_estimation')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Incident-1}TotalLossEstimationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('initial_reported_total_loss_estimation', 'actual_total_loss_estimation')
 
     initial_reported_total_loss_estimation: _f.Child[LossEstimation] = _f.Child('{http://stix.mitre.org/Incident-1}Initial_Reported_Total_Loss_Estimation', 0, tags={'{http://stix.mitre.org/Incident-1}Initial_Reported_Total_Loss_Estimation': 'incident:LossEstimation'}, doc='The Initial_Reported_Total_Loss_Estimation field is optional and specifies the initially reported level of total estimated financial loss for the Incident.')
     actual_total_loss_estimation: _f.Child[LossEstimation] = _f.Child('{http://stix.mitre.org/Incident-1}Actual_Total_Loss_Estimation', 1, tags={'{http://stix.mitre.org/Incident-1}Actual_Total_Loss_Estimation': 'incident:LossEstimation'}, doc='The Actual_Total_Loss_Estimation field is optional and specifies the actual level of total estimated financial loss for the Incident.')

@@ -69,9 +69,9 @@ class CompositeIndicatorExpression(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Indicator-2}CompositeIndicatorExpressionType'
-    _content = 'element'
-    _field_names = ('operator', 'indicators')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Indicator-2}CompositeIndicatorExpressionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('operator', 'indicators')
 
     operator: _f.AttributeField[OperatorTypeEnum] = _f.AttributeField('operator', _c.EnumerationCodec('OperatorTypeEnum', OperatorTypeEnum), required=True, doc='Specifies the logical composition operator for this composite cyber threat Indicator.')
     indicators: _f.Children[Indicator] = _f.Children('{http://stix.mitre.org/Indicator-2}Indicator', 0, tags={'{http://stix.mitre.org/Indicator-2}Indicator': 'indicator:Indicator'}, max_occurs=None, doc='The indicator field specifies one cyber threat indicator made up of a pattern identifying certain observable conditions as well as contextual information about the patterns meaning, how and when it should be acted on, etc.')
@@ -104,10 +104,10 @@ class Indicator(_stix_common.IndicatorBase):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Indicator-2}IndicatorType'
-    _element_tag = '{http://stix.mitre.org/Indicator-2}Indicator'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'timestamp', 'version', 'negate', 'title', 'types', 'alternative_ids', 'descriptions', 'short_descriptions', 'valid_time_positions', 'observable', 'composite_indicator_expression', 'indicated_ttps', 'kill_chain_phases', 'test_mechanisms', 'likely_impact', 'suggested_coas', 'handling', 'confidence', 'sightings', 'related_indicators', 'related_campaigns', 'related_packages', 'producer')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Indicator-2}IndicatorType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://stix.mitre.org/Indicator-2}Indicator'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp', 'version', 'negate', 'title', 'types', 'alternative_ids', 'descriptions', 'short_descriptions', 'valid_time_positions', 'observable', 'composite_indicator_expression', 'indicated_ttps', 'kill_chain_phases', 'test_mechanisms', 'likely_impact', 'suggested_coas', 'handling', 'confidence', 'sightings', 'related_indicators', 'related_campaigns', 'related_packages', 'producer')
 
     version: _f.AttributeField[IndicatorVersion] = _f.AttributeField('version', _c.EnumerationCodec('IndicatorVersionType', IndicatorVersion), doc='Specifies the relevant STIX-Indicator schema version for this content.')
     negate: _f.AttributeField[bool] = _f.AttributeField('negate', _c.builtin('boolean'), default='false', doc='The negate field specifies the absence of the pattern.')
@@ -196,10 +196,10 @@ class RelatedCampaignReferences(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Indicator-2}RelatedCampaignReferencesType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'related_campaigns')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Indicator-2}RelatedCampaignReferencesType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'related_campaigns')
 
     related_campaigns: _f.Children[_stix_common.RelatedCampaignReference] = _f.Children('{http://stix.mitre.org/Indicator-2}Related_Campaign', 0, tags={'{http://stix.mitre.org/Indicator-2}Related_Campaign': 'stix_common:RelatedCampaignReference'}, min_occurs=1, max_occurs=None, doc='The Related_Campaign field captures a single relationship to a related campaign.')
 
@@ -221,10 +221,10 @@ class RelatedIndicators(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Indicator-2}RelatedIndicatorsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'related_indicators')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Indicator-2}RelatedIndicatorsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'related_indicators')
 
     related_indicators: _f.Children[_stix_common.RelatedIndicator] = _f.Children('{http://stix.mitre.org/Indicator-2}Related_Indicator', 0, tags={'{http://stix.mitre.org/Indicator-2}Related_Indicator': 'stix_common:RelatedIndicator'}, min_occurs=1, max_occurs=None, doc='The Related_Indicator field is optional and enables content producers to express a relationship between the enclosing indicator (i.e., the subject of the relationship) and a disparate indicator (i.e., the object side of the relationship).')
 
@@ -246,10 +246,10 @@ class RelatedObservables(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Indicator-2}RelatedObservablesType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'related_observables')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Indicator-2}RelatedObservablesType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'related_observables')
 
     related_observables: _f.Children[_stix_common.RelatedObservable] = _f.Children('{http://stix.mitre.org/Indicator-2}Related_Observable', 0, tags={'{http://stix.mitre.org/Indicator-2}Related_Observable': 'stix_common:RelatedObservable'}, min_occurs=1, max_occurs=None, doc='The Related_Observable field captures a relationship to a cyber observable related to this sighting.')
 
@@ -272,9 +272,9 @@ class Sighting(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Indicator-2}SightingType'
-    _content = 'element'
-    _field_names = ('timestamp', 'timestamp_precision', 'source', 'reference', 'confidence', 'descriptions', 'related_observables')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Indicator-2}SightingType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('timestamp', 'timestamp_precision', 'source', 'reference', 'confidence', 'descriptions', 'related_observables')
 
     timestamp: _f.AttributeField[_dt.datetime] = _f.AttributeField('timestamp', _c.builtin('dateTime'), doc='This field provides the date and time of the Indicator sighting. In order to avoid ambiguity, it is strongly suggest that all timestamps include a specification of the timezone if it is known.')
     timestamp_precision: _f.AttributeField[_stix_common.DateTimePrecisionEnum] = _f.AttributeField('timestamp_precision', _BUNDLE.enumeration_codec('DateTimePrecisionEnum', 'stix_common:DateTimePrecisionEnum'), default='second', doc='Represents the precision of the associated timestamp value. If omitted, the default is "second", meaning the timestamp is precise to the full field value. Digits in the timestamp that are required by the xs:dateTime datatype but are beyond the specified precision should be zeroed out.')
@@ -310,9 +310,9 @@ class Sightings(_BundleObject):
     """Complex type {http://stix.mitre.org/Indicator-2}SightingsType, from indicator.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Indicator-2}SightingsType'
-    _content = 'element'
-    _field_names = ('sightings_count', 'sightings')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Indicator-2}SightingsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('sightings_count', 'sightings')
 
     sightings_count: _f.AttributeField[int] = _f.AttributeField('sightings_count', _c.builtin('integer'), doc='The total number of times this Indicator was reported as sighted.')
     sightings: _f.Children[Sighting] = _f.Children('{http://stix.mitre.org/Indicator-2}Sighting', 0, tags={'{http://stix.mitre.org/Indicator-2}Sighting': 'indicator:Sighting'}, max_occurs=None, doc='This field characterizes a single sighting report for this Indicator.')
@@ -335,10 +335,10 @@ class SuggestedCOAs(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Indicator-2}SuggestedCOAsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'suggested_coas')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Indicator-2}SuggestedCOAsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'suggested_coas')
 
     suggested_coas: _f.Children[_stix_common.RelatedCourseOfAction] = _f.Children('{http://stix.mitre.org/Indicator-2}Suggested_COA', 0, tags={'{http://stix.mitre.org/Indicator-2}Suggested_COA': 'stix_common:RelatedCourseOfAction'}, min_occurs=1, max_occurs=None, doc='The Suggested_COA field specifies a suggested Course of Action for this cyber threat Indicator.')
 
@@ -406,10 +406,10 @@ class TestMechanism(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Indicator-2}TestMechanismType'
-    _abstract = True
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'efficacy', 'producer')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Indicator-2}TestMechanismType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'efficacy', 'producer')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a unique ID for this Test Mechanism.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a reference to the ID of a Test Mechanism specified elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this Test Mechanism should not hold content.')
@@ -438,9 +438,9 @@ class TestMechanisms(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Indicator-2}TestMechanismsType'
-    _content = 'element'
-    _field_names = ('test_mechanisms',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Indicator-2}TestMechanismsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('test_mechanisms',)
 
     test_mechanisms: _f.Children[TestMechanism] = _f.Children('{http://stix.mitre.org/Indicator-2}Test_Mechanism', 0, tags={'{http://stix.mitre.org/Indicator-2}Test_Mechanism': 'indicator:TestMechanism'}, min_occurs=1, max_occurs=None, doc='The TestMechanism field specifies a non-standard Test Mechanism effective at identifying the cyber Observables specified in this cyber threat Indicator. This field is defined as of type TestMechanismType which is an abstract type enabling the extension and inclusion of various formats of Test Mechanism specifications.')
 
@@ -462,9 +462,9 @@ class ValidTime(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Indicator-2}ValidTimeType'
-    _content = 'element'
-    _field_names = ('start_time', 'end_time')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Indicator-2}ValidTimeType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('start_time', 'end_time')
 
     start_time: _f.Child[_stix_common.DateTimeWithPrecision] = _f.Child('{http://stix.mitre.org/Indicator-2}Start_Time', 0, tags={'{http://stix.mitre.org/Indicator-2}Start_Time': 'stix_common:DateTimeWithPrecision'}, doc='If not present, the valid time position of the indicator does not have a lower bound (i.e., temporal window is only bounded by the end-time). In order to avoid ambiguity, it is strongly suggest that all timestamps include a specification of the timezone if it is known.')
     end_time: _f.Child[_stix_common.DateTimeWithPrecision] = _f.Child('{http://stix.mitre.org/Indicator-2}End_Time', 1, tags={'{http://stix.mitre.org/Indicator-2}End_Time': 'stix_common:DateTimeWithPrecision'}, doc='If not present, the valid time position of the indicator does not have an upper bound (i.e., temporal window is only bounded by the start-time). In order to avoid ambiguity, it is strongly suggest that all timestamps include a specification of the timezone if it is known.')

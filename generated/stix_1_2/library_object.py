@@ -31,10 +31,10 @@ class Library(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#LibraryObject-2}LibraryObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#LibraryObject-2}Library'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'name', 'path', 'size', 'type_', 'version', 'base_address', 'extracted_features')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#LibraryObject-2}LibraryObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#LibraryObject-2}Library'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'name', 'path', 'size', 'type_', 'version', 'base_address', 'extracted_features')
 
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#LibraryObject-2}Name', 1, tags={'{http://cybox.mitre.org/objects#LibraryObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the full file name of the library. Example: abcd.dll.')
     path: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#LibraryObject-2}Path', 2, tags={'{http://cybox.mitre.org/objects#LibraryObject-2}Path': 'cybox_common:StringObjectProperty'}, doc='The Path field specifies the fully-qualified path to the library.')
@@ -80,9 +80,10 @@ class LibraryType(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#LibraryObject-2}LibraryType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#LibraryObject-2}LibraryType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(

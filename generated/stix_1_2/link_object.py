@@ -34,9 +34,9 @@ class Link(_uri_object.URI):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#LinkObject-1}LinkObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#LinkObject-1}Link'
-    _field_names = ('object_reference', 'type_', 'custom_properties', 'value', 'url_label')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#LinkObject-1}LinkObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#LinkObject-1}Link'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'type_', 'custom_properties', 'value', 'url_label')
 
     url_label: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#LinkObject-1}URL_Label', 2, tags={'{http://cybox.mitre.org/objects#LinkObject-1}URL_Label': 'cybox_common:StringObjectProperty'}, doc='The URL_Label field specifies the label of the link.')
 

@@ -31,10 +31,10 @@ class LinuxPackage(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#LinuxPackageObject-2}LinuxPackageObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#LinuxPackageObject-2}Linux_Package'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'architecture', 'category', 'description', 'epoch', 'evr', 'name', 'release', 'vendor', 'version')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#LinuxPackageObject-2}LinuxPackageObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#LinuxPackageObject-2}Linux_Package'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'architecture', 'category', 'description', 'epoch', 'evr', 'name', 'release', 'vendor', 'version')
 
     architecture: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://cybox.mitre.org/objects#LinuxPackageObject-2}Architecture', 1, tags={'{http://cybox.mitre.org/objects#LinuxPackageObject-2}Architecture': 'cybox_common:ControlledVocabularyString'}, doc='The Architecture field specifies the architecture for which the package was built. Examples include "i386", "armhf", "ppc", "sparc", "x86_64", "mips", "noarch", etc.')
     category: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#LinuxPackageObject-2}Category', 2, tags={'{http://cybox.mitre.org/objects#LinuxPackageObject-2}Category': 'cybox_common:StringObjectProperty'}, doc='The Category field specifies the categories under which a package may be displayed.')

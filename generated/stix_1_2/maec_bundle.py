@@ -132,9 +132,9 @@ class APICall(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}APICallType'
-    _content = 'element'
-    _field_names = ('function_name', 'normalized_function_name', 'address', 'return_value', 'parameters')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}APICallType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('function_name', 'normalized_function_name', 'address', 'return_value', 'parameters')
 
     function_name: _f.AttributeField[str] = _f.AttributeField('function_name', _c.builtin('string'), doc='The function_name field contains the exact name of the API function called, e.g. CreateFileEx.')
     normalized_function_name: _f.AttributeField[str] = _f.AttributeField('normalized_function_name', _c.builtin('string'), doc='The normalized_function_name field contains the normalized name of the API function called, e.g. CreateFile.')
@@ -169,8 +169,8 @@ class AVClassification(_cybox_common.ToolInformation):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}AVClassificationType'
-    _field_names = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadatas', 'compensation_model', 'engine_version', 'definition_version', 'classification_name')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}AVClassificationType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadatas', 'compensation_model', 'engine_version', 'definition_version', 'classification_name')
 
     engine_version: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Engine_Version', 14, _c.builtin('string'), doc='The Engine_Version field captures the version of the AV engine used by the AV scanner tool that assigned the classification to the malware instance object.')
     definition_version: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Definition_Version', 15, _c.builtin('string'), doc='The Definition_Version field captures the version of the AV definitions used by the AV scanner tool that assigned the classification to the malware instance object.')
@@ -231,9 +231,9 @@ class AVClassifications(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}AVClassificationsType'
-    _content = 'element'
-    _field_names = ('av_classifications',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}AVClassificationsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('av_classifications',)
 
     av_classifications: _f.Children[AVClassification] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}AV_Classification', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}AV_Classification': 'maec_bundle:AVClassification'}, min_occurs=1, max_occurs=None, doc='The AV_Classification field captures a single AV classication of the malware instance object.')
 
@@ -256,9 +256,9 @@ class ActionCollectionList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ActionCollectionListType'
-    _content = 'element'
-    _field_names = ('action_collections',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ActionCollectionListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('action_collections',)
 
     action_collections: _f.Children[ActionCollection] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Collection', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Collection': 'maec_bundle:ActionCollection'}, min_occurs=1, max_occurs=None, doc='The Action_Collection field specifies a single collection of Actions in the Bundle.')
 
@@ -280,9 +280,9 @@ class BaseCollection(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BaseCollectionType'
-    _content = 'element'
-    _field_names = ('name', 'affinity_type', 'affinity_degree', 'description')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BaseCollectionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'affinity_type', 'affinity_degree', 'description')
 
     name: _f.AttributeField[str] = _f.AttributeField('name', _c.builtin('string'), doc='The name field specifies the name of the collection.')
     affinity_type: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Affinity_Type', 0, _c.builtin('string'), doc='The Affinity_Type field provides an abstract way of characterizing how the objects in a collection are related.')
@@ -316,8 +316,8 @@ class ActionCollection(BaseCollection):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ActionCollectionType'
-    _field_names = ('name', 'id_', 'affinity_type', 'affinity_degree', 'description', 'action_list')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ActionCollectionType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'id_', 'affinity_type', 'affinity_degree', 'description', 'action_list')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The id field specifies a unique ID for this Action Collection.')
     action_list: _f.WrappedChildren[Action] = _f.WrappedChildren('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_List', 3, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_List': 'maec_bundle:ActionList'}, item_tag='{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action', item_class='maec_bundle:Action', min_occurs=1, doc='The Action_List field specifies a list of Actions that make up the collection.')
@@ -353,9 +353,9 @@ class ActionImplementation(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ActionImplementationType'
-    _content = 'element'
-    _field_names = ('id_', 'type_', 'compatible_platforms', 'api_call', 'codes')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ActionImplementationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'type_', 'compatible_platforms', 'api_call', 'codes')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='The id field specifies a unique ID for this Action Implementation.')
     type_: _f.AttributeField[ActionImplementationTypeEnum] = _f.AttributeField('type', _c.EnumerationCodec('ActionImplementationTypeEnum', ActionImplementationTypeEnum), required=True, doc='The required type field refers to the type of Action Implementation being characterized in this element.')
@@ -389,9 +389,9 @@ class ActionList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ActionListType'
-    _content = 'element'
-    _field_names = ('actions',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ActionListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('actions',)
 
     actions: _f.Children[Action] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action': 'maec_bundle:Action'}, min_occurs=1, max_occurs=None, doc="The Action field specifies a single Action in the list. The recommended syntax for Action IDs is a dash-delimited format that starts with the word maec, followed by a unique string, followed by the three letter code 'act', and ending with an integer. The regular expression validating these IDs is: maec-[A-Za-z0-9_\\-\\.]+-act-[1-9][0-9]*.")
 
@@ -413,9 +413,9 @@ class ActionReferenceList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ActionReferenceListType'
-    _content = 'element'
-    _field_names = ('action_references',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ActionReferenceListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('action_references',)
 
     action_references: _f.Children[_cybox_core.ActionReference] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Reference', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Reference': 'cybox_core:ActionReference'}, min_occurs=1, max_occurs=None, doc='The Action_Reference field specifies a reference to a single Action.')
 
@@ -438,9 +438,9 @@ class AssociatedCode(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}AssociatedCodeType'
-    _content = 'element'
-    _field_names = ('code_snippets',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}AssociatedCodeType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('code_snippets',)
 
     code_snippets: _f.Children[_code_object.CodeObject] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Code_Snippet', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Code_Snippet': 'code_object:CodeObject'}, min_occurs=1, max_occurs=None, doc='The Code_Snippet field captures a single snippet of code, via the CybOX CodeObjectType.')
 
@@ -463,9 +463,9 @@ class BehaviorCollectionList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorCollectionListType'
-    _content = 'element'
-    _field_names = ('behavior_collections',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorCollectionListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('behavior_collections',)
 
     behavior_collections: _f.Children[BehaviorCollection] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior_Collection', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior_Collection': 'maec_bundle:BehaviorCollection'}, min_occurs=1, max_occurs=None, doc='The Behavior_Collection field specifies a single collection of Behaviors in the Bundle.')
 
@@ -488,8 +488,8 @@ class BehaviorCollection(BaseCollection):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorCollectionType'
-    _field_names = ('name', 'id_', 'affinity_type', 'affinity_degree', 'description', 'purpose', 'behavior_list')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorCollectionType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'id_', 'affinity_type', 'affinity_degree', 'description', 'purpose', 'behavior_list')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The id field specifies a unique ID for this Behavior Collection.')
     purpose: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Purpose', 3, _c.builtin('string'), doc='The Purpose field states the intended purpose of the collection of Behaviors. Since Behaviors are not always successful, and may not be fully observed, this is meant as way of absracting the nature of the collection of Behaviors away from its constituent Actions.')
@@ -525,9 +525,9 @@ class BehaviorList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorListType'
-    _content = 'element'
-    _field_names = ('behaviors',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('behaviors',)
 
     behaviors: _f.Children[Behavior] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior': 'maec_bundle:Behavior'}, min_occurs=1, max_occurs=None, doc='The Behavior field specifies a single Behavior in the list.')
 
@@ -549,9 +549,9 @@ class BehaviorPurpose(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorPurposeType'
-    _content = 'element'
-    _field_names = ('description', 'vulnerability_exploit')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorPurposeType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description', 'vulnerability_exploit')
 
     description: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Description', 0, _c.builtin('string'), doc='The Description field contains a prose text description of the purpose of the Behavior, whether it was successful or not.')
     vulnerability_exploit: _f.Child[Exploit] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Vulnerability_Exploit', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Vulnerability_Exploit': 'maec_bundle:Exploit'}, doc='The Vulnerability_Exploit field characterizes any vulnerability that a Behavior may have attempted to exploit, whether or not the exploitation was successful (where success is not necessarily known).')
@@ -577,9 +577,9 @@ class BehaviorReferenceList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorReferenceListType'
-    _content = 'element'
-    _field_names = ('behavior_references',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorReferenceListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('behavior_references',)
 
     behavior_references: _f.Children[BehaviorReference] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior_Reference', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior_Reference': 'maec_bundle:BehaviorReference'}, min_occurs=1, max_occurs=None, doc='The Behavior_Reference field specifies a reference to a single Behavior.')
 
@@ -602,9 +602,9 @@ class BehaviorReference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorReferenceType'
-    _content = 'empty'
-    _field_names = ('behavior_idref',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorReferenceType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('behavior_idref',)
 
     behavior_idref: _f.AttributeField[str] = _f.AttributeField('behavior_idref', _c.builtin('QName'), required=True, doc='The behavior_idref field specifies the id of the Behavior being referenced; this Behavior must be present in the current Bundle.')
 
@@ -628,9 +628,9 @@ class BehaviorRelationshipList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorRelationshipListType'
-    _content = 'element'
-    _field_names = ('relationships',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorRelationshipListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relationships',)
 
     relationships: _f.Children[BehaviorRelationship] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Relationship', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Relationship': 'maec_bundle:BehaviorRelationship'}, min_occurs=1, max_occurs=None, doc='The Relationship field specifies a single relationship between a single Behavior and one or more other Behaviors.')
 
@@ -654,9 +654,9 @@ class BehaviorRelationship(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorRelationshipType'
-    _content = 'element'
-    _field_names = ('type_', 'behavior_references')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorRelationshipType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'behavior_references')
 
     type_: _f.AttributeField[BehaviorRelationshipType] = _f.AttributeField('type', _c.EnumerationCodec('restriction of ActionRelationshipTypeEnum-1.0', BehaviorRelationshipType), doc='The type field specifies the nature of the relationship between Behaviors that is being captured.')
     behavior_references: _f.Children[BehaviorReference] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior_Reference', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior_Reference': 'maec_bundle:BehaviorReference'}, min_occurs=1, max_occurs=None, doc='The Behavior_Reference field specifies a reference to a single Behavior in the relationship.')
@@ -688,10 +688,10 @@ class Behavior(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorType'
-    _element_tag = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior'
-    _content = 'element'
-    _field_names = ('id_', 'ordinal_position', 'status', 'duration', 'purpose', 'description', 'discovery_method', 'action_composition', 'associated_code', 'relationships')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehaviorType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'ordinal_position', 'status', 'duration', 'purpose', 'description', 'discovery_method', 'action_composition', 'associated_code', 'relationships')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The required id field specifies a unique ID for this Behavior.')
     ordinal_position: _f.AttributeField[int] = _f.AttributeField('ordinal_position', _c.builtin('positiveInteger'), doc='The ordinal_position field specifies the ordinal position of the Behavior with respect to the execution of the malware.')
@@ -744,9 +744,9 @@ class BehavioralActionEquivalenceReference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehavioralActionEquivalenceReferenceType'
-    _content = 'empty'
-    _field_names = ('action_equivalence_idref', 'behavioral_ordering')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehavioralActionEquivalenceReferenceType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('action_equivalence_idref', 'behavioral_ordering')
 
     action_equivalence_idref: _f.AttributeField[str] = _f.AttributeField('action_equivalence_idref', _c.builtin('QName'), required=True, doc='The action_equivalence_idref field specifies the ID of an Action Equivalence contained in the same MAEC document as the Behavior that utilizes it.')
     behavioral_ordering: _f.AttributeField[int] = _f.AttributeField('behavioral_ordering', _c.builtin('positiveInteger'), doc='The behavioral_ordering field defines the ordering of the Action Equivalency with respect to the other actions that make up the behavior. So an action with a behavioral_ordering of "1" would come before an action with a behavioral_ordering of "2", etc.')
@@ -773,8 +773,8 @@ class BehavioralActionReference(_cybox_core.ActionReference):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehavioralActionReferenceType'
-    _field_names = ('action_id', 'behavioral_ordering')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehavioralActionReferenceType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('action_id', 'behavioral_ordering')
 
     behavioral_ordering: _f.AttributeField[int] = _f.AttributeField('behavioral_ordering', _c.builtin('positiveInteger'), doc='The behavioral_ordering field defines the ordering of the Action with respect to the other Actions that make up the Behavior. For example, an Action with a behavioral_ordering of "1" would come before an Action with a behavioral_ordering of "2", etc.')
 
@@ -803,9 +803,9 @@ class Action(_cybox_core.Action):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}MalwareActionType'
-    _element_tag = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action'
-    _field_names = ('id_', 'idref', 'ordinal_position', 'action_status', 'context', 'timestamp', 'timestamp_precision', 'type_', 'name', 'description', 'action_aliases', 'action_arguments', 'location', 'discovery_method', 'associated_objects', 'relationships', 'frequency', 'implementation')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}MalwareActionType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'ordinal_position', 'action_status', 'context', 'timestamp', 'timestamp_precision', 'type_', 'name', 'description', 'action_aliases', 'action_arguments', 'location', 'discovery_method', 'associated_objects', 'relationships', 'frequency', 'implementation')
 
     implementation: _f.Child[ActionImplementation] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Implementation', 10, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Implementation': 'maec_bundle:ActionImplementation'}, doc='The Implementation field is optional and serves to capture attributes that are relevant to how the Action is implemented in the malware, such as the specific API call that was used.')
 
@@ -863,9 +863,9 @@ class BehavioralAction(Action):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehavioralActionType'
-    _element_tag = None
-    _field_names = ('id_', 'idref', 'ordinal_position', 'action_status', 'context', 'timestamp', 'timestamp_precision', 'behavioral_ordering', 'type_', 'name', 'description', 'action_aliases', 'action_arguments', 'location', 'discovery_method', 'associated_objects', 'relationships', 'frequency', 'implementation')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehavioralActionType'
+    _element_tag: _typing.ClassVar[str | None] = None
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'ordinal_position', 'action_status', 'context', 'timestamp', 'timestamp_precision', 'behavioral_ordering', 'type_', 'name', 'description', 'action_aliases', 'action_arguments', 'location', 'discovery_method', 'associated_objects', 'relationships', 'frequency', 'implementation')
 
     behavioral_ordering: _f.AttributeField[int] = _f.AttributeField('behavioral_ordering', _c.builtin('positiveInteger'), doc='The behavioral_ordering field defines the ordering of the Action with respect to the other Actions that make up the behavior. So an action with a behavioral_ordering of "1" would come before an Action with a behavioral_ordering of "2", etc.')
 
@@ -924,28 +924,28 @@ class BehavioralActions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehavioralActionsType'
-    _content = 'element'
-    _field_names = ('action_collection', 'action', 'action_reference', 'action_equivalence_reference')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BehavioralActionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('action_collections', 'actions', 'action_references', 'action_equivalence_references')
 
-    action_collection: _f.Child[ActionCollection] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Collection', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Collection': 'maec_bundle:ActionCollection'}, doc='The Action_Collection field specifies an Action Collection that is part of the behavioral composition.')
-    action: _f.Child[BehavioralAction] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action': 'maec_bundle:BehavioralAction'}, doc='The Action field specifies a single Action that is part of the behavioral composition.')
-    action_reference: _f.Child[BehavioralActionReference] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Reference', 2, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Reference': 'maec_bundle:BehavioralActionReference'}, doc='The Action_Reference field specifies a reference to a single Action that is part of the behavioral composition.')
-    action_equivalence_reference: _f.Child[BehavioralActionEquivalenceReference] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Equivalence_Reference', 3, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Equivalence_Reference': 'maec_bundle:BehavioralActionEquivalenceReference'}, doc='The Action_Equivalence_Reference field specifies a reference to a single Action Equivalence that is part of the behavioral composition.')
+    action_collections: _f.Children[ActionCollection] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Collection', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Collection': 'maec_bundle:ActionCollection'}, max_occurs=None, doc='The Action_Collection field specifies an Action Collection that is part of the behavioral composition.')
+    actions: _f.Children[BehavioralAction] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action': 'maec_bundle:BehavioralAction'}, max_occurs=None, doc='The Action field specifies a single Action that is part of the behavioral composition.')
+    action_references: _f.Children[BehavioralActionReference] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Reference', 2, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Reference': 'maec_bundle:BehavioralActionReference'}, max_occurs=None, doc='The Action_Reference field specifies a reference to a single Action that is part of the behavioral composition.')
+    action_equivalence_references: _f.Children[BehavioralActionEquivalenceReference] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Equivalence_Reference', 3, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Equivalence_Reference': 'maec_bundle:BehavioralActionEquivalenceReference'}, max_occurs=None, doc='The Action_Equivalence_Reference field specifies a reference to a single Action Equivalence that is part of the behavioral composition.')
 
     def __init__(
         self,
         *,
-        action_collection: ActionCollection | None = None,
-        action: BehavioralAction | None = None,
-        action_reference: BehavioralActionReference | None = None,
-        action_equivalence_reference: BehavioralActionEquivalenceReference | None = None,
+        action_collections: _typing.Iterable[ActionCollection] | None = None,
+        actions: _typing.Iterable[BehavioralAction] | None = None,
+        action_references: _typing.Iterable[BehavioralActionReference] | None = None,
+        action_equivalence_references: _typing.Iterable[BehavioralActionEquivalenceReference] | None = None,
     ) -> None:
         self._init({
-            'action_collection': action_collection,
-            'action': action,
-            'action_reference': action_reference,
-            'action_equivalence_reference': action_equivalence_reference,
+            'action_collections': action_collections,
+            'actions': actions,
+            'action_references': action_references,
+            'action_equivalence_references': action_equivalence_references,
         })
 
 
@@ -958,9 +958,9 @@ class BundleReference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BundleReferenceType'
-    _content = 'empty'
-    _field_names = ('bundle_idref',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BundleReferenceType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('bundle_idref',)
 
     bundle_idref: _f.AttributeField[str] = _f.AttributeField('bundle_idref', _c.builtin('QName'), required=True, doc='The bundle_idref field references the ID of a Bundle contained inside the current MAEC document.')
 
@@ -985,10 +985,10 @@ class MAECBundle(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BundleType'
-    _element_tag = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}MAEC_Bundle'
-    _content = 'element'
-    _field_names = ('id_', 'schema_version', 'defined_subject', 'content_type', 'timestamp', 'malware_instance_object_attributes', 'av_classifications', 'process_tree', 'capabilities', 'behaviors', 'actions', 'objects', 'candidate_indicators', 'collections')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}BundleType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}MAEC_Bundle'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'schema_version', 'defined_subject', 'content_type', 'timestamp', 'malware_instance_object_attributes', 'av_classifications', 'process_tree', 'capabilities', 'behaviors', 'actions', 'objects', 'candidate_indicators', 'collections')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The required id field specifies a unique ID for this MAEC Bundle.')
     schema_version: _f.AttributeField[str] = _f.AttributeField('schema_version', _c.builtin('string'), required=True, fixed='4.1', doc='The required schema_version field specifies the version of the MAEC Bundle Schema that the document has been written in and that should be used for validation.')
@@ -1051,9 +1051,9 @@ class CVEVulnerability(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CVEVulnerabilityType'
-    _content = 'element'
-    _field_names = ('cve_id', 'description')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CVEVulnerabilityType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('cve_id', 'description')
 
     cve_id: _f.AttributeField[str] = _f.AttributeField('cve_id', _c.builtin('string'), required=True, doc='The cve_id attribute contains the ID of the CVE that is being referenced, e.g., CVE-1999-0002.')
     description: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Description', 0, _c.builtin('string'), doc='The Description field specifies the textual description of the vulnerability referenced by the cve_id.')
@@ -1079,9 +1079,9 @@ class CandidateIndicatorCollectionList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CandidateIndicatorCollectionListType'
-    _content = 'element'
-    _field_names = ('candidate_indicator_collections',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CandidateIndicatorCollectionListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('candidate_indicator_collections',)
 
     candidate_indicator_collections: _f.Children[CandidateIndicatorCollection] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Candidate_Indicator_Collection', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Candidate_Indicator_Collection': 'maec_bundle:CandidateIndicatorCollection'}, min_occurs=1, max_occurs=None, doc='The Candidate_Indicator_Collection field specifies a single collection of Candidate Indicators.')
 
@@ -1105,8 +1105,8 @@ class CandidateIndicatorCollection(BaseCollection):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CandidateIndicatorCollectionType'
-    _field_names = ('name', 'id_', 'affinity_type', 'affinity_degree', 'description', 'candidate_indicator_list')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CandidateIndicatorCollectionType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'id_', 'affinity_type', 'affinity_degree', 'description', 'candidate_indicator_list')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The id field specifies a unique ID for this Candidate Indicator Collection.')
     candidate_indicator_list: _f.WrappedChildren[CandidateIndicator] = _f.WrappedChildren('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Candidate_Indicator_List', 3, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Candidate_Indicator_List': 'maec_bundle:CandidateIndicatorList'}, item_tag='{http://maec.mitre.org/XMLSchema/maec-bundle-4}Candidate_Indicator', item_class='maec_bundle:CandidateIndicator', min_occurs=1, doc='The Candidate_Indicator_List field specifies a list of Candidate Indicators that make up the collection.')
@@ -1142,9 +1142,9 @@ class CandidateIndicatorComposition(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CandidateIndicatorCompositionType'
-    _content = 'element'
-    _field_names = ('operator', 'behavior_references', 'action_references', 'object_references', 'sub_compositions')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CandidateIndicatorCompositionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('operator', 'behavior_references', 'action_references', 'object_references', 'sub_compositions')
 
     operator: _f.AttributeField[_cybox_core.OperatorTypeEnum] = _f.AttributeField('operator', _BUNDLE.enumeration_codec('OperatorTypeEnum', 'cybox_core:OperatorTypeEnum'), doc="The operator field specifies the Boolean operator for this level of the Candidate Indicator's composition.")
     behavior_references: _f.Children[BehaviorReference] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior_Reference', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior_Reference': 'maec_bundle:BehaviorReference'}, max_occurs=None, doc="The Behavior_Reference field specifies a reference to a single Behavior in the Bundle that is part of the candidate indicator's composition.")
@@ -1179,9 +1179,9 @@ class CandidateIndicatorList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CandidateIndicatorListType'
-    _content = 'element'
-    _field_names = ('candidate_indicators',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CandidateIndicatorListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('candidate_indicators',)
 
     candidate_indicators: _f.Children[CandidateIndicator] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Candidate_Indicator', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Candidate_Indicator': 'maec_bundle:CandidateIndicator'}, min_occurs=1, max_occurs=None, doc='The Candidate_Indicator field specifies a single Candidate Indicator in the list.')
 
@@ -1205,9 +1205,9 @@ class CandidateIndicator(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CandidateIndicatorType'
-    _content = 'element'
-    _field_names = ('id_', 'creation_datetime', 'lastupdate_datetime', 'version', 'importance', 'numeric_importance', 'author', 'description', 'malware_entity', 'composition')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CandidateIndicatorType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'creation_datetime', 'lastupdate_datetime', 'version', 'importance', 'numeric_importance', 'author', 'description', 'malware_entity', 'composition')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The id field specifies a unique ID for this Candidate Indicator.')
     creation_datetime: _f.AttributeField[_dt.datetime] = _f.AttributeField('creation_datetime', _c.builtin('dateTime'), doc='The creation_datetime field specifies the date/time that the Candidate Indicator was created.')
@@ -1256,22 +1256,22 @@ class CapabilityList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityListType'
-    _content = 'element'
-    _field_names = ('capability', 'capability_reference')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('capabilities', 'capability_references')
 
-    capability: _f.Child[Capability] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Capability', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Capability': 'maec_bundle:Capability'}, doc='The Capability field captures a single Capability in the list, and therefore represents a single Capability possessed by the malware instance.')
-    capability_reference: _f.Child[CapabilityReference] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Capability_Reference', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Capability_Reference': 'maec_bundle:CapabilityReference'}, doc='The Capability_Reference field references a single Capability defined elsewhere in the MAEC document, and therefore represents a single Capability possessed by the malware instance.')
+    capabilities: _f.Children[Capability] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Capability', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Capability': 'maec_bundle:Capability'}, max_occurs=None, doc='The Capability field captures a single Capability in the list, and therefore represents a single Capability possessed by the malware instance.')
+    capability_references: _f.Children[CapabilityReference] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Capability_Reference', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Capability_Reference': 'maec_bundle:CapabilityReference'}, max_occurs=None, doc='The Capability_Reference field references a single Capability defined elsewhere in the MAEC document, and therefore represents a single Capability possessed by the malware instance.')
 
     def __init__(
         self,
         *,
-        capability: Capability | None = None,
-        capability_reference: CapabilityReference | None = None,
+        capabilities: _typing.Iterable[Capability] | None = None,
+        capability_references: _typing.Iterable[CapabilityReference] | None = None,
     ) -> None:
         self._init({
-            'capability': capability,
-            'capability_reference': capability_reference,
+            'capabilities': capabilities,
+            'capability_references': capability_references,
         })
 
 
@@ -1285,9 +1285,9 @@ class CapabilityObjectiveReference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityObjectiveReferenceType'
-    _content = 'empty'
-    _field_names = ('objective_idref',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityObjectiveReferenceType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('objective_idref',)
 
     objective_idref: _f.AttributeField[str] = _f.AttributeField('objective_idref', _c.builtin('QName'), required=True, doc='The objective_idref field references the ID of a Capability Objective (either Strategic or Tactical) contained inside the current MAEC document.')
 
@@ -1311,9 +1311,9 @@ class CapabilityObjectiveRelationship(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityObjectiveRelationshipType'
-    _content = 'element'
-    _field_names = ('relationship_type', 'objective_references')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityObjectiveRelationshipType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relationship_type', 'objective_references')
 
     relationship_type: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Relationship_Type', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Relationship_Type': 'cybox_common:ControlledVocabularyString'}, doc='The Relationship_Type field captures the type of relationship being expressed between Objectives (either Strategic or Tactical).')
     objective_references: _f.Children[CapabilityObjectiveReference] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Objective_Reference', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Objective_Reference': 'maec_bundle:CapabilityObjectiveReference'}, min_occurs=1, max_occurs=None, doc='The Objective_Reference field references a single Capability Objective (either Strategic or Objective) in the relationship.')
@@ -1339,9 +1339,9 @@ class CapabilityObjective(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityObjectiveType'
-    _content = 'element'
-    _field_names = ('id_', 'name', 'description', 'properties', 'behavior_references', 'relationships')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityObjectiveType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'description', 'properties', 'behavior_references', 'relationships')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The required id field specifies a unique ID for this Capability Objective.')
     name: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Name', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Name': 'cybox_common:ControlledVocabularyString'}, doc='The Name field captures the name of the Capability Objective. There are several default vocabularies for this usage included in the MAEC Vocabularies schema. It uses the ControlledVocabularyStringType from the imported CybOX Common schema.')
@@ -1379,9 +1379,9 @@ class CapabilityProperty(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityPropertyType'
-    _content = 'element'
-    _field_names = ('name', 'value')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityPropertyType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'value')
 
     name: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Name', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Name': 'cybox_common:ControlledVocabularyString'}, doc='The Name field specifies the name of the property being captured. The name can be either free form text or a standardized value from a vocabulary included in the MAEC Default Vocabularies schema. This field uses the ControlledVocabularyStringType from the imported CybOX Common schema.')
     value: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Value', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Value': 'cybox_common:StringObjectProperty'}, doc='The Value field specifies the value of the property being captured.')
@@ -1407,9 +1407,9 @@ class CapabilityReference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityReferenceType'
-    _content = 'empty'
-    _field_names = ('capability_idref',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityReferenceType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('capability_idref',)
 
     capability_idref: _f.AttributeField[str] = _f.AttributeField('capability_idref', _c.builtin('QName'), required=True, doc='The capability_idref field references the ID of a Capability contained inside the current MAEC document.')
 
@@ -1433,9 +1433,9 @@ class CapabilityRelationship(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityRelationshipType'
-    _content = 'element'
-    _field_names = ('relationship_type', 'capability_references')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityRelationshipType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relationship_type', 'capability_references')
 
     relationship_type: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Relationship_Type', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Relationship_Type': 'cybox_common:ControlledVocabularyString'}, doc='The Relationship_Type field captures the type of relationship being expressed between Capabilities.')
     capability_references: _f.Children[CapabilityReference] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Capability_Reference', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Capability_Reference': 'maec_bundle:CapabilityReference'}, min_occurs=1, max_occurs=None, doc='The Capability_Reference field references a single Capability in the relationship, via its ID.')
@@ -1461,9 +1461,9 @@ class Capability(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityType'
-    _content = 'element'
-    _field_names = ('id_', 'name', 'description', 'properties', 'strategic_objectives', 'tactical_objectives', 'behavior_references', 'relationships')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CapabilityType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'description', 'properties', 'strategic_objectives', 'tactical_objectives', 'behavior_references', 'relationships')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The required id field specifies a unique ID for this MAEC Capability.')
     name: _f.AttributeField[_maec_vocabularies.MalwareCapabilityEnum_1_0] = _f.AttributeField('name', _BUNDLE.enumeration_codec('MalwareCapabilityEnum-1.0', 'maec_vocabularies:MalwareCapabilityEnum_1_0'), doc='The name field captures the name of the Capability. It uses the MalwareCapabilityEnum-1.0 enumeration from the MAEC Vocabularies schema.')
@@ -1506,9 +1506,9 @@ class Collections(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CollectionsType'
-    _content = 'element'
-    _field_names = ('behavior_collections', 'action_collections', 'object_collections', 'candidate_indicator_collections')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}CollectionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('behavior_collections', 'action_collections', 'object_collections', 'candidate_indicator_collections')
 
     behavior_collections: _f.WrappedChildren[BehaviorCollection] = _f.WrappedChildren('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior_Collections', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior_Collections': 'maec_bundle:BehaviorCollectionList'}, item_tag='{http://maec.mitre.org/XMLSchema/maec-bundle-4}Behavior_Collection', item_class='maec_bundle:BehaviorCollection', doc='The Behavior_Collections field captures any collections of Behaviors in the Bundle.')
     action_collections: _f.WrappedChildren[ActionCollection] = _f.WrappedChildren('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Collections', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Collections': 'maec_bundle:ActionCollectionList'}, item_tag='{http://maec.mitre.org/XMLSchema/maec-bundle-4}Action_Collection', item_class='maec_bundle:ActionCollection', doc='The Action_Collections field captures any collections of Actions in the Bundle.')
@@ -1542,9 +1542,9 @@ class Exploit(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ExploitType'
-    _content = 'element'
-    _field_names = ('known_vulnerability', 'cve', 'cwe_ids', 'targeted_platforms')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ExploitType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('known_vulnerability', 'cve', 'cwe_ids', 'targeted_platforms')
 
     known_vulnerability: _f.AttributeField[bool] = _f.AttributeField('known_vulnerability', _c.builtin('boolean'), doc='The known_vulnerability field specifies whether the vulnerability that the malware is exploiting has been previously identified. If so, it should be referenced via a CVE ID in the CVE element. If not, the platform(s) targeted by the vulnerability exploitation behavior may be specified in the Targeted_Platforms element.')
     cve: _f.Child[CVEVulnerability] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}CVE', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}CVE': 'maec_bundle:CVEVulnerability'}, doc='The CVE field specifies the CVE ID and description of the vulnerability targeted by the exploit, if available.')
@@ -1577,9 +1577,9 @@ class MalwareEntity(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}MalwareEntityType'
-    _content = 'element'
-    _field_names = ('type_', 'name', 'description')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}MalwareEntityType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'name', 'description')
 
     type_: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Type', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Type': 'cybox_common:ControlledVocabularyString'}, doc='The Type field refers to the specific type of malware entity that the indicator or signature is written against. This field is implemented through the xsi:type controlled vocabulary extension Capability. The default vocabulary type is MalwareEntityTypeVocab-1.0 in the http://maec.mitre.org/default_vocabularies-1 namespace. This type is defined in the maec_default_vocabularies.xsd file or at the URL http://maec.mitre.org/XMLSchema/default_vocabularies/1.0.0/maec_default_vocabularies.xsd.')
     name: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Name', 1, _c.builtin('string'), doc='The Name field refers to the name of the malware instance, malware family, or malware class that the indicator or signature is written against.')
@@ -1608,9 +1608,9 @@ class ObjectCollectionList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ObjectCollectionListType'
-    _content = 'element'
-    _field_names = ('object_collections',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ObjectCollectionListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_collections',)
 
     object_collections: _f.Children[ObjectCollection] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Object_Collection', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Object_Collection': 'maec_bundle:ObjectCollection'}, min_occurs=1, max_occurs=None, doc='The Object_Collection field specifies a single collection of CybOX Objects.')
 
@@ -1634,8 +1634,8 @@ class ObjectCollection(BaseCollection):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ObjectCollectionType'
-    _field_names = ('name', 'id_', 'affinity_type', 'affinity_degree', 'description', 'object_list')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ObjectCollectionType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'id_', 'affinity_type', 'affinity_degree', 'description', 'object_list')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The id attribute specifies a unique ID for this Object Collection.')
     object_list: _f.WrappedChildren[_cybox_core.Object] = _f.WrappedChildren('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Object_List', 3, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Object_List': 'maec_bundle:ObjectList'}, item_tag='{http://maec.mitre.org/XMLSchema/maec-bundle-4}Object', item_class='cybox_core:Object', min_occurs=1, doc='The Object_List field specifies a list of Objects that make up the collection.')
@@ -1668,9 +1668,9 @@ class ObjectList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ObjectListType'
-    _content = 'element'
-    _field_names = ('objects',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ObjectListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('objects',)
 
     objects: _f.Children[_cybox_core.Object] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Object', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Object': 'cybox_core:Object'}, min_occurs=1, max_occurs=None, doc='The Object field specifies a single CybOX Object in the list. For use in MAEC, the id attribute at the top level of the Object must be utilized.')
 
@@ -1692,9 +1692,9 @@ class ObjectReferenceList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ObjectReferenceListType'
-    _content = 'element'
-    _field_names = ('object_references',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ObjectReferenceListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_references',)
 
     object_references: _f.Children[ObjectReference] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Object_Reference', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Object_Reference': 'maec_bundle:ObjectReference'}, min_occurs=1, max_occurs=None, doc='The Object_Reference field specifies a reference to a single CybOX Object.')
 
@@ -1717,9 +1717,9 @@ class ObjectReference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ObjectReferenceType'
-    _content = 'empty'
-    _field_names = ('object_idref',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ObjectReferenceType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_idref',)
 
     object_idref: _f.AttributeField[str] = _f.AttributeField('object_idref', _c.builtin('QName'), required=True, doc='The object_idref field specifies the id of a CybOX Object being referenced in the current MAEC Bundle.')
 
@@ -1741,9 +1741,9 @@ class ParameterList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ParameterListType'
-    _content = 'element'
-    _field_names = ('parameters',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ParameterListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('parameters',)
 
     parameters: _f.Children[Parameter] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Parameter', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Parameter': 'maec_bundle:Parameter'}, min_occurs=1, max_occurs=None, doc='The Parameter field specifies a single function parameter.')
 
@@ -1765,9 +1765,9 @@ class Parameter(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ParameterType'
-    _content = 'empty'
-    _field_names = ('ordinal_position', 'name', 'value')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ParameterType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ordinal_position', 'name', 'value')
 
     ordinal_position: _f.AttributeField[int] = _f.AttributeField('ordinal_position', _c.builtin('positiveInteger'), doc='This field refers to the ordinal position of the parameter with respect to the function where it is used.')
     name: _f.AttributeField[str] = _f.AttributeField('name', _c.builtin('string'), doc='The name field specifies the name of the parameter.')
@@ -1795,9 +1795,9 @@ class PlatformList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}PlatformListType'
-    _content = 'element'
-    _field_names = ('platforms',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}PlatformListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('platforms',)
 
     platforms: _f.Children[_cybox_common.PlatformSpecification] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Platform', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Platform': 'cybox_common:PlatformSpecification'}, min_occurs=1, max_occurs=None, doc='The Platform field specifies a single Platform in the list via a common platform enumeration ID. It uses the PlatformSpecificationType type from the CybOX Common schema v2.0.1.')
 
@@ -1820,9 +1820,9 @@ class ProcessTreeNode(_process_object.Process):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ProcessTreeNodeType'
-    _element_tag = None
-    _field_names = ('object_reference', 'is_hidden', 'id_', 'parent_action_idref', 'ordinal_position', 'custom_properties', 'pid', 'name', 'creation_time', 'parent_pid', 'child_pid_list', 'image_info', 'argument_list', 'environment_variable_list', 'kernel_time', 'port_list', 'network_connection_list', 'start_time', 'status', 'username', 'user_time', 'extracted_features', 'initiated_actions', 'spawned_processes', 'injected_processes')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ProcessTreeNodeType'
+    _element_tag: _typing.ClassVar[str | None] = None
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_hidden', 'id_', 'parent_action_idref', 'ordinal_position', 'custom_properties', 'pid', 'name', 'creation_time', 'parent_pid', 'child_pid_list', 'image_info', 'argument_list', 'environment_variable_list', 'kernel_time', 'port_list', 'network_connection_list', 'start_time', 'status', 'username', 'user_time', 'extracted_features', 'initiated_actions', 'spawned_processes', 'injected_processes')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The required id field specifies a unique ID for the Process Node.')
     parent_action_idref: _f.AttributeField[str] = _f.AttributeField('parent_action_idref', _c.builtin('QName'), doc='The parent_action_idref field specifies the id of the action that created or injected this process.')
@@ -1899,9 +1899,9 @@ class ProcessTree(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ProcessTreeType'
-    _content = 'element'
-    _field_names = ('root_process',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}ProcessTreeType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('root_process',)
 
     root_process: _f.Child[ProcessTreeNode] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Root_Process', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-bundle-4}Root_Process': 'maec_bundle:ProcessTreeNode'}, min_occurs=1, doc='The Root_Process field captures the root process in the process tree.')
 

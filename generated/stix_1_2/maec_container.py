@@ -34,10 +34,10 @@ class MAECContainer(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-container-2}ContainerType'
-    _element_tag = '{http://maec.mitre.org/XMLSchema/maec-container-2}MAEC_Container'
-    _content = 'element'
-    _field_names = ('id_', 'schema_version', 'timestamp', 'packages')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-container-2}ContainerType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://maec.mitre.org/XMLSchema/maec-container-2}MAEC_Container'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'schema_version', 'timestamp', 'packages')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The required id field specifies a unique ID for this Container.')
     schema_version: _f.AttributeField[str] = _f.AttributeField('schema_version', _c.builtin('string'), required=True, fixed='2.1', doc='The required schema_version field specifies the version of the MAEC Container Schema that the document has been written in and that should be used for validation.')
@@ -68,9 +68,9 @@ class PackageList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-container-2}PackageListType'
-    _content = 'element'
-    _field_names = ('packages',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-container-2}PackageListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('packages',)
 
     packages: _f.Children[_maec_package.MAECPackage] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-container-2}Package', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-container-2}Package': 'maec_package:MAECPackage'}, min_occurs=1, max_occurs=None, doc='The Package field specifies a single Package, which encompasses 1-n Malware Subjects and any associated metadata.')
 

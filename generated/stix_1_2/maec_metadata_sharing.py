@@ -81,8 +81,8 @@ class IPTypeEnum(str, _enum.Enum):
     Enumeration IPTypeEnum, from external/maec_4.1/metadataSharing.xsd.
     """
 
-    IPV_4 = 'ipv4'
-    IPV_6 = 'ipv6'
+    IPV4 = 'ipv4'
+    IPV6 = 'ipv6'
 
 
 class LocationTypeEnum(str, _enum.Enum):
@@ -92,8 +92,8 @@ class LocationTypeEnum(str, _enum.Enum):
     Enumeration LocationTypeEnum, from external/maec_4.1/metadataSharing.xsd.
     """
 
-    COUNTRY_CODE_ISO_3166_2 = 'countryCodeISO3166-2'
-    COUNTRY_CODE_ISO_3166_3 = 'countryCodeISO3166-3'
+    COUNTRY_CODE_ISO3166_2 = 'countryCodeISO3166-2'
+    COUNTRY_CODE_ISO3166_3 = 'countryCodeISO3166-3'
     COUNTRY_CODE_FIPS = 'countryCodeFIPS'
     CITY = 'city'
     REGION = 'region'
@@ -145,8 +145,8 @@ class PropertyTypeEnum(str, _enum.Enum):
     ADMIN_CONTACT = 'adminContact'
     TECHNICAL_CONTACT = 'technicalContact'
     NAME_SERVER = 'nameServer'
-    COUNTRY_CODE_ISO_3166_2 = 'countryCodeISO3166-2'
-    COUNTRY_CODE_ISO_3166_3 = 'countryCodeISO3166-3'
+    COUNTRY_CODE_ISO3166_2 = 'countryCodeISO3166-2'
+    COUNTRY_CODE_ISO3166_3 = 'countryCodeISO3166-3'
     COUNTRY_CODE_FIPS = 'countryCodeFIPS'
     CITY = 'city'
     REGION = 'region'
@@ -222,9 +222,9 @@ class ASNObject(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}ASNObject'
-    _content = 'element'
-    _field_names = ('id_', 'as_number')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}ASNObject'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'as_number')
 
     id_: _f.AttributeField[int] = _f.AttributeField('id', _c.builtin('int'), required=True)
     as_number: _f.Value[int] = _f.Value('{http://xml/metadataSharing.xsd}as-number', 0, _c.builtin('int'), min_occurs=1)
@@ -249,9 +249,9 @@ class IPAddress(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}IPAddress'
-    _content = 'simple'
-    _field_names = ('type_', 'value')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}IPAddress'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
 
     type_: _f.AttributeField[IPTypeEnum] = _f.AttributeField('type', _c.EnumerationCodec('IPTypeEnum', IPTypeEnum), required=True)
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -280,9 +280,9 @@ class IPObject(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}IPObject'
-    _content = 'element'
-    _field_names = ('id_', 'start_address', 'end_address')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}IPObject'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'start_address', 'end_address')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     start_address: _f.Child[IPAddress] = _f.Child('{http://xml/metadataSharing.xsd}startAddress', 0, tags={'{http://xml/metadataSharing.xsd}startAddress': 'maec_metadata_sharing:IPAddress'}, min_occurs=1)
@@ -317,9 +317,9 @@ class ClassificationObject(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}classificationObject'
-    _content = 'element'
-    _field_names = ('id_', 'type_', 'classification_name', 'company_name', 'category', 'classification_details')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}classificationObject'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'type_', 'classification_name', 'company_name', 'category', 'classification_details')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     type_: _f.AttributeField[ClassificationTypeEnum] = _f.AttributeField('type', _c.EnumerationCodec('ClassificationTypeEnum', ClassificationTypeEnum), required=True)
@@ -355,9 +355,10 @@ class ClassificationDetails(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('definition_version', 'detection_added_time_stamp', 'detection_shipped_time_stamp', 'product', 'product_version')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}classificationDetails'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('definition_version', 'detection_added_time_stamp', 'detection_shipped_time_stamp', 'product', 'product_version')
 
     definition_version: _f.Value[str] = _f.Value('{http://xml/metadataSharing.xsd}definitionVersion', 0, _c.builtin('string'))
     detection_added_time_stamp: _f.Value[_dt.datetime] = _f.Value('{http://xml/metadataSharing.xsd}detectionAddedTimeStamp', 1, _c.builtin('dateTime'))
@@ -392,9 +393,9 @@ class DigitalSignatureObject(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}digitalSignatureObject'
-    _content = 'element'
-    _field_names = ('id_', 'type_', 'certificate_issuer', 'certificate_subject', 'certificate_validity', 'certificate_revocation_timestamp', 'signing_timestamp')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}digitalSignatureObject'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'type_', 'certificate_issuer', 'certificate_subject', 'certificate_validity', 'certificate_revocation_timestamp', 'signing_timestamp')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     type_: _f.AttributeField[DigitalSignatureObjectType] = _f.AttributeField('type', _c.EnumerationCodec('restriction of xs:string', DigitalSignatureObjectType))
@@ -433,9 +434,10 @@ class SigningTimestamp(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('valid', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}signingTimestamp'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('valid', 'value')
 
     valid: _f.AttributeField[bool] = _f.AttributeField('valid', _c.builtin('boolean'))
     value: _f.Text[_dt.datetime] = _f.Text(_c.builtin('dateTime'))
@@ -462,9 +464,9 @@ class DomainObject(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}domainObject'
-    _content = 'element'
-    _field_names = ('id_', 'domain')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}domainObject'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'domain')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     domain: _f.Value[str] = _f.Value('{http://xml/metadataSharing.xsd}domain', 0, _c.builtin('string'), min_occurs=1)
@@ -492,9 +494,9 @@ class EntityObject(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}entityObject'
-    _content = 'element'
-    _field_names = ('id_', 'name')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}entityObject'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     name: _f.Value[str] = _f.Value('{http://xml/metadataSharing.xsd}name', 0, _c.builtin('string'), min_occurs=1)
@@ -556,9 +558,9 @@ class FieldDataEntry(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}fieldDataEntry'
-    _content = 'element'
-    _field_names = ('references', 'start_date', 'end_date', 'first_seen_date', 'origin', 'commonality', 'volumes', 'importance', 'location')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}fieldDataEntry'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('references', 'start_date', 'end_date', 'first_seen_date', 'origin', 'commonality', 'volumes', 'importance', 'location')
 
     references: _f.WrappedChildren[Reference] = _f.WrappedChildren('{http://xml/metadataSharing.xsd}references', 0, tags={'{http://xml/metadataSharing.xsd}references': 'maec_metadata_sharing:References'}, item_tag='{http://xml/metadataSharing.xsd}ref', item_class='maec_metadata_sharing:Reference', min_occurs=1, doc='The objects the prevalence information pertains to.')
     start_date: _f.Value[_dt.datetime] = _f.Value('{http://xml/metadataSharing.xsd}startDate', 1, _c.builtin('dateTime'), min_occurs=1, doc='The start date for this field data entry - the start date of the period over which the prevalence (commonality) and importance is measured.')
@@ -603,9 +605,10 @@ class Location(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('type_', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}location'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
 
     type_: _f.AttributeField[LocationTypeEnum] = _f.AttributeField('type', _c.EnumerationCodec('LocationTypeEnum', LocationTypeEnum))
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -629,9 +632,10 @@ class References(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('refs',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}references'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('refs',)
 
     refs: _f.Children[Reference] = _f.Children('{http://xml/metadataSharing.xsd}ref', 0, tags={'{http://xml/metadataSharing.xsd}ref': 'maec_metadata_sharing:Reference'}, min_occurs=1, max_occurs=None)
 
@@ -652,9 +656,10 @@ class Volume(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('units', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}volume'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('units', 'value')
 
     units: _f.AttributeField[VolumeUnitsEnum] = _f.AttributeField('units', _c.EnumerationCodec('VolumeUnitsEnum', VolumeUnitsEnum), required=True)
     value: _f.Text[int] = _f.Text(_c.builtin('int'))
@@ -684,17 +689,17 @@ class FileObject(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}fileObject'
-    _content = 'element'
-    _field_names = ('id_', 'md_5', 'sha_1', 'sha_256', 'sha_512', 'size', 'crc_32', 'file_types', 'extra_hashes', 'filenames', 'normalized_native_paths', 'filename_within_installers', 'folder_within_installers', 'vendor', 'internal_names', 'languages', 'product_name', 'file_version', 'product_version', 'development_environment', 'checksum', 'architecture', 'build_time_date_stamp', 'compiler_version', 'linker_version', 'min_os_version_cpe', 'number_of_sections', 'mime_type', 'required_privilege', 'digital_signature', 'taggant')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}fileObject'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'md5', 'sha1', 'sha256', 'sha512', 'size', 'crc32', 'file_types', 'extra_hashes', 'filenames', 'normalized_native_paths', 'filename_within_installers', 'folder_within_installers', 'vendor', 'internal_names', 'languages', 'product_name', 'file_version', 'product_version', 'development_environment', 'checksum', 'architecture', 'build_time_date_stamp', 'compiler_version', 'linker_version', 'min_os_version_cpe', 'number_of_sections', 'mime_type', 'required_privilege', 'digital_signature', 'taggant')
 
     id_: _f.AttributeField[bytes] = _f.AttributeField('id', _c.builtin('hexBinary'), required=True)
-    md_5: _f.Value[bytes] = _f.Value('{http://xml/metadataSharing.xsd}md5', 0, _c.builtin('hexBinary'), min_occurs=1)
-    sha_1: _f.Value[bytes] = _f.Value('{http://xml/metadataSharing.xsd}sha1', 1, _c.builtin('hexBinary'))
-    sha_256: _f.Value[bytes] = _f.Value('{http://xml/metadataSharing.xsd}sha256', 2, _c.builtin('hexBinary'))
-    sha_512: _f.Value[bytes] = _f.Value('{http://xml/metadataSharing.xsd}sha512', 3, _c.builtin('hexBinary'))
+    md5: _f.Value[bytes] = _f.Value('{http://xml/metadataSharing.xsd}md5', 0, _c.builtin('hexBinary'), min_occurs=1)
+    sha1: _f.Value[bytes] = _f.Value('{http://xml/metadataSharing.xsd}sha1', 1, _c.builtin('hexBinary'))
+    sha256: _f.Value[bytes] = _f.Value('{http://xml/metadataSharing.xsd}sha256', 2, _c.builtin('hexBinary'))
+    sha512: _f.Value[bytes] = _f.Value('{http://xml/metadataSharing.xsd}sha512', 3, _c.builtin('hexBinary'))
     size: _f.Value[int] = _f.Value('{http://xml/metadataSharing.xsd}size', 4, _c.builtin('int'), doc='The file size in bytes.')
-    crc_32: _f.Value[str] = _f.Value('{http://xml/metadataSharing.xsd}crc32', 5, _c.builtin('string'))
+    crc32: _f.Value[str] = _f.Value('{http://xml/metadataSharing.xsd}crc32', 5, _c.builtin('string'))
     file_types: _f.Values[str] = _f.Values('{http://xml/metadataSharing.xsd}fileType', 6, _c.builtin('string'), max_occurs=None, doc='String describing the type of file, for example executable, script etc.')
     extra_hashes: _f.Children[ExtraHash] = _f.Children('{http://xml/metadataSharing.xsd}extraHash', 7, tags={'{http://xml/metadataSharing.xsd}extraHash': 'maec_metadata_sharing:ExtraHash'}, max_occurs=None, doc="Element for inserting fuzzy hashes for example pehash, ssdeep. These are put in with this element, with a required attribute 'type' used to hold the type of hash.")
     filenames: _f.Values[str] = _f.Values('{http://xml/metadataSharing.xsd}filename', 8, _c.builtin('string'), max_occurs=None)
@@ -724,12 +729,12 @@ class FileObject(_BundleObject):
         self,
         *,
         id_: bytes | str | None = None,
-        md_5: bytes | str | None = None,
-        sha_1: bytes | str | None = None,
-        sha_256: bytes | str | None = None,
-        sha_512: bytes | str | None = None,
+        md5: bytes | str | None = None,
+        sha1: bytes | str | None = None,
+        sha256: bytes | str | None = None,
+        sha512: bytes | str | None = None,
         size: int | str | None = None,
-        crc_32: str | None = None,
+        crc32: str | None = None,
         file_types: _typing.Iterable[str] | None = None,
         extra_hashes: _typing.Iterable[ExtraHash] | None = None,
         filenames: _typing.Iterable[str] | None = None,
@@ -757,12 +762,12 @@ class FileObject(_BundleObject):
     ) -> None:
         self._init({
             'id_': id_,
-            'md_5': md_5,
-            'sha_1': sha_1,
-            'sha_256': sha_256,
-            'sha_512': sha_512,
+            'md5': md5,
+            'sha1': sha1,
+            'sha256': sha256,
+            'sha512': sha512,
             'size': size,
-            'crc_32': crc_32,
+            'crc32': crc32,
             'file_types': file_types,
             'extra_hashes': extra_hashes,
             'filenames': filenames,
@@ -797,9 +802,10 @@ class ExtraHash(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('type_', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}extraHash'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
 
     type_: _f.AttributeField[str] = _f.AttributeField('type', _c.builtin('string'), required=True)
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -823,10 +829,10 @@ class MalwareMetaData(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://xml/metadataSharing.xsd}malwareMetaData'
-    _content = 'element'
-    _field_names = ('version', 'id_', 'company', 'author', 'comment', 'timestamp', 'objects', 'object_properties', 'relationships', 'field_data')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}malwareMetaData'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('version', 'id_', 'company', 'author', 'comment', 'timestamp', 'objects', 'object_properties', 'relationships', 'field_data')
 
     version: _f.AttributeField[_Decimal] = _f.AttributeField('version', _c.builtin('decimal'), required=True, fixed='1.2', doc='The version of the schema. This is currently fixed to be 1.1.')
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True, doc='A required identifier for the document.')
@@ -874,9 +880,10 @@ class FieldData(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('field_data_entries',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}fieldData'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('field_data_entries',)
 
     field_data_entries: _f.Children[FieldDataEntry] = _f.Children('{http://xml/metadataSharing.xsd}fieldDataEntry', 0, tags={'{http://xml/metadataSharing.xsd}fieldDataEntry': 'maec_metadata_sharing:FieldDataEntry'}, min_occurs=1, max_occurs=None)
 
@@ -897,9 +904,10 @@ class ObjectProperties(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('object_properties',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}objectProperties'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_properties',)
 
     object_properties: _f.Children[ObjectProperty] = _f.Children('{http://xml/metadataSharing.xsd}objectProperty', 0, tags={'{http://xml/metadataSharing.xsd}objectProperty': 'maec_metadata_sharing:ObjectProperty'}, min_occurs=1, max_occurs=None)
 
@@ -920,9 +928,10 @@ class Objects(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('files', 'uris', 'domains', 'registries', 'ips', 'asns', 'entities', 'classifications', 'software_packages', 'digital_signatures', 'taggants')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}objects'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('files', 'uris', 'domains', 'registries', 'ips', 'asns', 'entities', 'classifications', 'software_packages', 'digital_signatures', 'taggants')
 
     files: _f.Children[FileObject] = _f.Children('{http://xml/metadataSharing.xsd}file', 0, tags={'{http://xml/metadataSharing.xsd}file': 'maec_metadata_sharing:FileObject'}, max_occurs=None, doc='Files or samples')
     uris: _f.Children[UriObject] = _f.Children('{http://xml/metadataSharing.xsd}uri', 1, tags={'{http://xml/metadataSharing.xsd}uri': 'maec_metadata_sharing:UriObject'}, max_occurs=None, doc='URI (Uniform Resource Identifier) objects.')
@@ -973,9 +982,10 @@ class Relationships(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('relationships',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}relationships'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relationships',)
 
     relationships: _f.Children[Relationship] = _f.Children('{http://xml/metadataSharing.xsd}relationship', 0, tags={'{http://xml/metadataSharing.xsd}relationship': 'maec_metadata_sharing:Relationship'}, min_occurs=1, max_occurs=None)
 
@@ -1003,9 +1013,9 @@ class ObjectProperty(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}objectProperty'
-    _content = 'element'
-    _field_names = ('id_', 'references', 'timestamp', 'properties')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}objectProperty'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'references', 'timestamp', 'properties')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'))
     references: _f.WrappedChildren[Reference] = _f.WrappedChildren('{http://xml/metadataSharing.xsd}references', 0, tags={'{http://xml/metadataSharing.xsd}references': 'maec_metadata_sharing:ObjectPropertyReferences'}, item_tag='{http://xml/metadataSharing.xsd}ref', item_class='maec_metadata_sharing:Reference', min_occurs=1, doc='The objects the properties pertain to.')
@@ -1035,9 +1045,10 @@ class ObjectPropertyReferences(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('refs',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}references'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('refs',)
 
     refs: _f.Children[Reference] = _f.Children('{http://xml/metadataSharing.xsd}ref', 0, tags={'{http://xml/metadataSharing.xsd}ref': 'maec_metadata_sharing:Reference'}, min_occurs=1, max_occurs=None)
 
@@ -1059,9 +1070,9 @@ class Property(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}property'
-    _content = 'simple'
-    _field_names = ('type_', 'value')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}property'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
 
     type_: _f.AttributeField[PropertyTypeEnum] = _f.AttributeField('type', _c.EnumerationCodec('PropertyTypeEnum', PropertyTypeEnum), required=True)
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -1087,9 +1098,9 @@ class Reference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}reference'
-    _content = 'simple'
-    _field_names = ('value',)
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}reference'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('value',)
 
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
@@ -1114,9 +1125,9 @@ class RegistryObject(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}registryObject'
-    _content = 'element'
-    _field_names = ('id_', 'key', 'value_name')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}registryObject'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'key', 'value_name')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     key: _f.Value[str] = _f.Value('{http://xml/metadataSharing.xsd}key', 0, _c.builtin('string'), min_occurs=1)
@@ -1154,9 +1165,9 @@ class Relationship(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}relationship'
-    _content = 'element'
-    _field_names = ('type_', 'id_', 'source', 'target', 'timestamp')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}relationship'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'id_', 'source', 'target', 'timestamp')
 
     type_: _f.AttributeField[RelationshipTypeEnum] = _f.AttributeField('type', _c.EnumerationCodec('RelationshipTypeEnum', RelationshipTypeEnum), required=True)
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'))
@@ -1189,9 +1200,10 @@ class Source(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('refs',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}source'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('refs',)
 
     refs: _f.Children[Reference] = _f.Children('{http://xml/metadataSharing.xsd}ref', 0, tags={'{http://xml/metadataSharing.xsd}ref': 'maec_metadata_sharing:Reference'}, min_occurs=1, max_occurs=None)
 
@@ -1212,9 +1224,10 @@ class Target(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'element'
-    _field_names = ('refs',)
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}target'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('refs',)
 
     refs: _f.Children[Reference] = _f.Children('{http://xml/metadataSharing.xsd}ref', 0, tags={'{http://xml/metadataSharing.xsd}ref': 'maec_metadata_sharing:Reference'}, min_occurs=1, max_occurs=None)
 
@@ -1238,9 +1251,9 @@ class SoftwarePackageObject(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}softwarePackageObject'
-    _content = 'element'
-    _field_names = ('id_', 'vendor', 'productgroup', 'product', 'version', 'update', 'edition', 'language', 'cp_ename')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}softwarePackageObject'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'vendor', 'productgroup', 'product', 'version', 'update', 'edition', 'language', 'cp_ename')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     vendor: _f.Value[str] = _f.Value('{http://xml/metadataSharing.xsd}vendor', 0, _c.builtin('string'), min_occurs=1)
@@ -1285,9 +1298,10 @@ class CPEname(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('cpe_version', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}CPEname'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('cpe_version', 'value')
 
     cpe_version: _f.AttributeField[str] = _f.AttributeField('cpeVersion', _c.builtin('string'), doc='The version of CPE that is used for the name in the CPEname element. As of 10/04/2011 this is 2.2.')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -1315,9 +1329,9 @@ class TaggantObject(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}taggantObject'
-    _content = 'element'
-    _field_names = ('id_', 'vendor_id', 'taggant_validity', 'signing_timestamp')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}taggantObject'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'vendor_id', 'taggant_validity', 'signing_timestamp')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     vendor_id: _f.Value[str] = _f.Value('{http://xml/metadataSharing.xsd}vendorID', 0, _c.builtin('string'), min_occurs=1)
@@ -1347,9 +1361,10 @@ class TaggantObjectSigningTimestamp(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _content = 'simple'
-    _field_names = ('valid', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://xml/metadataSharing.xsd}signingTimestamp'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('valid', 'value')
 
     valid: _f.AttributeField[bool] = _f.AttributeField('valid', _c.builtin('boolean'))
     value: _f.Text[_dt.datetime] = _f.Text(_c.builtin('dateTime'))
@@ -1380,9 +1395,9 @@ class UriObject(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://xml/metadataSharing.xsd}uriObject'
-    _content = 'element'
-    _field_names = ('id_', 'uri_string', 'protocol', 'hostname', 'domain', 'port', 'path', 'ip_protocol')
+    _qname: _typing.ClassVar[str] = '{http://xml/metadataSharing.xsd}uriObject'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'uri_string', 'protocol', 'hostname', 'domain', 'port', 'path', 'ip_protocol')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     uri_string: _f.Value[str] = _f.Value('{http://xml/metadataSharing.xsd}uriString', 0, _c.builtin('string'), min_occurs=1)

@@ -135,8 +135,8 @@ class Layer7ProtocolEnum(str, _enum.Enum):
     FTPS = 'ftps'
     SMTP = 'smtp'
     SMTPS = 'smtps'
-    POP_3 = 'pop3'
-    POP_3_S = 'pop3s'
+    POP3 = 'pop3'
+    POP3_S = 'pop3s'
     IRC = 'irc'
     DNS = 'dns'
     RDP = 'rdp'
@@ -154,9 +154,9 @@ class ActionEquivalenceList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}ActionEquivalenceListType'
-    _content = 'element'
-    _field_names = ('action_equivalences',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}ActionEquivalenceListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('action_equivalences',)
 
     action_equivalences: _f.Children[ActionEquivalence] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Action_Equivalence', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Action_Equivalence': 'maec_package:ActionEquivalence'}, min_occurs=1, max_occurs=None, doc='The Action_Equivalence field captures a single Action Equivalence in the list.')
 
@@ -181,9 +181,9 @@ class ActionEquivalence(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}ActionEquivalenceType'
-    _content = 'element'
-    _field_names = ('id_', 'action_references')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}ActionEquivalenceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'action_references')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The required id field specifies a unique ID for the Action Equivalence.')
     action_references: _f.Children[_cybox_core.ActionReference] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Action_Reference', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Action_Reference': 'cybox_core:ActionReference'}, min_occurs=1, max_occurs=None, doc='The Action_Reference field specifies a reference to a single Action that is part of the Action Equivalency.')
@@ -210,9 +210,9 @@ class AnalysisEnvironment(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}AnalysisEnvironmentType'
-    _content = 'element'
-    _field_names = ('hypervisor_host_system', 'analysis_systems', 'network_infrastructure')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}AnalysisEnvironmentType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('hypervisor_host_system', 'analysis_systems', 'network_infrastructure')
 
     hypervisor_host_system: _f.Child[HypervisorHostSystem] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-package-2}Hypervisor_Host_System', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Hypervisor_Host_System': 'maec_package:HypervisorHostSystem'}, doc='The Hypervisor_Host_System field characterizes the (physical) host system used in the analysis on which the VM Hypervisor runs. This element imports and extends the CybOX System Object.')
     analysis_systems: _f.WrappedChildren[AnalysisSystem] = _f.WrappedChildren('{http://maec.mitre.org/XMLSchema/maec-package-2}Analysis_Systems', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Analysis_Systems': 'maec_package:AnalysisSystemList'}, item_tag='{http://maec.mitre.org/XMLSchema/maec-package-2}Analysis_System', item_class='maec_package:AnalysisSystem', doc='The Analysis_Systems field characterizes the system(s) (real or virtual) on which the actual analysis was performed, including information about both the hardware and software, such as the properties of its BIOS, processor architecture, and operating system. This element imports and extends the CybOX System Object.')
@@ -241,9 +241,9 @@ class AnalysisList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}AnalysisListType'
-    _content = 'element'
-    _field_names = ('analyses',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}AnalysisListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('analyses',)
 
     analyses: _f.Children[Analysis] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Analysis', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Analysis': 'maec_package:Analysis'}, min_occurs=1, max_occurs=None, doc='The Analysis field represents the metadata regarding a single analysis that was performed on a Malware Subject.')
 
@@ -266,9 +266,9 @@ class AnalysisSystemList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}AnalysisSystemListType'
-    _content = 'element'
-    _field_names = ('analysis_systems',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}AnalysisSystemListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('analysis_systems',)
 
     analysis_systems: _f.Children[AnalysisSystem] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Analysis_System', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Analysis_System': 'maec_package:AnalysisSystem'}, min_occurs=1, max_occurs=None, doc='The Analysis_System field captures a single analysis system.')
 
@@ -292,9 +292,9 @@ class AnalysisSystem(_system_object.System):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}AnalysisSystemType'
-    _element_tag = None
-    _field_names = ('object_reference', 'custom_properties', 'available_physical_memory', 'bios_info', 'date', 'hostname', 'local_time', 'network_interface_list', 'os', 'processor', 'processor_architecture', 'system_time', 'timezone_dst', 'timezone_standard', 'total_physical_memory', 'uptime', 'username', 'installed_programs')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}AnalysisSystemType'
+    _element_tag: _typing.ClassVar[str | None] = None
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'available_physical_memory', 'bios_info', 'date', 'hostname', 'local_time', 'network_interface_list', 'os', 'processor', 'processor_architecture', 'system_time', 'timezone_dst', 'timezone_standard', 'total_physical_memory', 'uptime', 'username', 'installed_programs')
 
     installed_programs: _f.WrappedChildren[_cybox_common.PlatformSpecification] = _f.WrappedChildren('{http://maec.mitre.org/XMLSchema/maec-package-2}Installed_Programs', 16, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Installed_Programs': 'maec_package:InstalledPrograms'}, item_tag='{http://maec.mitre.org/XMLSchema/maec-package-2}Program', item_class='cybox_common:PlatformSpecification', doc='The Installed_Programs field specifies the programs installed on the OS that was used to perform the analysis. This can be useful for clarifying the nature of the analysis environment, for instance for determining whether an exploited piece of software was present, as well as for specifying any tools that may have been installed.')
 
@@ -352,9 +352,9 @@ class Analysis(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}AnalysisType'
-    _content = 'element'
-    _field_names = ('id_', 'type_', 'method', 'ordinal_position', 'start_datetime', 'complete_datetime', 'lastupdate_datetime', 'source', 'analysts', 'summary', 'comments', 'findings_bundle_references', 'tools', 'dynamic_analysis_metadata', 'analysis_environment', 'report')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}AnalysisType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'type_', 'method', 'ordinal_position', 'start_datetime', 'complete_datetime', 'lastupdate_datetime', 'source', 'analysts', 'summary', 'comments', 'findings_bundle_references', 'tools', 'dynamic_analysis_metadata', 'analysis_environment', 'report')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The required id field specifies a unique ID for this Analysis.')
     type_: _f.AttributeField[AnalysisTypeEnum] = _f.AttributeField('type', _c.EnumerationCodec('AnalysisTypeEnum', AnalysisTypeEnum), doc='The type field specifies the type of malware analysis being performed.')
@@ -423,9 +423,9 @@ class CapturedProtocolList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}CapturedProtocolListType'
-    _content = 'element'
-    _field_names = ('protocols',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}CapturedProtocolListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('protocols',)
 
     protocols: _f.Children[CapturedProtocol] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Protocol', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Protocol': 'maec_package:CapturedProtocol'}, min_occurs=1, max_occurs=None, doc='The Protocol field specifies a single layer 4 or layer 7 network protocol captured or interacted with by the analysis environment.')
 
@@ -448,26 +448,26 @@ class CapturedProtocol(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}CapturedProtocolType'
-    _content = 'empty'
-    _field_names = ('layer_7_protocol', 'layer_4_protocol', 'port_number', 'interaction_level')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}CapturedProtocolType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('layer7_protocol', 'layer4_protocol', 'port_number', 'interaction_level')
 
-    layer_7_protocol: _f.AttributeField[Layer7ProtocolEnum] = _f.AttributeField('layer7_protocol', _c.EnumerationCodec('Layer7ProtocolEnum', Layer7ProtocolEnum), doc='The layer7_protocol field specifies the name of the Layer 7 network protocol (OSI model) captured or manipulated by the analysis environment.')
-    layer_4_protocol: _f.AttributeField[Layer4ProtocolEnum] = _f.AttributeField('layer4_protocol', _c.EnumerationCodec('Layer4ProtocolEnum', Layer4ProtocolEnum), doc='The layer4_protocol field specifies the name of the Layer 4 network protocol (OSI model) captured or manipulated by the analysis environment.')
+    layer7_protocol: _f.AttributeField[Layer7ProtocolEnum] = _f.AttributeField('layer7_protocol', _c.EnumerationCodec('Layer7ProtocolEnum', Layer7ProtocolEnum), doc='The layer7_protocol field specifies the name of the Layer 7 network protocol (OSI model) captured or manipulated by the analysis environment.')
+    layer4_protocol: _f.AttributeField[Layer4ProtocolEnum] = _f.AttributeField('layer4_protocol', _c.EnumerationCodec('Layer4ProtocolEnum', Layer4ProtocolEnum), doc='The layer4_protocol field specifies the name of the Layer 4 network protocol (OSI model) captured or manipulated by the analysis environment.')
     port_number: _f.AttributeField[int] = _f.AttributeField('port_number', _c.builtin('positiveInteger'), doc='The port_number field specifies the port number for this network protocol that is captured or manipulated by the analysis environment.')
     interaction_level: _f.AttributeField[InteractionLevelEnum] = _f.AttributeField('interaction_level', _c.EnumerationCodec('InteractionLevelEnum', InteractionLevelEnum), doc='The interaction_level field specifies the relative level of interaction that the analysis environment has with the specified network protocol.')
 
     def __init__(
         self,
         *,
-        layer_7_protocol: Layer7ProtocolEnum | str | None = None,
-        layer_4_protocol: Layer4ProtocolEnum | str | None = None,
+        layer7_protocol: Layer7ProtocolEnum | str | None = None,
+        layer4_protocol: Layer4ProtocolEnum | str | None = None,
         port_number: int | str | None = None,
         interaction_level: InteractionLevelEnum | str | None = None,
     ) -> None:
         self._init({
-            'layer_7_protocol': layer_7_protocol,
-            'layer_4_protocol': layer_4_protocol,
+            'layer7_protocol': layer7_protocol,
+            'layer4_protocol': layer4_protocol,
             'port_number': port_number,
             'interaction_level': interaction_level,
         })
@@ -482,9 +482,9 @@ class ClusterComposition(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}ClusterCompositionType'
-    _content = 'element'
-    _field_names = ('score_type', 'edge_node_pairs')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}ClusterCompositionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('score_type', 'edge_node_pairs')
 
     score_type: _f.AttributeField[str] = _f.AttributeField('score_type', _c.builtin('string'), doc='For clustering algorithms that may capture different types of scores, the score_type attribute specifies the type of score used to define the composition of this malware cluster.')
     edge_node_pairs: _f.Children[ClusterEdgeNodePair] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Edge_Node_Pair', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Edge_Node_Pair': 'maec_package:ClusterEdgeNodePair'}, min_occurs=1, max_occurs=None, doc='The Cluster_Edge_Node_Pair field specifies a single edge and its connected nodes in the malware cluster, representing the similarity index between two Malware Subjects.')
@@ -513,9 +513,9 @@ class ClusterEdgeNodePair(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}ClusterEdgeNodePairType'
-    _content = 'element'
-    _field_names = ('similarity_index', 'similarity_distance', 'malware_subject_node_a', 'malware_subject_node_b')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}ClusterEdgeNodePairType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('similarity_index', 'similarity_distance', 'malware_subject_node_a', 'malware_subject_node_b')
 
     similarity_index: _f.AttributeField[_Decimal] = _f.AttributeField('similarity_index', _c.builtin('decimal'), doc='The similarity_index field specifies the similarity index between the two Malware Subjects being referenced (indicating how similar they are), as a decimal value. This value should be equivalent to 1 minus the similarity distance value (if included).')
     similarity_distance: _f.AttributeField[_Decimal] = _f.AttributeField('similarity_distance', _c.builtin('decimal'), doc='The similarity_index field specifies the similarity distance between the two Malware Subjects being referenced (indicating how dissimilar they are), as a decimal value. This value should be equivalent to 1 minus the similarity index value (if included).')
@@ -548,9 +548,9 @@ class ClusteringAlgorithmParameters(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}ClusteringAlgorithmParametersType'
-    _content = 'element'
-    _field_names = ('distance_threshold', 'number_of_iterations')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}ClusteringAlgorithmParametersType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('distance_threshold', 'number_of_iterations')
 
     distance_threshold: _f.Value[_Decimal] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}Distance_Threshold', 0, _c.builtin('decimal'), doc='The Distance_Threshold field specifies the minimum distance threshold for the cluster, or the minimum distance between nodes in order for them to belong to the same cluster.')
     number_of_iterations: _f.Value[int] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}Number_of_Iterations', 1, _c.builtin('positiveInteger'), doc='The Number_of_Iterations field specifies the number of times that the algorithm was executed in order to produce the cluster.')
@@ -577,9 +577,9 @@ class ClusteringMetadata(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}ClusteringMetadataType'
-    _content = 'element'
-    _field_names = ('algorithm_name', 'algorithm_version', 'algorithm_parameters', 'cluster_size', 'cluster_description', 'cluster_composition')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}ClusteringMetadataType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('algorithm_name', 'algorithm_version', 'algorithm_parameters', 'cluster_size', 'cluster_description', 'cluster_composition')
 
     algorithm_name: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}Algorithm_Name', 0, _c.builtin('string'), doc='The Algorithm_Name field specifies the name of the clustering algorithm used to cluster the malware.')
     algorithm_version: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}Algorithm_Version', 1, _c.builtin('string'), doc='The Algorithm_Version field specifies the version of the algorithm used to cluster the malware.')
@@ -617,9 +617,9 @@ class CommentList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}CommentListType'
-    _content = 'element'
-    _field_names = ('comments',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}CommentListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('comments',)
 
     comments: _f.Children[Comment] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Comment', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Comment': 'maec_package:Comment'}, min_occurs=1, max_occurs=None, doc='The Comment field specifies a single comment pertaining to a particular MAEC entity.')
 
@@ -641,8 +641,8 @@ class Comment(_cybox_common.StructuredText):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}CommentType'
-    _field_names = ('structuring_format', 'author', 'timestamp', 'observation_name', 'value')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}CommentType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('structuring_format', 'author', 'timestamp', 'observation_name', 'value')
 
     author: _f.AttributeField[str] = _f.AttributeField('author', _c.builtin('string'), doc='The author field specifies the name of the author that added the comment.')
     timestamp: _f.AttributeField[_dt.datetime] = _f.AttributeField('timestamp', _c.builtin('dateTime'), doc='The timestamp field specifies the date/time that the comment was added.')
@@ -676,9 +676,9 @@ class DynamicAnalysisMetadata(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}DynamicAnalysisMetadataType'
-    _content = 'element'
-    _field_names = ('command_line', 'analysis_duration', 'exit_code', 'raised_exceptions')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}DynamicAnalysisMetadataType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('command_line', 'analysis_duration', 'exit_code', 'raised_exceptions')
 
     command_line: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}Command_Line', 0, _c.builtin('string'), doc='The Command_Line field specifies the command line used to launch the subject binary.')
     analysis_duration: _f.Value[float] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}Analysis_Duration', 1, _c.builtin('float'), doc='The Analysis_Duration field specifies the duration of the overall dynamic analysis process, in seconds.')
@@ -710,9 +710,9 @@ class FindingsBundleList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}FindingsBundleListType'
-    _content = 'element'
-    _field_names = ('meta_analysis', 'bundles', 'bundle_external_references')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}FindingsBundleListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('meta_analysis', 'bundles', 'bundle_external_references')
 
     meta_analysis: _f.Child[MetaAnalysis] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-package-2}Meta_Analysis', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Meta_Analysis': 'maec_package:MetaAnalysis'}, container=True, doc='The Meta_Analysis field captures any meta-analysis related entities for the Bundles captured for a Malware Subject, such as equivalencies.')
     bundles: _f.Children[_maec_bundle.MAECBundle] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Bundle', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Bundle': 'maec_bundle:MAECBundle'}, max_occurs=None, doc='The Bundle field captures a single MAEC Bundle, representing some set of characterized entities resulting from analysis of the Malware Subject.')
@@ -742,9 +742,9 @@ class GroupingRelationshipList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}GroupingRelationshipListType'
-    _content = 'element'
-    _field_names = ('grouping_relationships',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}GroupingRelationshipListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('grouping_relationships',)
 
     grouping_relationships: _f.Children[GroupingRelationship] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Grouping_Relationship', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Grouping_Relationship': 'maec_package:GroupingRelationship'}, min_occurs=1, max_occurs=None, doc='The Grouping_Relationship field specifies a single grouping relationship in the list.')
 
@@ -768,9 +768,9 @@ class GroupingRelationship(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}GroupingRelationshipType'
-    _content = 'element'
-    _field_names = ('type_', 'malware_family_name', 'malware_toolkit_name', 'clustering_metadata')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}GroupingRelationshipType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'malware_family_name', 'malware_toolkit_name', 'clustering_metadata')
 
     type_: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-package-2}Type', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Type': 'cybox_common:ControlledVocabularyString'}, doc='The Type field specifies the type of relationship that groups the Malware Subjects in the Package. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is GroupingRelationshipTypeVocab-1.0 in the http://maec.mitre.org/default_vocabularies-1 namespace. This type is defined in the maec_default_vocabularies.xsd file or at the URL http://maec.mitre.org/XMLSchema/default_vocabularies/1.0.0/maec_default_vocabularies.xsd.')
     malware_family_name: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}Malware_Family_Name', 1, _c.builtin('string'), doc="The Malware_Family_Name field specifies the name of the malware family referred to by the 'same_malware_family' relationship type.")
@@ -803,9 +803,9 @@ class HypervisorHostSystem(_system_object.System):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}HypervisorHostSystemType'
-    _element_tag = None
-    _field_names = ('object_reference', 'custom_properties', 'available_physical_memory', 'bios_info', 'date', 'hostname', 'local_time', 'network_interface_list', 'os', 'processor', 'processor_architecture', 'system_time', 'timezone_dst', 'timezone_standard', 'total_physical_memory', 'uptime', 'username', 'vm_hypervisor')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}HypervisorHostSystemType'
+    _element_tag: _typing.ClassVar[str | None] = None
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'available_physical_memory', 'bios_info', 'date', 'hostname', 'local_time', 'network_interface_list', 'os', 'processor', 'processor_architecture', 'system_time', 'timezone_dst', 'timezone_standard', 'total_physical_memory', 'uptime', 'username', 'vm_hypervisor')
 
     vm_hypervisor: _f.Child[_cybox_common.PlatformSpecification] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-package-2}VM_Hypervisor', 16, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}VM_Hypervisor': 'cybox_common:PlatformSpecification'}, doc='The VM_Hypervisor field refers to the name of the VM Hypervisor that hosts the operating system(s) on which the analysis was performed, if applicable, via a Common Platform Enumeration (CPE) identifier. See http://cpe.mitre.org for more information on CPE.')
 
@@ -862,9 +862,9 @@ class InstalledPrograms(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}InstalledProgramsType'
-    _content = 'element'
-    _field_names = ('programs',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}InstalledProgramsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('programs',)
 
     programs: _f.Children[_cybox_common.PlatformSpecification] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Program', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Program': 'cybox_common:PlatformSpecification'}, min_occurs=1, max_occurs=None, doc='The Program field specifies a single program that is installed on the system. It uses the PlatformSpecificationType from the CybOX Common schema.')
 
@@ -888,9 +888,9 @@ class MalwareBinaryConfigurationStorageDetails(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareBinaryConfigurationStorageDetailsType'
-    _content = 'element'
-    _field_names = ('file_offset', 'section_name', 'section_offset')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareBinaryConfigurationStorageDetailsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('file_offset', 'section_name', 'section_offset')
 
     file_offset: _f.Value[bytes] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}File_Offset', 0, _c.builtin('hexBinary'), doc='The File_Offset field specifies the offset to the start of the malware configuration parameters in the malware binary.')
     section_name: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}Section_Name', 1, _c.builtin('string'), doc='The Section_Name field specifies the name of the PE section in the malware binary thta contains the malware configuration parameters, for PE file malware binaries.')
@@ -920,9 +920,9 @@ class MalwareConfigurationDetails(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareConfigurationDetailsType'
-    _content = 'element'
-    _field_names = ('storage', 'obfuscation', 'configuration_parameters')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareConfigurationDetailsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('storage', 'obfuscation', 'configuration_parameters')
 
     storage: _f.Child[MalwareConfigurationStorageDetails] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-package-2}Storage', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Storage': 'maec_package:MalwareConfigurationStorageDetails'}, container=True, doc='The Storage field captures details of the how the malware configuration parameters may be stored, e.g. in a separate file, in memory, etc.')
     obfuscation: _f.Child[MalwareConfigurationObfuscationDetails] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-package-2}Obfuscation', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Obfuscation': 'maec_package:MalwareConfigurationObfuscationDetails'}, doc='The Encryption field captures details of how the malware configuration parameters may be obfuscated, if applicable.')
@@ -952,9 +952,9 @@ class MalwareConfigurationObfuscationAlgorithm(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareConfigurationObfuscationAlgorithmType'
-    _content = 'element'
-    _field_names = ('ordinal_position', 'key', 'algorithm_name')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareConfigurationObfuscationAlgorithmType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ordinal_position', 'key', 'algorithm_name')
 
     ordinal_position: _f.AttributeField[int] = _f.AttributeField('ordinal_position', _c.builtin('positiveInteger'), doc='The ordinal_position field specifies the explicit ordering of the usage of the algorithm with respect to the other algorithms used to encrypt or encode the malware configuration parameters, for cases where more than one algorithm was used.')
     key: _f.Value[bytes] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}Key', 0, _c.builtin('hexBinary'), doc='The Key field captures the hexadecimal key used to decrypt the configuration parameters.')
@@ -984,9 +984,9 @@ class MalwareConfigurationObfuscationDetails(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareConfigurationObfuscationDetailsType'
-    _content = 'element'
-    _field_names = ('is_encoded', 'is_encrypted', 'algorithm_details')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareConfigurationObfuscationDetailsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('is_encoded', 'is_encrypted', 'algorithm_details')
 
     is_encoded: _f.AttributeField[bool] = _f.AttributeField('is_encoded', _c.builtin('boolean'), doc='The is_encoded field specifies that the malware configuration parameters are encoded with the algorithm captured in the Algorithm_Details field.')
     is_encrypted: _f.AttributeField[bool] = _f.AttributeField('is_encrypted', _c.builtin('boolean'), doc='The is_encrypted field specifies that the malware configuration parameters are encrypted with the algorithm captured in the Algorithm_Details field.')
@@ -1016,9 +1016,9 @@ class MalwareConfigurationParameter(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareConfigurationParameterType'
-    _content = 'element'
-    _field_names = ('name', 'value')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareConfigurationParameterType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'value')
 
     name: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-package-2}Name', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Name': 'cybox_common:ControlledVocabularyString'}, doc='The Name field specifies the name of the malware configuration parameter. It uses the MalwareConfigurationParameterVocab vocabulary from the MAEC Default Vocabularies schemas as its default vocabulary. Parameters that are not included in this vocabulary may also be specified, in which case it is recommended to use the exact name of the parameter.')
     value: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}Value', 1, _c.builtin('string'), doc='The Value field captures the value of the malware configuration parameter.')
@@ -1045,9 +1045,9 @@ class MalwareConfigurationStorageDetails(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareConfigurationStorageDetailsType'
-    _content = 'element'
-    _field_names = ('malware_binary', 'file', 'urls')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareConfigurationStorageDetailsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('malware_binary', 'file', 'urls')
 
     malware_binary: _f.Child[MalwareBinaryConfigurationStorageDetails] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-package-2}Malware_Binary', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Malware_Binary': 'maec_package:MalwareBinaryConfigurationStorageDetails'}, container=True, doc='The Malware_Binary field captures properties related to the storage of malware configuration parameters inside the malware binary captured in the Malware_Instance_Object_Attributes field.')
     file: _f.Child[_file_object.File] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-package-2}File', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}File': 'file_object:File'}, doc='The File field captures the properties of a configuration file, for cases where the Malware Subject stores its configuration parameters in a separate file. This field uses the FileObjectType from the imported CybOX File Object.')
@@ -1078,9 +1078,9 @@ class MalwareDevelopmentEnvironment(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareDevelopmentEnvironmentType'
-    _content = 'element'
-    _field_names = ('tools', 'debugging_files')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareDevelopmentEnvironmentType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('tools', 'debugging_files')
 
     tools: _f.WrappedChildren[_cybox_common.ToolInformation] = _f.WrappedChildren('{http://maec.mitre.org/XMLSchema/maec-package-2}Tools', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Tools': 'cybox_common:ToolsInformation'}, item_tag='{http://cybox.mitre.org/common-2}Tool', item_class='cybox_common:ToolInformation', doc='The Tools field captures the properties of one or more tools used in the development of the malware instance. For the Type field in each Tool, the MAEC MalwareDevelopmentToolVocab (from the MAEC Default Vocabularies Schema) should be used as the default vocabulary.')
     debugging_files: _f.Children[_file_object.File] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Debugging_File', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Debugging_File': 'file_object:File'}, max_occurs=None, doc='The Debugging_File field captures the properties of a debugging file associated with the malware instance, such as a PDB file. It uses the FileObjectType from the imported File Object Schema. More than one Debugging_File can be specified by using multiple instances of this field.')
@@ -1106,8 +1106,8 @@ class MalwareException(_cybox_common.Error):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareExceptionType'
-    _field_names = ('is_fatal', 'error_type', 'error_count', 'error_instances', 'exception_code', 'faulting_address', 'description')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareExceptionType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('is_fatal', 'error_type', 'error_count', 'error_instances', 'exception_code', 'faulting_address', 'description')
 
     is_fatal: _f.AttributeField[bool] = _f.AttributeField('is_fatal', _c.builtin('boolean'), doc='The is_fatal field specifies whether the exception is fatal; that is, whether it caused the malware instance to terminate.')
     exception_code: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}Exception_Code', 3, _c.builtin('string'), doc='The Exception_Code field captures the particular code that identifies the type of exception that occurred.')
@@ -1144,9 +1144,9 @@ class MalwareSubjectList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareSubjectListType'
-    _content = 'element'
-    _field_names = ('malware_subjects',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareSubjectListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('malware_subjects',)
 
     malware_subjects: _f.Children[MalwareSubject] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Malware_Subject', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Malware_Subject': 'maec_package:MalwareSubject'}, min_occurs=1, max_occurs=None, doc='The Malware_Subject field represents a single Malware Subject (most commonly a file) and its associated metadata, such as Analyses, Bundles, relationships to other Malware Subjects, etc.')
 
@@ -1170,9 +1170,9 @@ class MalwareSubjectReference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareSubjectReferenceType'
-    _content = 'empty'
-    _field_names = ('malware_subject_idref',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareSubjectReferenceType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('malware_subject_idref',)
 
     malware_subject_idref: _f.AttributeField[str] = _f.AttributeField('malware_subject_idref', _c.builtin('QName'), required=True, doc='The malware_subject_idref field provides a reference to a Malware Subject contained in the Package, via its ID.')
 
@@ -1196,9 +1196,9 @@ class MalwareSubjectRelationshipList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareSubjectRelationshipListType'
-    _content = 'element'
-    _field_names = ('relationships',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareSubjectRelationshipListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('relationships',)
 
     relationships: _f.Children[MalwareSubjectRelationship] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Relationship', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Relationship': 'maec_package:MalwareSubjectRelationship'}, min_occurs=1, max_occurs=None, doc='The Relationship field specifies a relationship that relates the Malware Subject to one or more other Malware Subjects contained in the Package.')
 
@@ -1222,9 +1222,9 @@ class MalwareSubjectRelationship(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareSubjectRelationshipType'
-    _content = 'element'
-    _field_names = ('type_', 'malware_subject_references')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareSubjectRelationshipType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'malware_subject_references')
 
     type_: _f.Child[_cybox_common.ControlledVocabularyString] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-package-2}Type', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Type': 'cybox_common:ControlledVocabularyString'}, min_occurs=1, doc='The Type field specifies the type of relationship being captured. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is MalwareSubjectRelationshipTypeVocab-1.0 in the http://maec.mitre.org/default_vocabularies-1 namespace. This type is defined in the maec_default_vocabularies.xsd file or at the URL http://maec.mitre.org/XMLSchema/default_vocabularies/1.0.0/maec_default_vocabularies.xsd.')
     malware_subject_references: _f.Children[MalwareSubjectReference] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Malware_Subject_Reference', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Malware_Subject_Reference': 'maec_package:MalwareSubjectReference'}, min_occurs=1, max_occurs=None, doc='The Malware_Subject_Reference field provides a reference to a single Malware Subject that this relationship pertains to.')
@@ -1251,9 +1251,9 @@ class MalwareSubject(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareSubjectType'
-    _content = 'element'
-    _field_names = ('id_', 'malware_instance_object_attributes', 'labels', 'configuration_details', 'development_environment', 'minor_variants', 'field_data', 'analyses', 'findings_bundles', 'relationships', 'compatible_platforms')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MalwareSubjectType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'malware_instance_object_attributes', 'labels', 'configuration_details', 'development_environment', 'minor_variants', 'field_data', 'analyses', 'findings_bundles', 'relationships', 'compatible_platforms')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The required id field specifies a unique ID for this Malware Subject.')
     malware_instance_object_attributes: _f.Child[_cybox_core.Object] = _f.Child('{http://maec.mitre.org/XMLSchema/maec-package-2}Malware_Instance_Object_Attributes', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Malware_Instance_Object_Attributes': 'cybox_core:Object'}, min_occurs=1, doc='The Malware_Instance_Object_Attributes field characterizes the attributes of the malware instance object (most commonly a file) that is encompassed in the Malware_Subject, via its corresponding CybOX Object. For example, a file would be represented via a CybOX File field of type FileObj:FileObjectType and may have a file name, MD5 hash, etc.')
@@ -1306,9 +1306,9 @@ class MetaAnalysis(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MetaAnalysisType'
-    _content = 'element'
-    _field_names = ('action_equivalences', 'object_equivalences')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MetaAnalysisType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('action_equivalences', 'object_equivalences')
 
     action_equivalences: _f.WrappedChildren[ActionEquivalence] = _f.WrappedChildren('{http://maec.mitre.org/XMLSchema/maec-package-2}Action_Equivalences', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Action_Equivalences': 'maec_package:ActionEquivalenceList'}, item_tag='{http://maec.mitre.org/XMLSchema/maec-package-2}Action_Equivalence', item_class='maec_package:ActionEquivalence', doc='The Action_Equivalences field captures any equivalences between Actions contained in one or more Bundles.')
     object_equivalences: _f.WrappedChildren[ObjectEquivalence] = _f.WrappedChildren('{http://maec.mitre.org/XMLSchema/maec-package-2}Object_Equivalences', 1, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Object_Equivalences': 'maec_package:ObjectEquivalenceList'}, item_tag='{http://maec.mitre.org/XMLSchema/maec-package-2}Object_Equivalence', item_class='maec_package:ObjectEquivalence', doc='The Object_Equivalences field captures any equivalences between Objects contained in one or more Bundles.')
@@ -1335,9 +1335,9 @@ class MinorVariantList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}MinorVariantListType'
-    _content = 'element'
-    _field_names = ('minor_variants',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MinorVariantListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('minor_variants',)
 
     minor_variants: _f.Children[_cybox_core.Object] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Minor_Variant', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Minor_Variant': 'cybox_core:Object'}, min_occurs=1, max_occurs=None, doc='The Minor_Variant field captures a single minor variant of the malware instance object.')
 
@@ -1361,9 +1361,9 @@ class NetworkInfrastructure(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}NetworkInfrastructureType'
-    _content = 'element'
-    _field_names = ('captured_protocols',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}NetworkInfrastructureType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('captured_protocols',)
 
     captured_protocols: _f.WrappedChildren[CapturedProtocol] = _f.WrappedChildren('{http://maec.mitre.org/XMLSchema/maec-package-2}Captured_Protocols', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Captured_Protocols': 'maec_package:CapturedProtocolList'}, item_tag='{http://maec.mitre.org/XMLSchema/maec-package-2}Protocol', item_class='maec_package:CapturedProtocol', min_occurs=1, doc='The Captured_Protocols field specifies a list of network protocols, along with the particular level of interaction, that the malware analysis environment captures or interacts with in some fashion.')
 
@@ -1386,9 +1386,9 @@ class ObjectEquivalenceList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}ObjectEquivalenceListType'
-    _content = 'element'
-    _field_names = ('object_equivalences',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}ObjectEquivalenceListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_equivalences',)
 
     object_equivalences: _f.Children[ObjectEquivalence] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Object_Equivalence', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Object_Equivalence': 'maec_package:ObjectEquivalence'}, min_occurs=1, max_occurs=None, doc='The Object_Equivalence field specifies a single Object Equivalence in the list.')
 
@@ -1412,8 +1412,8 @@ class ObjectEquivalence(_maec_bundle.ObjectReferenceList):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}ObjectEquivalenceType'
-    _field_names = ('id_', 'object_references')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}ObjectEquivalenceType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'object_references')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The required id field specifies a unique ID for the Object Equivalence.')
 
@@ -1442,10 +1442,10 @@ class MAECPackage(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}PackageType'
-    _element_tag = '{http://maec.mitre.org/XMLSchema/maec-package-2}MAEC_Package'
-    _content = 'element'
-    _field_names = ('id_', 'schema_version', 'timestamp', 'malware_subjects', 'grouping_relationships')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}PackageType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://maec.mitre.org/XMLSchema/maec-package-2}MAEC_Package'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'schema_version', 'timestamp', 'malware_subjects', 'grouping_relationships')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), required=True, doc='The required id field specifies a unique ID for this Package.')
     schema_version: _f.AttributeField[str] = _f.AttributeField('schema_version', _c.builtin('string'), required=True, fixed='2.1', doc='The required schema_version field specifies the version of the MAEC Package schema that the document has been written in and that should be used for validation.')
@@ -1480,9 +1480,9 @@ class Source(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}SourceType'
-    _content = 'element'
-    _field_names = ('name', 'method', 'reference', 'organization', 'url')
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}SourceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'method', 'reference', 'organization', 'url')
 
     name: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}Name', 0, _c.builtin('string'), doc='The Name field refers to the name of the person linked to the source.')
     method: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-package-2}Method', 1, _c.builtin('string'), doc='The Method field provides an abstract way of specifying the method used to obtain the data that the Source element refers to.')
@@ -1517,9 +1517,9 @@ class ToolList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/XMLSchema/maec-package-2}ToolListType'
-    _content = 'element'
-    _field_names = ('tools',)
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-package-2}ToolListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('tools',)
 
     tools: _f.Children[_cybox_common.ToolInformation] = _f.Children('{http://maec.mitre.org/XMLSchema/maec-package-2}Tool', 0, tags={'{http://maec.mitre.org/XMLSchema/maec-package-2}Tool': 'cybox_common:ToolInformation'}, min_occurs=1, max_occurs=None, doc='The Tool field specifies a single tool in the list.')
 

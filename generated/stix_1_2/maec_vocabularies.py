@@ -18,114 +18,1277 @@ from ._bundle import BundleObject as _BundleObject
 from . import cybox_common as _cybox_common
 
 __all__ = [
+    'ActionObjectAssociationTypeEnum_1_0',
     'ActionObjectAssociationTypeVocab_1_0',
+    'AntiBehavioralAnalysisPropertiesEnum_1_0',
     'AntiBehavioralAnalysisPropertiesVocab_1_0',
+    'AntiBehavioralAnalysisStrategicObjectivesEnum_1_0',
     'AntiBehavioralAnalysisStrategicObjectivesVocab_1_0',
+    'AntiBehavioralAnalysisTacticalObjectivesEnum_1_0',
     'AntiBehavioralAnalysisTacticalObjectivesVocab_1_0',
+    'AntiCodeAnalysisStrategicObjectivesEnum_1_0',
     'AntiCodeAnalysisStrategicObjectivesVocab_1_0',
+    'AntiCodeAnalysisTacticalObjectivesEnum_1_0',
     'AntiCodeAnalysisTacticalObjectivesVocab_1_0',
+    'AntiDetectionStrategicObjectivesEnum_1_0',
     'AntiDetectionStrategicObjectivesVocab_1_0',
+    'AntiDetectionTacticalObjectivesEnum_1_0',
     'AntiDetectionTacticalObjectivesVocab_1_0',
+    'AntiRemovalStrategicObjectivesEnum_1_0',
     'AntiRemovalStrategicObjectivesVocab_1_0',
+    'AntiRemovalTacticalObjectivesEnum_1_0',
     'AntiRemovalTacticalObjectivesVocab_1_0',
+    'AvailabilityViolationPropertiesEnum_1_0',
     'AvailabilityViolationPropertiesVocab_1_0',
+    'AvailabilityViolationStrategicObjectivesEnum_1_0',
     'AvailabilityViolationStrategicObjectivesVocab_1_0',
+    'AvailabilityViolationTacticalObjectivesEnum_1_0',
     'AvailabilityViolationTacticalObjectivesVocab_1_0',
+    'CapabilityObjectiveRelationshipEnum_1_0',
     'CapabilityObjectiveRelationshipTypeVocab_1_0',
+    'CommandandControlPropertiesEnum_1_0',
     'CommandandControlPropertiesVocab_1_0',
+    'CommandandControlStrategicObjectivesEnum_1_0',
     'CommandandControlStrategicObjectivesVocab_1_0',
+    'CommandandControlTacticalObjectivesEnum_1_0',
     'CommandandControlTacticalObjectivesVocab_1_0',
+    'CommonCapabilityPropertiesEnum_1_0',
     'CommonCapabilityPropertiesVocab_1_0',
+    'DNSActionNameEnum_1_0',
     'DNSActionNameVocab_1_0',
+    'DataExfiltrationPropertiesEnum_1_0',
     'DataExfiltrationPropertiesVocab_1_0',
+    'DataExfiltrationStrategicObjectivesEnum_1_0',
     'DataExfiltrationStrategicObjectivesVocab_1_0',
+    'DataExfiltrationTacticalObjectivesEnum_1_0',
     'DataExfiltrationTacticalObjectivesVocab_1_0',
+    'DataTheftPropertiesEnum_1_0',
     'DataTheftPropertiesVocab_1_0',
+    'DataTheftStrategicObjectivesEnum_1_0',
     'DataTheftStrategicObjectivesVocab_1_0',
+    'DataTheftTacticalObjectivesEnum_1_0',
     'DataTheftTacticalObjectivesVocab_1_0',
+    'DebuggingActionNameEnum_1_0',
     'DebuggingActionNameVocab_1_0',
+    'DestructionPropertiesEnum_1_0',
     'DestructionPropertiesVocab_1_0',
+    'DestructionStrategicObjectivesEnum_1_0',
     'DestructionStrategicObjectivesVocab_1_0',
+    'DestructionTacticalObjectivesEnum_1_0',
     'DestructionTacticalObjectivesVocab_1_0',
+    'DeviceDriverActionNameEnum_1_0',
+    'DeviceDriverActionNameEnum_1_1',
     'DeviceDriverActionNameVocab_1_0',
     'DeviceDriverActionNameVocab_1_1',
+    'DirectoryActionNameEnum_1_0',
+    'DirectoryActionNameEnum_1_1',
     'DirectoryActionNameVocab_1_0',
     'DirectoryActionNameVocab_1_1',
+    'DiskActionNameEnum_1_0',
+    'DiskActionNameEnum_1_1',
     'DiskActionNameVocab_1_0',
     'DiskActionNameVocab_1_1',
+    'FTPActionNameEnum_1_0',
     'FTPActionNameVocab_1_0',
+    'FileActionNameEnum_1_0',
+    'FileActionNameEnum_1_1',
     'FileActionNameVocab_1_0',
     'FileActionNameVocab_1_1',
+    'FraudStrategicObjectivesEnum_1_0',
     'FraudStrategicObjectivesVocab_1_0',
+    'FraudTacticalObjectivesEnum_1_0',
     'FraudTacticalObjectivesVocab_1_0',
+    'GUIActionNameEnum_1_0',
     'GUIActionNameVocab_1_0',
+    'GroupingRelationshipEnum_1_0',
     'GroupingRelationshipTypeVocab_1_0',
+    'HTTPActionNameEnum_1_0',
     'HTTPActionNameVocab_1_0',
+    'HookingActionNameEnum_1_0',
+    'HookingActionNameEnum_1_1',
     'HookingActionNameVocab_1_0',
     'HookingActionNameVocab_1_1',
+    'IPCActionNameEnum_1_0',
     'IPCActionNameVocab_1_0',
+    'IRCActionNameEnum_1_0',
     'IRCActionNameVocab_1_0',
+    'ImportanceTypeEnum_1_0',
     'ImportanceTypeVocab_1_0',
+    'InfectionPropagationPropertiesEnum_1_0',
     'InfectionPropagationPropertiesVocab_1_0',
+    'InfectionPropagationStrategicObjectivesEnum_1_0',
     'InfectionPropagationStrategicObjectivesVocab_1_0',
+    'InfectionPropagationTacticalObjectivesEnum_1_0',
     'InfectionPropagationTacticalObjectivesVocab_1_0',
+    'IntegrityViolationStrategicObjectivesEnum_1_0',
     'IntegrityViolationStrategicObjectivesVocab_1_0',
+    'IntegrityViolationTacticalObjectivesEnum_1_0',
     'IntegrityViolationTacticalObjectivesVocab_1_0',
+    'LibraryActionNameEnum_1_0',
+    'LibraryActionNameEnum_1_1',
     'LibraryActionNameVocab_1_0',
     'LibraryActionNameVocab_1_1',
+    'MachineAccessControlPropertiesEnum_1_0',
     'MachineAccessControlPropertiesVocab_1_0',
+    'MachineAccessControlStrategicObjectivesEnum_1_0',
     'MachineAccessControlStrategicObjectivesVocab_1_0',
+    'MachineAccessControlTacticalObjectivesEnum_1_0',
     'MachineAccessControlTacticalObjectivesVocab_1_0',
     'MalwareCapabilityEnum_1_0',
     'MalwareCapabilityVocab_1_0',
+    'MalwareConfigurationParameterEnum_1_0',
     'MalwareConfigurationParameterVocab_1_0',
+    'MalwareDevelopmentToolEnum_1_0',
     'MalwareDevelopmentToolVocab_1_0',
+    'MalwareEntityTypeEnum_1_0',
     'MalwareEntityTypeVocab_1_0',
+    'MalwareLabelEnum_1_0',
     'MalwareLabelVocab_1_0',
+    'MalwareSubjectRelationshipEnum_1_0',
+    'MalwareSubjectRelationshipEnum_1_1',
     'MalwareSubjectRelationshipTypeVocab_1_0',
     'MalwareSubjectRelationshipTypeVocab_1_1',
+    'NetworkActionNameEnum_1_0',
+    'NetworkActionNameEnum_1_1',
     'NetworkActionNameVocab_1_0',
     'NetworkActionNameVocab_1_1',
+    'NetworkShareActionNameEnum_1_0',
     'NetworkShareActionNameVocab_1_0',
+    'PersistencePropertiesEnum_1_0',
     'PersistencePropertiesVocab_1_0',
+    'PersistenceStrategicObjectivesEnum_1_0',
     'PersistenceStrategicObjectivesVocab_1_0',
+    'PersistenceTacticalObjectivesEnum_1_0',
     'PersistenceTacticalObjectivesVocab_1_0',
+    'PrivilegeEscalationPropertiesEnum_1_0',
     'PrivilegeEscalationPropertiesVocab_1_0',
+    'PrivilegeEscalationStrategicObjectivesEnum_1_0',
     'PrivilegeEscalationStrategicObjectivesVocab_1_0',
+    'PrivilegeEscalationTacticalObjectivesEnum_1_0',
     'PrivilegeEscalationTacticalObjectivesVocab_1_0',
+    'ProbingStrategicObjectivesEnum_1_0',
     'ProbingStrategicObjectivesVocab_1_0',
+    'ProbingTacticalObjectivesEnum_1_0',
     'ProbingTacticalObjectivesVocab_1_0',
+    'ProcessActionNameEnum_1_0',
     'ProcessActionNameVocab_1_0',
+    'ProcessMemoryActionNameEnum_1_0',
     'ProcessMemoryActionNameVocab_1_0',
+    'ProcessThreadActionNameEnum_1_0',
     'ProcessThreadActionNameVocab_1_0',
+    'RegistryActionNameEnum_1_0',
     'RegistryActionNameVocab_1_0',
+    'RemoteMachineManipulationStrategicObjectivesEnum_1_0',
     'RemoteMachineManipulationStrategicObjectivesVocab_1_0',
+    'RemoteMachineManipulationTacticalObjectivesEnum_1_0',
     'RemoteMachineManipulationTacticalObjectivesVocab_1_0',
+    'SecondaryOperationPropertiesEnum_1_0',
     'SecondaryOperationPropertiesVocab_1_0',
+    'SecondaryOperationStrategicObjectivesEnum_1_0',
     'SecondaryOperationStrategicObjectivesVocab_1_0',
+    'SecondaryOperationTacticalObjectivesEnum_1_0',
     'SecondaryOperationTacticalObjectivesVocab_1_0',
+    'SecurityDegradationPropertiesEnum_1_0',
     'SecurityDegradationPropertiesVocab_1_0',
+    'SecurityDegradationStrategicObjectivesEnum_1_0',
     'SecurityDegradationStrategicObjectivesVocab_1_0',
+    'SecurityDegradationTacticalObjectivesEnum_1_0',
     'SecurityDegradationTacticalObjectivesVocab_1_0',
+    'ServiceActionNameEnum_1_0',
+    'ServiceActionNameEnum_1_1',
     'ServiceActionNameVocab_1_0',
     'ServiceActionNameVocab_1_1',
+    'SocketActionNameEnum_1_0',
     'SocketActionNameVocab_1_0',
+    'SpyingStrategicObjectivesEnum_1_0',
     'SpyingStrategicObjectivesVocab_1_0',
+    'SpyingTacticalObjectivesEnum_1_0',
     'SpyingTacticalObjectivesVocab_1_0',
+    'SynchronizationActionNameEnum_1_0',
     'SynchronizationActionNameVocab_1_0',
+    'SystemActionNameEnum_1_0',
     'SystemActionNameVocab_1_0',
+    'UserActionNameEnum_1_0',
+    'UserActionNameEnum_1_1',
     'UserActionNameVocab_1_0',
     'UserActionNameVocab_1_1',
 ]
+
+
+class ActionObjectAssociationTypeEnum_1_0(str, _enum.Enum):
+    """ActionObjectAssociationTypeEnum is a (non-exhaustive) enumeration of types of
+    action-object associations.
+
+    Enumeration ActionObjectAssociationTypeEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as ActionObjectAssociationTypeVocab_1_0, with xsi:type
+    ActionObjectAssociationTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:ActionObjectAssociationTypeVocab_1_0')
+    INPUT = 'input'
+    OUTPUT = 'output'
+    SIDE_EFFECT = 'side-effect'
+
+
+class AntiBehavioralAnalysisPropertiesEnum_1_0(str, _enum.Enum):
+    """The AntiBehavioralAnalysisStrategicObjectivesEnum-1.0 is an enumeration of
+    Anti-Behavioral Analysis Capability/Strategic Objective/Tactical Objective
+    Properties.
+
+    Enumeration AntiBehavioralAnalysisPropertiesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as AntiBehavioralAnalysisPropertiesVocab_1_0, with
+    xsi:type AntiBehavioralAnalysisPropertiesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:AntiBehavioralAnalysisPropertiesVocab_1_0')
+    TARGETED_VM = 'targeted vm'
+    TARGETED_SANDBOX = 'targeted sandbox'
+
+
+class AntiBehavioralAnalysisStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The AntiBehavioralAnalysisStrategicObjectivesEnum-1.0 is an enumeration of
+    Anti-Behavioral Analysis Capability Strategic Objectives.
+
+    Enumeration AntiBehavioralAnalysisStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as AntiBehavioralAnalysisStrategicObjectivesVocab_1_0,
+    with xsi:type AntiBehavioralAnalysisStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:AntiBehavioralAnalysisStrategicObjectivesVocab_1_0')
+    ANTI_VM = 'anti-vm'
+    ANTI_SANDBOX = 'anti-sandbox'
+
+
+class AntiBehavioralAnalysisTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The AntiBehavioralAnalysisTacticalObjectivesEnum-1.0 is an enumeration of
+    Anti-Behavioral Analysis Capability Tactical Objectives.
+
+    Enumeration AntiBehavioralAnalysisTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as AntiBehavioralAnalysisTacticalObjectivesVocab_1_0,
+    with xsi:type AntiBehavioralAnalysisTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:AntiBehavioralAnalysisTacticalObjectivesVocab_1_0')
+    DETECT_VM_ENVIRONMENT = 'detect vm environment'
+    OVERLOAD_SANDBOX = 'overload sandbox'
+    PREVENT_EXECUTION_IN_SANDBOX = 'prevent execution in sandbox'
+    DETECT_SANDBOX_ENVIRONMENT = 'detect sandbox environment'
+    PREVENT_EXECUTION_IN_VM = 'prevent execution in vm'
+
+
+class AntiCodeAnalysisStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The AntiCodeAnalysisStrategicObjectivesEnum-1.0 is an enumeration of Anti-Code
+    Analysis Capability Strategic Objectives.
+
+    Enumeration AntiCodeAnalysisStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as AntiCodeAnalysisStrategicObjectivesVocab_1_0, with
+    xsi:type AntiCodeAnalysisStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:AntiCodeAnalysisStrategicObjectivesVocab_1_0')
+    ANTI_DEBUGGING = 'anti-debugging'
+    CODE_OBFUSCATION = 'code obfuscation'
+    ANTI_DISASSEMBLY = 'anti-disassembly'
+
+
+class AntiCodeAnalysisTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The AntiCodeAnalysisTacticalObjectivesEnum-1.0 is an enumeration of Anti-Code
+    Analysis Capability Tactical Objectives.
+
+    Enumeration AntiCodeAnalysisTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as AntiCodeAnalysisTacticalObjectivesVocab_1_0, with
+    xsi:type AntiCodeAnalysisTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:AntiCodeAnalysisTacticalObjectivesVocab_1_0')
+    TRANSFORM_CONTROL_FLOW = 'transform control flow'
+    RESTRUCTURE_ARRAYS = 'restructure arrays'
+    DETECT_DEBUGGING = 'detect debugging'
+    PREVENT_DEBUGGING = 'prevent debugging'
+    DEFEAT_FLOW_ORIENTED_RECURSIVE_TRAVERSAL_DISASSEMBLER = 'defeat flow-oriented (recursive traversal) disassembler'
+    DEFEAT_LINEAR_DISASSEMBLER = 'defeat linear disassembler'
+    OBFUSCATE_INSTRUCTIONS = 'obfuscate instructions'
+    OBFUSCATE_IMPORTS = 'obfuscate imports'
+    DEFEAT_CALL_GRAPH_GENERATION = 'defeat call graph generation'
+    OBFUSCATE_RUNTIME_CODE = 'obfuscate runtime code'
+
+
+class AntiDetectionStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The AntiDetectionStrategicObjectivesEnum-1.0 is an enumeration of Anti-Detection
+    Capability Strategic Objectives.
+
+    Enumeration AntiDetectionStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as AntiDetectionStrategicObjectivesVocab_1_0, with
+    xsi:type AntiDetectionStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:AntiDetectionStrategicObjectivesVocab_1_0')
+    SECURITY_SOFTWARE_EVASION = 'security software evasion'
+    HIDE_EXECUTING_CODE = 'hide executing code'
+    SELF_MODIFICATION = 'self-modification'
+    ANTI_MEMORY_FORENSICS = 'anti-memory forensics'
+    HIDE_NON_EXECUTING_CODE = 'hide non-executing code'
+    HIDE_MALWARE_ARTIFACTS = 'hide malware artifacts'
+
+
+class AntiDetectionTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The AntiDetectionTacticalObjectivesEnum-1.0 is an enumeration of Anti-Detection
+    Capability Tactical Objectives.
+
+    Enumeration AntiDetectionTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as AntiDetectionTacticalObjectivesVocab_1_0, with
+    xsi:type AntiDetectionTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:AntiDetectionTacticalObjectivesVocab_1_0')
+    HIDE_OPEN_NETWORK_PORTS = 'hide open network ports'
+    EXECUTE_BEFORE_EXTERNAL_TO_KERNEL_HYPERVISOR = 'execute before/external to kernel/hypervisor'
+    ENCRYPT_SELF = 'encrypt self'
+    HIDE_PROCESSES = 'hide processes'
+    HIDE_NETWORK_TRAFFIC = 'hide network traffic'
+    CHANGE_ADD_CONTENT = 'change/add content'
+    EXECUTE_STEALTHY_CODE = 'execute stealthy code'
+    HIDE_REGISTRY_ARTIFACTS = 'hide registry artifacts'
+    HIDE_USERSPACE_LIBRARIES = 'hide userspace libraries'
+    HIDE_ARBITRARY_VIRTUAL_MEMORY = 'hide arbitrary virtual memory'
+    EXECUTE_NON_MAIN_CPU_CODE = 'execute non-main cpu code'
+    FEED_MISINFORMATION_DURING_PHYSICAL_MEMORY_ACQUISITION = 'feed misinformation during physical memory acquisition'
+    PREVENT_PHYSICAL_MEMORY_ACQUISITION = 'prevent physical memory acquisition'
+    PREVENT_NATIVE_API_HOOKING = 'prevent native api hooking'
+    OBFUSCATE_ARTIFACT_PROPERTIES = 'obfuscate artifact properties'
+    HIDE_KERNEL_MODULES = 'hide kernel modules'
+    HIDE_CODE_IN_FILE = 'hide code in file'
+    HIDE_SERVICES = 'hide services'
+    HIDE_FILE_SYSTEM_ARTIFACTS = 'hide file system artifacts'
+    HIDE_THREADS = 'hide threads'
+
+
+class AntiRemovalStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The AntiRemovalStrategicObjectivesEnum-1.0 is an enumeration of Anti-Removal
+    Capability Strategic Objectives.
+
+    Enumeration AntiRemovalStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as AntiRemovalStrategicObjectivesVocab_1_0, with
+    xsi:type AntiRemovalStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:AntiRemovalStrategicObjectivesVocab_1_0')
+    PREVENT_MALWARE_ARTIFACT_ACCESS = 'prevent malware artifact access'
+    PREVENT_MALWARE_ARTIFACT_DELETION = 'prevent malware artifact deletion'
+
+
+class AntiRemovalTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The AntiRemovalTacticalObjectivesEnum-1.0 is an enumeration of Anti-Removal
+    Capability Tactical Objectives.
+
+    Enumeration AntiRemovalTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as AntiRemovalTacticalObjectivesVocab_1_0, with xsi:type
+    AntiRemovalTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:AntiRemovalTacticalObjectivesVocab_1_0')
+    PREVENT_REGISTRY_DELETION = 'prevent registry deletion'
+    PREVENT_API_UNHOOKING = 'prevent api unhooking'
+    PREVENT_FILE_ACCESS = 'prevent file access'
+    PREVENT_MEMORY_ACCESS = 'prevent memory access'
+    PREVENT_REGISTRY_ACCESS = 'prevent registry access'
+    PREVENT_FILE_DELETION = 'prevent file deletion'
+
+
+class AvailabilityViolationPropertiesEnum_1_0(str, _enum.Enum):
+    """The AvailabilityViolationPropertiesEnum-1.0 is an enumeration of Availability
+    Violation Capability/Strategic Objective/Tactical Objective Properties.
+
+    Enumeration AvailabilityViolationPropertiesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as AvailabilityViolationPropertiesVocab_1_0, with
+    xsi:type AvailabilityViolationPropertiesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:AvailabilityViolationPropertiesVocab_1_0')
+    CRYPTOCURRENCY_TYPE = 'cryptocurrency type'
+
+
+class AvailabilityViolationStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The AvailabilityViolationStrategicObjectivesEnum-1.0 is an enumeration of
+    Availability Violation Capability Strategic Objectives.
+
+    Enumeration AvailabilityViolationStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as AvailabilityViolationStrategicObjectivesVocab_1_0,
+    with xsi:type AvailabilityViolationStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:AvailabilityViolationStrategicObjectivesVocab_1_0')
+    COMPROMISE_DATA_AVAILABILITY = 'compromise data availability'
+    COMPROMISE_SYSTEM_AVAILABILITY = 'compromise system availability'
+    CONSUME_SYSTEM_RESOURCES = 'consume system resources'
+
+
+class AvailabilityViolationTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The AvailabilityViolationTacticalObjectivesEnum-1.0 is an enumeration of
+    Availability Violation Capability Tactical Objectives.
+
+    Enumeration AvailabilityViolationTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as AvailabilityViolationTacticalObjectivesVocab_1_0,
+    with xsi:type AvailabilityViolationTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:AvailabilityViolationTacticalObjectivesVocab_1_0')
+    DENIAL_OF_SERVICE = 'denial of service'
+    COMPROMISE_LOCAL_SYSTEM_AVAILABILITY = 'compromise local system availability'
+    CRACK_PASSWORDS = 'crack passwords'
+    MINE_FOR_CRYPTOCURRENCY = 'mine for cryptocurrency'
+    COMPROMISE_ACCESS_TO_INFORMATION_ASSETS = 'compromise access to information assets'
+
+
+class CapabilityObjectiveRelationshipEnum_1_0(str, _enum.Enum):
+    """The CapabilityObjectiveRelationshipEnum is a non-exhaustive enumeration of
+    relationships between Malware Capability Objectives.
+
+    Enumeration CapabilityObjectiveRelationshipEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as CapabilityObjectiveRelationshipTypeVocab_1_0, with
+    xsi:type CapabilityObjectiveRelationshipTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:CapabilityObjectiveRelationshipTypeVocab_1_0')
+    CHILD_OF = 'child of'
+    PARENT_OF = 'parent of'
+    INCORPORATES = 'incorporates'
+    INCORPORATED_BY = 'incorporated by'
+
+
+class CommandandControlPropertiesEnum_1_0(str, _enum.Enum):
+    """The CommandandControlPropertiesEnum-1.0 is an enumeration of Command and Control
+    Capability/Strategic Objective/Tactical Objective Properties.
+
+    Enumeration CommandandControlPropertiesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as CommandandControlPropertiesVocab_1_0, with xsi:type
+    CommandandControlPropertiesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:CommandandControlPropertiesVocab_1_0')
+    FREQUENCY = 'frequency'
+
+
+class CommandandControlStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The CommandandControlStrategicObjectivesEnum-1.0 is an enumeration of Command and
+    Control Capability Strategic Objectives.
+
+    Enumeration CommandandControlStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as CommandandControlStrategicObjectivesVocab_1_0, with
+    xsi:type CommandandControlStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:CommandandControlStrategicObjectivesVocab_1_0')
+    DETERMINE_C2_SERVER = 'determine c2 server'
+    RECEIVE_DATA_FROM_C2_SERVER = 'receive data from c2 server'
+    SEND_DATA_TO_C2_SERVER = 'send data to c2 server'
+
+
+class CommandandControlTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The CommandandControlTacticalObjectivesEnum-1.0 is an enumeration of Command and
+    Control Capability Tactical Objectives.
+
+    Enumeration CommandandControlTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as CommandandControlTacticalObjectivesVocab_1_0, with
+    xsi:type CommandandControlTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:CommandandControlTacticalObjectivesVocab_1_0')
+    CHECK_FOR_PAYLOAD = 'check for payload'
+    VALIDATE_DATA = 'validate data'
+    CONTROL_MALWARE_VIA_REMOTE_COMMAND = 'control malware via remote command'
+    SEND_SYSTEM_INFORMATION = 'send system information'
+    SEND_HEARTBEAT_DATA = 'send heartbeat data'
+    GENERATE_C2_DOMAIN_NAME_S = 'generate c2 domain name(s)'
+    UPDATE_CONFIGURATION = 'update configuration'
+
+
+class CommonCapabilityPropertiesEnum_1_0(str, _enum.Enum):
+    """The CommonCapabilityPropertiesEnum-1.0 is an enumeration of properties common to
+    many Capability/Strategic Objective/Tactical Objective Properties.
+
+    Enumeration CommonCapabilityPropertiesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as CommonCapabilityPropertiesVocab_1_0, with xsi:type
+    CommonCapabilityPropertiesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:CommonCapabilityPropertiesVocab_1_0')
+    ENCRYPTION_ALGORITHM = 'encryption algorithm'
+    PROTOCOL_USED = 'protocol used'
+
+
+class DNSActionNameEnum_1_0(str, _enum.Enum):
+    """The DNSActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with the Domain Name System (DNS).
+
+    Enumeration DNSActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DNSActionNameVocab_1_0, with xsi:type
+    DNSActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DNSActionNameVocab_1_0')
+    SEND_DNS_QUERY = 'send dns query'
+    SEND_REVERSE_DNS_LOOKUP = 'send reverse dns lookup'
+
+
+class DataExfiltrationPropertiesEnum_1_0(str, _enum.Enum):
+    """The DataExfiltrationPropertiesEnum-1.0 is an enumeration of Data Exfiltration
+    Capability/Strategic Objective/Tactical Objective Properties.
+
+    Enumeration DataExfiltrationPropertiesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DataExfiltrationPropertiesVocab_1_0, with xsi:type
+    DataExfiltrationPropertiesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DataExfiltrationPropertiesVocab_1_0')
+    ARCHIVE_TYPE = 'archive type'
+    FILE_TYPE = 'file type'
+
+
+class DataExfiltrationStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The DataExfiltrationStrategicObjectivesEnum-1.0 is an enumeration of Data
+    Exfiltration Capability Strategic Objectives.
+
+    Enumeration DataExfiltrationStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DataExfiltrationStrategicObjectivesVocab_1_0, with
+    xsi:type DataExfiltrationStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DataExfiltrationStrategicObjectivesVocab_1_0')
+    PERFORM_DATA_EXFILTRATION = 'perform data exfiltration'
+    OBFUSCATE_DATA_FOR_EXFILTRATION = 'obfuscate data for exfiltration'
+    STAGE_DATA_FOR_EXFILTRATION = 'stage data for exfiltration'
+
+
+class DataExfiltrationTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The DataExfiltrationTacticalObjectivesEnum-1.0 is an enumeration of Data
+    Exfiltration Capability Tactical Objectives.
+
+    Enumeration DataExfiltrationTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DataExfiltrationTacticalObjectivesVocab_1_0, with
+    xsi:type DataExfiltrationTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DataExfiltrationTacticalObjectivesVocab_1_0')
+    EXFILTRATE_VIA_COVERT_CHANNEL = 'exfiltrate via covert channel'
+    EXFILTRATE_VIA_FAX = 'exfiltrate via fax'
+    EXFILTRATE_VIA_PHYSICAL_MEDIA = 'exfiltrate via physical media'
+    ENCRYPT_DATA = 'encrypt data'
+    EXFILTRATE_VIA_NETWORK = 'exfiltrate via network'
+    HIDE_DATA = 'hide data'
+    PACKAGE_DATA = 'package data'
+    EXFILTRATE_VIA_DUMPSTER_DIVE = 'exfiltrate via dumpster dive'
+    MOVE_DATA_TO_STAGING_SERVER = 'move data to staging server'
+    EXFILTRATE_VIA_VOIP_PHONE = 'exfiltrate via voip/phone'
+
+
+class DataTheftPropertiesEnum_1_0(str, _enum.Enum):
+    """The DataTheftPropertiesEnum-1.0 is an enumeration of Data Theft Capability/Strategic
+    Objective/Tactical Objective Properties.
+
+    Enumeration DataTheftPropertiesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DataTheftPropertiesVocab_1_0, with xsi:type
+    DataTheftPropertiesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DataTheftPropertiesVocab_1_0')
+    TARGETED_APPLICATION = 'targeted application'
+    TARGETED_WEBSITE = 'targeted website'
+
+
+class DataTheftStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The DataTheftStrategicObjectivesEnum-1.0 is an enumeration of Data Theft Capability
+    Strategic Objectives.
+
+    Enumeration DataTheftStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DataTheftStrategicObjectivesVocab_1_0, with xsi:type
+    DataTheftStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DataTheftStrategicObjectivesVocab_1_0')
+    STEAL_STORED_INFORMATION = 'steal stored information'
+    STEAL_USER_DATA = 'steal user data'
+    STEAL_SYSTEM_INFORMATION = 'steal system information'
+    STEAL_AUTHENTICATION_CREDENTIALS = 'steal authentication credentials'
+
+
+class DataTheftTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The DataTheftTacticalObjectivesEnum-1.0 is an enumeration of Data Theft Capability
+    Tactical Objectives.
+
+    Enumeration DataTheftTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DataTheftTacticalObjectivesVocab_1_0, with xsi:type
+    DataTheftTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DataTheftTacticalObjectivesVocab_1_0')
+    STEAL_DIALED_PHONE_NUMBERS = 'steal dialed phone numbers'
+    STEAL_EMAIL_DATA = 'steal email data'
+    STEAL_REFERRER_URLS = 'steal referrer urls'
+    STEAL_CRYPTOCURRENCY_DATA = 'steal cryptocurrency data'
+    STEAL_PKI_SOFTWARE_CERTIFICATE = 'steal pki software certificate'
+    STEAL_BROWSER_CACHE = 'steal browser cache'
+    STEAL_SERIAL_NUMBERS = 'steal serial numbers'
+    STEAL_SMS_DATABASE = 'steal sms database'
+    STEAL_COOKIE = 'steal cookie'
+    STEAL_PASSWORD_HASH = 'steal password hash'
+    STEAL_MAKE_MODEL = 'steal make/model'
+    STEAL_DOCUMENTS = 'steal documents'
+    STEAL_NETWORK_ADDRESS = 'steal network address'
+    STEAL_OPEN_PORT = 'steal open port'
+    STEAL_IMAGES = 'steal images'
+    STEAL_BROWSER_HISTORY = 'steal browser history'
+    STEAL_WEB_NETWORK_CREDENTIAL = 'steal web/network credential'
+    STEAL_PKI_KEY = 'steal pki key'
+    STEAL_CONTACT_LIST_DATA = 'steal contact list data'
+    STEAL_DATABASE_CONTENT = 'steal database content'
+
+
+class DebuggingActionNameEnum_1_0(str, _enum.Enum):
+    """The DebuggingActionNameEnum is a (non-exhaustive) enumeration of the different
+    actions associated with debugging.
+
+    Enumeration DebuggingActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DebuggingActionNameVocab_1_0, with xsi:type
+    DebuggingActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DebuggingActionNameVocab_1_0')
+    CHECK_FOR_REMOTE_DEBUGGER = 'check for remote debugger'
+    CHECK_FOR_KERNEL_DEBUGGER = 'check for kernel debugger'
+
+
+class DestructionPropertiesEnum_1_0(str, _enum.Enum):
+    """The DestructionPropertiesEnum-1.0 is an enumeration of Destruction
+    Capability/Strategic Objective/Tactical Objective Properties.
+
+    Enumeration DestructionPropertiesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DestructionPropertiesVocab_1_0, with xsi:type
+    DestructionPropertiesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DestructionPropertiesVocab_1_0')
+    ERASURE_SCOPE = 'erasure scope'
+
+
+class DestructionStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The DestructionStrategicObjectivesEnum-1.0 is an enumeration of Destruction
+    Capability Strategic Objectives.
+
+    Enumeration DestructionStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DestructionStrategicObjectivesVocab_1_0, with
+    xsi:type DestructionStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DestructionStrategicObjectivesVocab_1_0')
+    DESTROY_PHYSICAL_ENTITY = 'destroy physical entity'
+    DESTROY_VIRTUAL_ENTITY = 'destroy virtual entity'
+
+
+class DestructionTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The DestructionTacticalObjectivesEnum-1.0 is an enumeration of Destruction
+    Capability Tactical Objectives.
+
+    Enumeration DestructionTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DestructionTacticalObjectivesVocab_1_0, with xsi:type
+    DestructionTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DestructionTacticalObjectivesVocab_1_0')
+    ERASE_DATA = 'erase data'
+    DESTROY_FIRMWARE = 'destroy firmware'
+    DESTROY_HARDWARE = 'destroy hardware'
+
+
+class DeviceDriverActionNameEnum_1_0(str, _enum.Enum):
+    """The DeviceDriverActionNameEnum is a (non-exhaustive) enumeration of the different
+    types of actions associated with device drivers.
+
+    Deprecated as of MAEC 4.1.
+
+    Enumeration DeviceDriverActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DeviceDriverActionNameVocab_1_0, with xsi:type
+    DeviceDriverActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DeviceDriverActionNameVocab_1_0')
+    LOAD_AND_CALL_DRIVER = 'load and call driver'
+    LOAD_DRIVER = 'load driver'
+    UNLOAD_DRIVER = 'unload driver'
+
+
+class DeviceDriverActionNameEnum_1_1(str, _enum.Enum):
+    """The DeviceDriverActionNameEnum is a (non-exhaustive) enumeration of the different
+    types of actions associated with device drivers.
+
+    Enumeration DeviceDriverActionNameEnum-1.1, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DeviceDriverActionNameVocab_1_1, with xsi:type
+    DeviceDriverActionNameVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DeviceDriverActionNameVocab_1_1')
+    LOAD_AND_CALL_DRIVER = 'load and call driver'
+    LOAD_DRIVER = 'load driver'
+    UNLOAD_DRIVER = 'unload driver'
+    EMULATE_DRIVER = 'emulate driver'
+
+
+class DirectoryActionNameEnum_1_0(str, _enum.Enum):
+    """The DirectoryActionNameEnum is a (non-exhaustive) enumeration of the different
+    actions associated with a file directories.
+
+    Deprecated as of MAEC 4.1
+
+    Enumeration DirectoryActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DirectoryActionNameVocab_1_0, with xsi:type
+    DirectoryActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DirectoryActionNameVocab_1_0')
+    CREATE_DIRECTORY = 'create directory'
+    DELETE_DIRECTORY = 'delete directory'
+    MONITOR_DIRECTORY = 'monitor directory'
+
+
+class DirectoryActionNameEnum_1_1(str, _enum.Enum):
+    """The DirectoryActionNameEnum is a (non-exhaustive) enumeration of the different
+    actions associated with a file directories.
+
+    Enumeration DirectoryActionNameEnum-1.1, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DirectoryActionNameVocab_1_1, with xsi:type
+    DirectoryActionNameVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DirectoryActionNameVocab_1_1')
+    CREATE_DIRECTORY = 'create directory'
+    DELETE_DIRECTORY = 'delete directory'
+    MONITOR_DIRECTORY = 'monitor directory'
+    HIDE_DIRECTORY = 'hide directory'
+
+
+class DiskActionNameEnum_1_0(str, _enum.Enum):
+    """The DiskActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with hard disks.
+
+    Deprecated as of MAEC 4.1.
+
+    Enumeration DiskActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DiskActionNameVocab_1_0, with xsi:type
+    DiskActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DiskActionNameVocab_1_0')
+    GET_DISK_TYPE = 'get disk type'
+    GET_DISK_ATTRIBUTES = 'get disk attributes'
+    MOUNT_DISK = 'mount disk'
+    UNMOUNT_DISK = 'unmount disk'
+
+
+class DiskActionNameEnum_1_1(str, _enum.Enum):
+    """The DiskActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with hard disks.
+
+    Enumeration DiskActionNameEnum-1.1, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as DiskActionNameVocab_1_1, with xsi:type
+    DiskActionNameVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:DiskActionNameVocab_1_1')
+    GET_DISK_TYPE = 'get disk type'
+    GET_DISK_ATTRIBUTES = 'get disk attributes'
+    MOUNT_DISK = 'mount disk'
+    UNMOUNT_DISK = 'unmount disk'
+    EMULATE_DISK = 'emulate disk'
+    LIST_DISKS = 'list disks'
+    MONITOR_DISK = 'monitor disk'
+
+
+class FTPActionNameEnum_1_0(str, _enum.Enum):
+    """The FTPActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with the File Transfer Protocol (FTP).
+
+    Enumeration FTPActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as FTPActionNameVocab_1_0, with xsi:type
+    FTPActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:FTPActionNameVocab_1_0')
+    CONNECT_TO_FTP_SERVER = 'connect to ftp server'
+    DISCONNECT_FROM_FTP_SERVER = 'disconnect from ftp server'
+    SEND_FTP_COMMAND = 'send ftp command'
+
+
+class FileActionNameEnum_1_0(str, _enum.Enum):
+    """The FileActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with a file.
+
+    Deprecated as of MAEC 4.1.
+
+    Enumeration FileActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as FileActionNameVocab_1_0, with xsi:type
+    FileActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:FileActionNameVocab_1_0')
+    CREATE_FILE = 'create file'
+    DELETE_FILE = 'delete file'
+    COPY_FILE = 'copy file'
+    CREATE_FILE_SYMBOLIC_LINK = 'create file symbolic link'
+    FIND_FILE = 'find file'
+    GET_FILE_ATTRIBUTES = 'get file attributes'
+    SET_FILE_ATTRIBUTES = 'set file attributes'
+    LOCK_FILE = 'lock file'
+    UNLOCK_FILE = 'unlock file'
+    MODIFY_FILE = 'modify file'
+    MOVE_FILE = 'move file'
+    OPEN_FILE = 'open file'
+    READ_FROM_FILE = 'read from file'
+    WRITE_TO_FILE = 'write to file'
+    RENAME_FILE = 'rename file'
+    CREATE_FILE_ALTERNATE_DATA_STREAM = 'create file alternate data stream'
+    SEND_CONTROL_CODE_TO_FILE = 'send control code to file'
+    CREATE_FILE_MAPPING = 'create file mapping'
+    OPEN_FILE_MAPPING = 'open file mapping'
+
+
+class FileActionNameEnum_1_1(str, _enum.Enum):
+    """The FileActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with a file.
+
+    Enumeration FileActionNameEnum-1.1, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as FileActionNameVocab_1_1, with xsi:type
+    FileActionNameVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:FileActionNameVocab_1_1')
+    CREATE_FILE = 'create file'
+    DELETE_FILE = 'delete file'
+    COPY_FILE = 'copy file'
+    CREATE_FILE_SYMBOLIC_LINK = 'create file symbolic link'
+    FIND_FILE = 'find file'
+    GET_FILE_ATTRIBUTES = 'get file attributes'
+    SET_FILE_ATTRIBUTES = 'set file attributes'
+    LOCK_FILE = 'lock file'
+    UNLOCK_FILE = 'unlock file'
+    MODIFY_FILE = 'modify file'
+    MOVE_FILE = 'move file'
+    OPEN_FILE = 'open file'
+    READ_FROM_FILE = 'read from file'
+    WRITE_TO_FILE = 'write to file'
+    RENAME_FILE = 'rename file'
+    CREATE_FILE_ALTERNATE_DATA_STREAM = 'create file alternate data stream'
+    SEND_CONTROL_CODE_TO_FILE = 'send control code to file'
+    CREATE_FILE_MAPPING = 'create file mapping'
+    OPEN_FILE_MAPPING = 'open file mapping'
+    EXECUTE_FILE = 'execute file'
+    HIDE_FILE = 'hide file'
+    CLOSE_FILE = 'close file'
+
+
+class FraudStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The FraudStrategicObjectivesEnum-1.0 is an enumeration of Fraud Capability Strategic
+    Objectives.
+
+    Enumeration FraudStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as FraudStrategicObjectivesVocab_1_0, with xsi:type
+    FraudStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:FraudStrategicObjectivesVocab_1_0')
+    PERFORM_PREMIUM_RATE_FRAUD = 'perform premium rate fraud'
+    PERFORM_CLICK_FRAUD = 'perform click fraud'
+
+
+class FraudTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The FraudTacticalObjectivesEnum-1.0 is an enumeration of Fraud Capability Tactical
+    Objectives.
+
+    Enumeration FraudTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as FraudTacticalObjectivesVocab_1_0, with xsi:type
+    FraudTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:FraudTacticalObjectivesVocab_1_0')
+    ACCESS_PREMIUM_SERVICE = 'access premium service'
+
+
+class GUIActionNameEnum_1_0(str, _enum.Enum):
+    """The GUIActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with graphical user interfaces (GUIs).
+
+    Enumeration GUIActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as GUIActionNameVocab_1_0, with xsi:type
+    GUIActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:GUIActionNameVocab_1_0')
+    CREATE_WINDOW = 'create window'
+    KILL_WINDOW = 'kill window'
+    CREATE_DIALOG_BOX = 'create dialog box'
+    ENUMERATE_WINDOWS = 'enumerate windows'
+    FIND_WINDOW = 'find window'
+    HIDE_WINDOW = 'hide window'
+    SHOW_WINDOW = 'show window'
+
+
+class GroupingRelationshipEnum_1_0(str, _enum.Enum):
+    """The GroupingRelationshipEnum is a non-exhaustive enumeration of Malware Subject
+    grouping relationships.
+
+    Enumeration GroupingRelationshipEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as GroupingRelationshipTypeVocab_1_0, with xsi:type
+    GroupingRelationshipTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:GroupingRelationshipTypeVocab_1_0')
+    SAME_MALWARE_FAMILY = 'same malware family'
+    CLUSTERED_TOGETHER = 'clustered together'
+    OBSERVED_TOGETHER = 'observed together'
+    PART_OF_INTRUSION_SET = 'part of intrusion set'
+    SAME_MALWARE_TOOLKIT = 'same malware toolkit'
+
+
+class HTTPActionNameEnum_1_0(str, _enum.Enum):
+    """The HTTPActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with the Hypertext Transfer Protocol (HTTP).
+
+    Enumeration HTTPActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as HTTPActionNameVocab_1_0, with xsi:type
+    HTTPActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:HTTPActionNameVocab_1_0')
+    SEND_HTTP_GET_REQUEST = 'send http get request'
+    SEND_HTTP_HEAD_REQUEST = 'send http head request'
+    SEND_HTTP_POST_REQUEST = 'send http post request'
+    SEND_HTTP_PUT_REQUEST = 'send http put request'
+    SEND_HTTP_DELETE_REQUEST = 'send http delete request'
+    SEND_HTTP_TRACE_REQUEST = 'send http trace request'
+    SEND_HTTP_OPTIONS_REQUEST = 'send http options request'
+    SEND_HTTP_CONNECT_REQUEST = 'send http connect request'
+    SEND_HTTP_PATCH_REQUEST = 'send http patch request'
+    RECEIVE_HTTP_RESPONSE = 'receive http response'
+
+
+class HookingActionNameEnum_1_0(str, _enum.Enum):
+    """The HookingActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with various kinds of hooking.
+
+    Deprecated as of MAEC 4.1.
+
+    Enumeration HookingActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as HookingActionNameVocab_1_0, with xsi:type
+    HookingActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:HookingActionNameVocab_1_0')
+    ADD_SYSTEM_CALL_HOOK = 'add system call hook'
+    ADD_WINDOWS_HOOK = 'add windows hook'
+
+
+class HookingActionNameEnum_1_1(str, _enum.Enum):
+    """The HookingActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with various kinds of hooking.
+
+    Enumeration HookingActionNameEnum-1.1, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as HookingActionNameVocab_1_1, with xsi:type
+    HookingActionNameVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:HookingActionNameVocab_1_1')
+    ADD_SYSTEM_CALL_HOOK = 'add system call hook'
+    ADD_WINDOWS_HOOK = 'add windows hook'
+    HIDE_HOOK = 'hide hook'
+
+
+class IPCActionNameEnum_1_0(str, _enum.Enum):
+    """The IPCActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with entities related to Inter-Process Communication (IPC).
+
+    Enumeration IPCActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as IPCActionNameVocab_1_0, with xsi:type
+    IPCActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:IPCActionNameVocab_1_0')
+    CREATE_NAMED_PIPE = 'create named pipe'
+    DELETE_NAMED_PIPE = 'delete named pipe'
+    CONNECT_TO_NAMED_PIPE = 'connect to named pipe'
+    DISCONNECT_FROM_NAMED_PIPE = 'disconnect from named pipe'
+    READ_FROM_NAMED_PIPE = 'read from named pipe'
+    WRITE_TO_NAMED_PIPE = 'write to named pipe'
+    CREATE_MAILSLOT = 'create mailslot'
+    READ_FROM_MAILSLOT = 'read from mailslot'
+    WRITE_TO_MAILSLOT = 'write to mailslot'
+
+
+class IRCActionNameEnum_1_0(str, _enum.Enum):
+    """The IRCActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with the Internet Relay Chat (IRC).
+
+    Enumeration IRCActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as IRCActionNameVocab_1_0, with xsi:type
+    IRCActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:IRCActionNameVocab_1_0')
+    CONNECT_TO_IRC_SERVER = 'connect to irc server'
+    DISCONNECT_FROM_IRC_SERVER = 'disconnect from irc server'
+    SET_IRC_NICKNAME = 'set irc nickname'
+    JOIN_IRC_CHANNEL = 'join irc channel'
+    LEAVE_IRC_CHANNEL = 'leave irc channel'
+    SEND_IRC_PRIVATE_MESSAGE = 'send irc private message'
+    RECEIVE_IRC_PRIVATE_MESSAGE = 'receive irc private message'
+
+
+class ImportanceTypeEnum_1_0(str, _enum.Enum):
+    """The ImportanceTypeEnum is a (non-exhaustive) enumeration of relative importance
+    measures.
+
+    Enumeration ImportanceTypeEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as ImportanceTypeVocab_1_0, with xsi:type
+    ImportanceTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:ImportanceTypeVocab_1_0')
+    HIGH = 'high'
+    MEDIUM = 'medium'
+    LOW = 'low'
+    INFORMATIONAL = 'informational'
+    NUMERIC = 'numeric'
+    UNKNOWN = 'unknown'
+
+
+class InfectionPropagationPropertiesEnum_1_0(str, _enum.Enum):
+    """The InfectionPropagationPropertiesEnum-1.0 is an enumeration of
+    Infection/Propagation Capability/Strategic Objective/Tactical Objective Properties.
+
+    Enumeration InfectionPropagationPropertiesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as InfectionPropagationPropertiesVocab_1_0, with
+    xsi:type InfectionPropagationPropertiesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:InfectionPropagationPropertiesVocab_1_0')
+    SCOPE = 'scope'
+    INFECTION_TARGETING = 'infection targeting'
+    AUTONOMY = 'autonomy'
+    TARGETED_FILE_TYPE = 'targeted file type'
+    TARGETED_FILE_ARCHITECTURE_TYPE = 'targeted file architecture type'
+    FILE_INFECTION_TYPE = 'file infection type'
+
+
+class InfectionPropagationStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The InfectionPropagationStrategicObjectivesEnum-1.0 is an enumeration of
+    Infection/Propagation Capability Strategic Objectives.
+
+    Enumeration InfectionPropagationStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as InfectionPropagationStrategicObjectivesVocab_1_0,
+    with xsi:type InfectionPropagationStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:InfectionPropagationStrategicObjectivesVocab_1_0')
+    PREVENT_DUPLICATE_INFECTION = 'prevent duplicate infection'
+    INFECT_FILE = 'infect file'
+    INFECT_REMOTE_MACHINE = 'infect remote machine'
+
+
+class InfectionPropagationTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The InfectionPropagationTacticalObjectivesEnum-1.0 is an enumeration of
+    Infection/Propagation Capability Tactical Objectives.
+
+    Enumeration InfectionPropagationTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as InfectionPropagationTacticalObjectivesVocab_1_0, with
+    xsi:type InfectionPropagationTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:InfectionPropagationTacticalObjectivesVocab_1_0')
+    IDENTIFY_FILE = 'identify file'
+    PERFORM_AUTONOMOUS_REMOTE_INFECTION = 'perform autonomous remote infection'
+    IDENTIFY_TARGET_MACHINE_S = 'identify target machine(s)'
+    PERFORM_SOCIAL_ENGINEERING_BASED_REMOTE_INFECTION = 'perform social-engineering based remote infection'
+    INVENTORY_VICTIMS = 'inventory victims'
+    WRITE_CODE_INTO_FILE = 'write code into file'
+    MODIFY_FILE = 'modify file'
+
+
+class IntegrityViolationStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The IntegrityViolationStrategicObjectivesEnum-1.0 is an enumeration of Integrity
+    Violation Capability Strategic Objectives.
+
+    Enumeration IntegrityViolationStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as IntegrityViolationStrategicObjectivesVocab_1_0, with
+    xsi:type IntegrityViolationStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:IntegrityViolationStrategicObjectivesVocab_1_0')
+    COMPROMISE_SYSTEM_OPERATIONAL_INTEGRITY = 'compromise system operational integrity'
+    COMPROMISE_USER_DATA_INTEGRITY = 'compromise user data integrity'
+    ANNOY_USER = 'annoy user'
+    COMPROMISE_NETWORK_OPERATIONAL_INTEGRITY = 'compromise network operational integrity'
+    COMPROMISE_SYSTEM_DATA_INTEGRITY = 'compromise system data integrity'
+
+
+class IntegrityViolationTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The IntegrityViolationTacticalObjectivesEnum-1.0 is an enumeration of Integrity
+    Violation Capability Tactical Objectives.
+
+    Enumeration IntegrityViolationTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as IntegrityViolationTacticalObjectivesVocab_1_0, with
+    xsi:type IntegrityViolationTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:IntegrityViolationTacticalObjectivesVocab_1_0')
+    SUBVERT_SYSTEM = 'subvert system'
+    CORRUPT_SYSTEM_DATA = 'corrupt system data'
+    ANNOY_LOCAL_SYSTEM_USER = 'annoy local system user'
+    INTERCEPT_MANIPULATE_NETWORK_TRAFFIC = 'intercept/manipulate network traffic'
+    ANNOY_REMOTE_USER = 'annoy remote user'
+    CORRUPT_USER_DATA = 'corrupt user data'
+
+
+class LibraryActionNameEnum_1_0(str, _enum.Enum):
+    """The LibraryActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with libraries.
+
+    Deprecated as of MAEC 4.1.
+
+    Enumeration LibraryActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as LibraryActionNameVocab_1_0, with xsi:type
+    LibraryActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:LibraryActionNameVocab_1_0')
+    ENUMERATE_LIBRARIES = 'enumerate libraries'
+    FREE_LIBRARY = 'free library'
+    LOAD_LIBRARY = 'load library'
+    GET_FUNCTION_ADDRESS = 'get function address'
+
+
+class LibraryActionNameEnum_1_1(str, _enum.Enum):
+    """The LibraryActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with libraries.
+
+    Enumeration LibraryActionNameEnum-1.1, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as LibraryActionNameVocab_1_1, with xsi:type
+    LibraryActionNameVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:LibraryActionNameVocab_1_1')
+    ENUMERATE_LIBRARIES = 'enumerate libraries'
+    FREE_LIBRARY = 'free library'
+    LOAD_LIBRARY = 'load library'
+    GET_FUNCTION_ADDRESS = 'get function address'
+    CALL_LIBRARY_FUNCTION = 'call library function'
+
+
+class MachineAccessControlPropertiesEnum_1_0(str, _enum.Enum):
+    """The MachineAccessControlPropertiesEnum-1.0 is an enumeration of Machine
+    Access/Control Capability/Strategic Objective/Tactical Objective Properties.
+
+    Enumeration MachineAccessControlPropertiesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as MachineAccessControlPropertiesVocab_1_0, with
+    xsi:type MachineAccessControlPropertiesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:MachineAccessControlPropertiesVocab_1_0')
+    BACKDOOR_TYPE = 'backdoor type'
+
+
+class MachineAccessControlStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The MachineAccessControlStrategicObjectivesEnum-1.0 is an enumeration of Machine
+    Access/Control Capability Strategic Objectives.
+
+    Enumeration MachineAccessControlStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as MachineAccessControlStrategicObjectivesVocab_1_0,
+    with xsi:type MachineAccessControlStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:MachineAccessControlStrategicObjectivesVocab_1_0')
+    CONTROL_LOCAL_MACHINE = 'control local machine'
+    INSTALL_BACKDOOR = 'install backdoor'
+
+
+class MachineAccessControlTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The MachineAccessControlTacticalObjectivesEnum-1.0 is an enumeration of Machine
+    Access/Control Capability Tactical Objectives.
+
+    Enumeration MachineAccessControlTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as MachineAccessControlTacticalObjectivesVocab_1_0, with
+    xsi:type MachineAccessControlTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:MachineAccessControlTacticalObjectivesVocab_1_0')
+    CONTROL_MACHINE_VIA_REMOTE_COMMAND = 'control machine via remote command'
 
 
 class MalwareCapabilityEnum_1_0(str, _enum.Enum):
     """The MalwareCapabilityEnum-1.0 is an enumeration of Malware Capabilities.
 
     Enumeration MalwareCapabilityEnum-1.0, from
-    external/maec_4.1/maec_default_vocabularies.xsd.
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as MalwareCapabilityVocab_1_0, with xsi:type
+    MalwareCapabilityVocab-1.0.
     """
 
+    _vocabulary = _enum.nonmember('maec_vocabularies:MalwareCapabilityVocab_1_0')
     COMMAND_AND_CONTROL = 'command and control'
     REMOTE_MACHINE_MANIPULATION = 'remote machine manipulation'
     PRIVILEGE_ESCALATION = 'privilege escalation'
@@ -148,6 +1311,820 @@ class MalwareCapabilityEnum_1_0(str, _enum.Enum):
     MACHINE_ACCESS_CONTROL = 'machine access/control'
 
 
+class MalwareConfigurationParameterEnum_1_0(str, _enum.Enum):
+    """The MalwareConfigurationParameterEnum is a non-exhaustive enumeration of malware
+    configuration parameter names.
+
+    Enumeration MalwareConfigurationParameterEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as MalwareConfigurationParameterVocab_1_0, with xsi:type
+    MalwareConfigurationParameterVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:MalwareConfigurationParameterVocab_1_0')
+    MAGIC_NUMBER = 'magic number'
+    ID = 'id'
+    GROUP_ID = 'group id'
+    MUTEX = 'mutex'
+    FILENAME = 'filename'
+    INSTALLATION_PATH = 'installation path'
+
+
+class MalwareDevelopmentToolEnum_1_0(str, _enum.Enum):
+    """The GroupingRelationshipEnum is a non-exhaustive enumeration tools used in the
+    development of malware.
+
+    Enumeration MalwareDevelopmentToolEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as MalwareDevelopmentToolVocab_1_0, with xsi:type
+    MalwareDevelopmentToolVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:MalwareDevelopmentToolVocab_1_0')
+    BUILDER = 'builder'
+    COMPILER = 'compiler'
+    LINKER = 'linker'
+    PACKER = 'packer'
+    CRYPTER = 'crypter'
+    PROTECTOR = 'protector'
+
+
+class MalwareEntityTypeEnum_1_0(str, _enum.Enum):
+    """The MalwareEntityTypeEnum is a (non-exhaustive) enumeration of the different types
+    of entities that a malware indicator or signature may be written against.
+
+    Enumeration MalwareEntityTypeEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as MalwareEntityTypeVocab_1_0, with xsi:type
+    MalwareEntityTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:MalwareEntityTypeVocab_1_0')
+    INSTANCE = 'instance'
+    FAMILY = 'family'
+    CLASS = 'class'
+
+
+class MalwareLabelEnum_1_0(str, _enum.Enum):
+    """The MalwareLabelEnum-1.0 is a non-exhaustive enumeration of common malware labels.
+
+    Enumeration MalwareLabelEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as MalwareLabelVocab_1_0, with xsi:type
+    MalwareLabelVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:MalwareLabelVocab_1_0')
+    ADWARE = 'adware'
+    APPENDER = 'appender'
+    BACKDOOR = 'backdoor'
+    BOOT_SECTOR_VIRUS = 'boot sector virus'
+    BOT = 'bot'
+    CLICKER = 'clicker'
+    COMPANION_VIRUS = 'companion virus'
+    CAVITY_FILLER = 'cavity filler'
+    DATA_DIDDLER = 'data diddler'
+    DOWNLOADER = 'downloader'
+    DROPPER_FILE = 'dropper file'
+    FILE_INFECTOR_VIRUS = 'file infector virus'
+    FORK_BOMB = 'fork bomb'
+    GREYWARE = 'greyware'
+    IMPLANT = 'implant'
+    INFECTOR = 'infector'
+    KEYLOGGER = 'keylogger'
+    KLEPTOGRAPHIC_WORM = 'kleptographic worm'
+    MACRO_VIRUS = 'macro virus'
+    MALCODE = 'malcode'
+    MASS_MAILER = 'mass-mailer'
+    METAMORPHIC_VIRUS = 'metamorphic virus'
+    MID_INFECTOR = 'mid-infector'
+    MOBILE_CODE = 'mobile code'
+    MULTIPARTITE_VIRUS = 'multipartite virus'
+    PASSWORD_STEALER = 'password stealer'
+    POLYMORPHIC_VIRUS = 'polymorphic virus'
+    PREMIUM_DIALER_SMSER = 'premium dialer/smser'
+    PREPENDER = 'prepender'
+    RANSOMWARE = 'ransomware'
+    RAT = 'rat'
+    ROGUE_ANTI_MALWARE = 'rogue anti-malware'
+    ROOTKIT = 'rootkit'
+    SHELLCODE = 'shellcode'
+    SPAGHETTI_PACKER = 'spaghetti packer'
+    SPYWARE = 'spyware'
+    TROJAN_HORSE = 'trojan horse'
+    VARIANT = 'variant'
+    VIRUS = 'virus'
+    WABBIT = 'wabbit'
+    WEB_BUG = 'web bug'
+    WIPER = 'wiper'
+    WORM = 'worm'
+    ZIP_BOMB = 'zip bomb'
+
+
+class MalwareSubjectRelationshipEnum_1_0(str, _enum.Enum):
+    """The MalwareSubjectRelationshipEnum is a non-exhaustive enumeration of relationships
+    between Malware Subjects.
+
+    Deprecated as of MAEC 4.1.
+
+    Enumeration MalwareSubjectRelationshipEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as MalwareSubjectRelationshipTypeVocab_1_0, with
+    xsi:type MalwareSubjectRelationshipTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:MalwareSubjectRelationshipTypeVocab_1_0')
+    DOWNLOADS = 'downloads'
+    DOWNLOADED_BY = 'downloaded by'
+    DROPS = 'drops'
+    DROPPED_BY = 'dropped by'
+    EXTRACTS = 'extracts'
+    EXTRACTED_FROM = 'extracted from'
+
+
+class MalwareSubjectRelationshipEnum_1_1(str, _enum.Enum):
+    """The MalwareSubjectRelationshipEnum is a non-exhaustive enumeration of relationships
+    between Malware Subjects.
+
+    Enumeration MalwareSubjectRelationshipEnum-1.1, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as MalwareSubjectRelationshipTypeVocab_1_1, with
+    xsi:type MalwareSubjectRelationshipTypeVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:MalwareSubjectRelationshipTypeVocab_1_1')
+    DOWNLOADS = 'downloads'
+    DOWNLOADED_BY = 'downloaded by'
+    DROPS = 'drops'
+    DROPPED_BY = 'dropped by'
+    EXTRACTS = 'extracts'
+    EXTRACTED_FROM = 'extracted from'
+    DIRECT_DESCENDANT_OF = 'direct descendant of'
+    DIRECT_ANCESTOR_OF = 'direct ancestor of'
+    MEMORY_IMAGE_OF = 'memory image of'
+    CONTAINED_IN_MEMORY_IMAGE = 'contained in memory image'
+    DISK_IMAGE_OF = 'disk image of'
+    CONTAINED_IN_DISK_IMAGE = 'contained in disk image'
+    NETWORK_TRAFFIC_CAPTURE_OF = 'network traffic capture of'
+    CONTAINED_IN_NETWORK_TRAFFIC_CAPTURE = 'contained in network traffic capture'
+    PACKED_VERSION_OF = 'packed version of'
+    UNPACKED_VERSION_OF = 'unpacked version of'
+    INSTALLS = 'installs'
+    INSTALLED_BY = 'installed by'
+    VALUE_64_BIT_VERSION_OF = '64-bit version of'
+    VALUE_32_BIT_VERSION_OF = '32-bit version of'
+    ENCRYPTED_VERSION_OF = 'encrypted version of'
+    DECRYPTED_VERSION_OF = 'decrypted version of'
+
+
+class NetworkActionNameEnum_1_0(str, _enum.Enum):
+    """The NetworkActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with networking.
+
+    Deprecated as of MAEC 4.1.
+
+    Enumeration NetworkActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as NetworkActionNameVocab_1_0, with xsi:type
+    NetworkActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:NetworkActionNameVocab_1_0')
+    OPEN_PORT = 'open port'
+    CLOSE_PORT = 'close port'
+    CONNECT_TO_IP = 'connect to ip'
+    DISCONNECT_FROM_IP = 'disconnect from ip'
+    CONNECT_TO_URL = 'connect to url'
+    CONNECT_TO_SOCKET_ADDRESS = 'connect to socket address'
+    DOWNLOAD_FILE = 'download file'
+    UPLOAD_FILE = 'upload file'
+    LISTEN_ON_PORT = 'listen on port'
+    SEND_EMAIL_MESSAGE = 'send email message'
+    SEND_ICMP_REQUEST = 'send icmp request'
+
+
+class NetworkActionNameEnum_1_1(str, _enum.Enum):
+    """The NetworkActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with networking.
+
+    Enumeration NetworkActionNameEnum-1.1, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as NetworkActionNameVocab_1_1, with xsi:type
+    NetworkActionNameVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:NetworkActionNameVocab_1_1')
+    OPEN_PORT = 'open port'
+    CLOSE_PORT = 'close port'
+    CONNECT_TO_IP = 'connect to ip'
+    DISCONNECT_FROM_IP = 'disconnect from ip'
+    CONNECT_TO_URL = 'connect to url'
+    CONNECT_TO_SOCKET_ADDRESS = 'connect to socket address'
+    DOWNLOAD_FILE = 'download file'
+    UPLOAD_FILE = 'upload file'
+    LISTEN_ON_PORT = 'listen on port'
+    SEND_EMAIL_MESSAGE = 'send email message'
+    SEND_ICMP_REQUEST = 'send icmp request'
+    SEND_NETWORK_PACKET = 'send network packet'
+    RECEIVE_NETWORK_PACKET = 'receive network packet'
+
+
+class NetworkShareActionNameEnum_1_0(str, _enum.Enum):
+    """The NetworkShareActionNameEnum is a (non-exhaustive) enumeration of the different
+    actions associated with Windows network shares.
+
+    Enumeration NetworkShareActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as NetworkShareActionNameVocab_1_0, with xsi:type
+    NetworkShareActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:NetworkShareActionNameVocab_1_0')
+    ADD_CONNECTION_TO_NETWORK_SHARE = 'add connection to network share'
+    ADD_NETWORK_SHARE = 'add network share'
+    DELETE_NETWORK_SHARE = 'delete network share'
+    CONNECT_TO_NETWORK_SHARE = 'connect to network share'
+    DISCONNECT_FROM_NETWORK_SHARE = 'disconnect from network share'
+    ENUMERATE_NETWORK_SHARES = 'enumerate network shares'
+
+
+class PersistencePropertiesEnum_1_0(str, _enum.Enum):
+    """The PersistencePropertiesEnum-1.0 is an enumeration of Persistence
+    Capability/Strategic Objective/Tactical Objective Properties.
+
+    Enumeration PersistencePropertiesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as PersistencePropertiesVocab_1_0, with xsi:type
+    PersistencePropertiesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:PersistencePropertiesVocab_1_0')
+    SCOPE = 'scope'
+
+
+class PersistenceStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The PersistenceStrategicObjectivesEnum-1.0 is an enumeration of Persistence
+    Capability Strategic Objectives.
+
+    Enumeration PersistenceStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as PersistenceStrategicObjectivesVocab_1_0, with
+    xsi:type PersistenceStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:PersistenceStrategicObjectivesVocab_1_0')
+    PERSIST_TO_RE_INFECT_SYSTEM = 'persist to re-infect system'
+    GATHER_INFORMATION_FOR_IMPROVEMENT = 'gather information for improvement'
+    ENSURE_COMPATIBILITY = 'ensure compatibility'
+    PERSIST_TO_CONTINUOUSLY_EXECUTE_ON_SYSTEM = 'persist to continuously execute on system'
+
+
+class PersistenceTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The PersistenceTacticalObjectivesEnum-1.0 is an enumeration of Persistence
+    Capability Tactical Objectives.
+
+    Enumeration PersistenceTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as PersistenceTacticalObjectivesVocab_1_0, with xsi:type
+    PersistenceTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:PersistenceTacticalObjectivesVocab_1_0')
+    REINSTANTIATE_SELF_AFTER_INITIAL_DETECTION = 'reinstantiate self after initial detection'
+    LIMIT_APPLICATION_TYPE_VERSION = 'limit application type/version'
+    PERSIST_AFTER_OS_INSTALL_REINSTALL = 'persist after os install/reinstall'
+    DROP_RETRIEVE_DEBUG_LOG_FILE = 'drop/retrieve debug log file'
+    PERSIST_INDEPENDENT_OF_HARD_DISK_OS_CHANGES = 'persist independent of hard disk/os changes'
+    PERSIST_AFTER_SYSTEM_REBOOT = 'persist after system reboot'
+
+
+class PrivilegeEscalationPropertiesEnum_1_0(str, _enum.Enum):
+    """The PrivilegeEscalationPropertiesEnum-1.0 is an enumeration of Privilege Escalation
+    Capability/Strategic Objective/Tactical Objective Properties.
+
+    Enumeration PrivilegeEscalationPropertiesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as PrivilegeEscalationPropertiesVocab_1_0, with xsi:type
+    PrivilegeEscalationPropertiesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:PrivilegeEscalationPropertiesVocab_1_0')
+    USER_PRIVILEGE_ESCALATION_TYPE = 'user privilege escalation type'
+
+
+class PrivilegeEscalationStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The PrivilegeEscalationStrategicObjectivesEnum-1.0 is an enumeration of Privilege
+    Escalation Capability Strategic Objectives.
+
+    Enumeration PrivilegeEscalationStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as PrivilegeEscalationStrategicObjectivesVocab_1_0, with
+    xsi:type PrivilegeEscalationStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:PrivilegeEscalationStrategicObjectivesVocab_1_0')
+    IMPERSONATE_USER = 'impersonate user'
+    ESCALATE_USER_PRIVILEGE = 'escalate user privilege'
+
+
+class PrivilegeEscalationTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The PrivilegeEscalationTacticalObjectivesEnum-1.0 is an enumeration of Privilege
+    Escalation Capability Tactical Objectives.
+
+    Enumeration PrivilegeEscalationTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as PrivilegeEscalationTacticalObjectivesVocab_1_0, with
+    xsi:type PrivilegeEscalationTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:PrivilegeEscalationTacticalObjectivesVocab_1_0')
+    ELEVATE_CPU_MODE = 'elevate cpu mode'
+
+
+class ProbingStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The ProbingStrategicObjectivesEnum-1.0 is an enumeration of Probing Capability
+    Strategic Objectives.
+
+    Enumeration ProbingStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as ProbingStrategicObjectivesVocab_1_0, with xsi:type
+    ProbingStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:ProbingStrategicObjectivesVocab_1_0')
+    PROBE_HOST_CONFIGURATION = 'probe host configuration'
+    PROBE_NETWORK_ENVIRONMENT = 'probe network environment'
+
+
+class ProbingTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The ProbingTacticalObjectivesEnum-1.0 is an enumeration of Probing Capability
+    Tactical Objectives.
+
+    Enumeration ProbingTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as ProbingTacticalObjectivesVocab_1_0, with xsi:type
+    ProbingTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:ProbingTacticalObjectivesVocab_1_0')
+    IDENTIFY_OS = 'identify os'
+    CHECK_FOR_PROXY = 'check for proxy'
+    CHECK_FOR_FIREWALL = 'check for firewall'
+    CHECK_FOR_NETWORK_DRIVES = 'check for network drives'
+    MAP_LOCAL_NETWORK = 'map local network'
+    INVENTORY_SYSTEM_APPLICATIONS = 'inventory system applications'
+    CHECK_LANGUAGE = 'check language'
+    CHECK_FOR_INTERNET_CONNECTIVITY = 'check for internet connectivity'
+
+
+class ProcessActionNameEnum_1_0(str, _enum.Enum):
+    """The ProcessActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with processes.
+
+    Enumeration ProcessActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as ProcessActionNameVocab_1_0, with xsi:type
+    ProcessActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:ProcessActionNameVocab_1_0')
+    CREATE_PROCESS = 'create process'
+    KILL_PROCESS = 'kill process'
+    CREATE_PROCESS_AS_USER = 'create process as user'
+    ENUMERATE_PROCESSES = 'enumerate processes'
+    OPEN_PROCESS = 'open process'
+    FLUSH_PROCESS_INSTRUCTION_CACHE = 'flush process instruction cache'
+    GET_PROCESS_CURRENT_DIRECTORY = 'get process current directory'
+    SET_PROCESS_CURRENT_DIRECTORY = 'set process current directory'
+    GET_PROCESS_ENVIRONMENT_VARIABLE = 'get process environment variable'
+    SET_PROCESS_ENVIRONMENT_VARIABLE = 'set process environment variable'
+    SLEEP_PROCESS = 'sleep process'
+    GET_PROCESS_STARTUPINFO = 'get process startupinfo'
+
+
+class ProcessMemoryActionNameEnum_1_0(str, _enum.Enum):
+    """The ProcessMemoryActionNameEnum is a (non-exhaustive) enumeration of the different
+    actions associated with the memory regions of a process.
+
+    Enumeration ProcessMemoryActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as ProcessMemoryActionNameVocab_1_0, with xsi:type
+    ProcessMemoryActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:ProcessMemoryActionNameVocab_1_0')
+    ALLOCATE_PROCESS_VIRTUAL_MEMORY = 'allocate process virtual memory'
+    FREE_PROCESS_VIRTUAL_MEMORY = 'free process virtual memory'
+    MODIFY_PROCESS_VIRTUAL_MEMORY_PROTECTION = 'modify process virtual memory protection'
+    READ_FROM_PROCESS_MEMORY = 'read from process memory'
+    WRITE_TO_PROCESS_MEMORY = 'write to process memory'
+    MAP_FILE_INTO_PROCESS = 'map file into process'
+    UNMAP_FILE_FROM_PROCESS = 'unmap file from process'
+    MAP_LIBRARY_INTO_PROCESS = 'map library into process'
+
+
+class ProcessThreadActionNameEnum_1_0(str, _enum.Enum):
+    """The ProcessThreadActionNameEnum is a (non-exhaustive) enumeration of the different
+    actions associated with process threads.
+
+    Enumeration ProcessThreadActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as ProcessThreadActionNameVocab_1_0, with xsi:type
+    ProcessThreadActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:ProcessThreadActionNameVocab_1_0')
+    CREATE_THREAD = 'create thread'
+    KILL_THREAD = 'kill thread'
+    CREATE_REMOTE_THREAD_IN_PROCESS = 'create remote thread in process'
+    ENUMERATE_THREADS = 'enumerate threads'
+    GET_THREAD_USERNAME = 'get thread username'
+    IMPERSONATE_PROCESS = 'impersonate process'
+    REVERT_THREAD_TO_SELF = 'revert thread to self'
+    GET_THREAD_CONTEXT = 'get thread context'
+    SET_THREAD_CONTEXT = 'set thread context'
+    QUEUE_APC_IN_THREAD = 'queue apc in thread'
+
+
+class RegistryActionNameEnum_1_0(str, _enum.Enum):
+    """The RegistryActionNameEnum is a (non-exhaustive) enumeration of the different
+    actions associated with the Windows registry.
+
+    Enumeration RegistryActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as RegistryActionNameVocab_1_0, with xsi:type
+    RegistryActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:RegistryActionNameVocab_1_0')
+    CREATE_REGISTRY_KEY = 'create registry key'
+    DELETE_REGISTRY_KEY = 'delete registry key'
+    OPEN_REGISTRY_KEY = 'open registry key'
+    CLOSE_REGISTRY_KEY = 'close registry key'
+    CREATE_REGISTRY_KEY_VALUE = 'create registry key value'
+    DELETE_REGISTRY_KEY_VALUE = 'delete registry key value'
+    ENUMERATE_REGISTRY_KEY_SUBKEYS = 'enumerate registry key subkeys'
+    ENUMERATE_REGISTRY_KEY_VALUES = 'enumerate registry key values'
+    GET_REGISTRY_KEY_ATTRIBUTES = 'get registry key attributes'
+    READ_REGISTRY_KEY_VALUE = 'read registry key value'
+    MODIFY_REGISTRY_KEY_VALUE = 'modify registry key value'
+    MODIFY_REGISTRY_KEY = 'modify registry key'
+    MONITOR_REGISTRY_KEY = 'monitor registry key'
+
+
+class RemoteMachineManipulationStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The RemoteMachineManipulationStrategicObjectivesEnum-1.0 is an enumeration of Remote
+    Machine Manipulation Capability Strategic Objectives.
+
+    Enumeration RemoteMachineManipulationStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as
+    RemoteMachineManipulationStrategicObjectivesVocab_1_0, with xsi:type
+    RemoteMachineManipulationStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:RemoteMachineManipulationStrategicObjectivesVocab_1_0')
+    ACCESS_REMOTE_MACHINE = 'access remote machine'
+    SEARCH_FOR_REMOTE_MACHINES = 'search for remote machines'
+
+
+class RemoteMachineManipulationTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The RemoteMachineManipulationTacticalObjectivesEnum-1.0 is an enumeration of Remote
+    Machine Manipulation Capability Tactical Objectives.
+
+    Enumeration RemoteMachineManipulationTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as RemoteMachineManipulationTacticalObjectivesVocab_1_0,
+    with xsi:type RemoteMachineManipulationTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:RemoteMachineManipulationTacticalObjectivesVocab_1_0')
+    COMPROMISE_REMOTE_MACHINE = 'compromise remote machine'
+
+
+class SecondaryOperationPropertiesEnum_1_0(str, _enum.Enum):
+    """The SecondaryOperationPropertiesEnum-1.0 is an enumeration of Secondary Operation
+    Capability/Strategic Objective/Tactical Objective Properties.
+
+    Enumeration SecondaryOperationPropertiesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as SecondaryOperationPropertiesVocab_1_0, with xsi:type
+    SecondaryOperationPropertiesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:SecondaryOperationPropertiesVocab_1_0')
+    TRIGGER_TYPE = 'trigger type'
+
+
+class SecondaryOperationStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The SecondaryOperationStrategicObjectivesEnum-1.0 is an enumeration of Secondary
+    Operation Capability Strategic Objectives.
+
+    Enumeration SecondaryOperationStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as SecondaryOperationStrategicObjectivesVocab_1_0, with
+    xsi:type SecondaryOperationStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:SecondaryOperationStrategicObjectivesVocab_1_0')
+    PATCH_OPERATING_SYSTEM_FILE_S = 'patch operating system file(s)'
+    REMOVE_TRACES_OF_INFECTION = 'remove traces of infection'
+    LOG_ACTIVITY = 'log activity'
+    LAY_DORMANT = 'lay dormant'
+    INSTALL_OTHER_COMPONENTS = 'install other components'
+    SUICIDE_EXIT = 'suicide exit'
+
+
+class SecondaryOperationTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The SecondaryOperationTacticalObjectivesEnum-1.0 is an enumeration of Secondary
+    Operation Capability Tactical Objectives.
+
+    Enumeration SecondaryOperationTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as SecondaryOperationTacticalObjectivesVocab_1_0, with
+    xsi:type SecondaryOperationTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:SecondaryOperationTacticalObjectivesVocab_1_0')
+    INSTALL_SECONDARY_MODULE = 'install secondary module'
+    INSTALL_SECONDARY_MALWARE = 'install secondary malware'
+    INSTALL_LEGITIMATE_SOFTWARE = 'install legitimate software'
+    REMOVE_SELF = 'remove self'
+    REMOVE_SYSTEM_ARTIFACTS = 'remove system artifacts'
+
+
+class SecurityDegradationPropertiesEnum_1_0(str, _enum.Enum):
+    """The SecurityDegradationPropertiesEnum-1.0 is an enumeration of Security Degradation
+    Capability/Strategic Objective/Tactical Objective Properties.
+
+    Enumeration SecurityDegradationPropertiesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as SecurityDegradationPropertiesVocab_1_0, with xsi:type
+    SecurityDegradationPropertiesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:SecurityDegradationPropertiesVocab_1_0')
+    TARGETED_PROGRAM = 'targeted program'
+
+
+class SecurityDegradationStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The SecurityDegradationStrategicObjectivesEnum-1.0 is an enumeration of Security
+    Degradation Capability Strategic Objectives.
+
+    Enumeration SecurityDegradationStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as SecurityDegradationStrategicObjectivesVocab_1_0, with
+    xsi:type SecurityDegradationStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:SecurityDegradationStrategicObjectivesVocab_1_0')
+    DISABLE_SERVICE_PROVIDER_SECURITY_FEATURES = 'disable service provider security features'
+    DEGRADE_SECURITY_PROGRAMS = 'degrade security programs'
+    DISABLE_SYSTEM_UPDATES = 'disable system updates'
+    DISABLE_OS_SECURITY_FEATURES = 'disable os security features'
+    DISABLE_HOST_BASED_OR_OS_ACCESS_CONTROLS = 'disable [host-based or os] access controls'
+
+
+class SecurityDegradationTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The SecurityDegradationTacticalObjectivesEnum-1.0 is an enumeration of Security
+    Degradation Capability Tactical Objectives.
+
+    Enumeration SecurityDegradationTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as SecurityDegradationTacticalObjectivesVocab_1_0, with
+    xsi:type SecurityDegradationTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:SecurityDegradationTacticalObjectivesVocab_1_0')
+    STOP_EXECUTION_OF_SECURITY_PROGRAM = 'stop execution of security program'
+    DISABLE_FIREWALL = 'disable firewall'
+    DISABLE_ACCESS_RIGHT_CHECKING = 'disable access right checking'
+    DISABLE_KERNEL_PATCHING_PROTECTION = 'disable kernel patching protection'
+    PREVENT_ACCESS_TO_SECURITY_WEBSITES = 'prevent access to security websites'
+    REMOVE_SMS_WARNING_MESSAGES = 'remove sms warning messages'
+    MODIFY_SECURITY_PROGRAM_CONFIGURATION = 'modify security program configuration'
+    PREVENT_SECURITY_PROGRAM_FROM_RUNNING = 'prevent security program from running'
+    DISABLE_SYSTEM_UPDATE_SERVICES_DAEMONS = 'disable system update services/daemons'
+    DISABLE_SYSTEM_SERVICE_PACK_PATCH_INSTALLATION = 'disable system service pack/patch installation'
+    DISABLE_SYSTEM_FILE_OVERWRITE_PROTECTION = 'disable system file overwrite protection'
+    DISABLE_PRIVILEGE_LIMITING = 'disable privilege limiting'
+    GATHER_SECURITY_PRODUCT_INFO = 'gather security product info'
+    DISABLE_OS_SECURITY_ALERTS = 'disable os security alerts'
+    DISABLE_USER_ACCOUNT_CONTROL = 'disable user account control'
+
+
+class ServiceActionNameEnum_1_0(str, _enum.Enum):
+    """The ServiceActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with services or daemons.
+
+    Deprecated as of MAEC 4.1.
+
+    Enumeration ServiceActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as ServiceActionNameVocab_1_0, with xsi:type
+    ServiceActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:ServiceActionNameVocab_1_0')
+    CREATE_SERVICE = 'create service'
+    DELETE_SERVICE = 'delete service'
+    START_SERVICE = 'start service'
+    ENUMERATE_SERVICES = 'enumerate services'
+    MODIFY_SERVICE_CONFIGURATION = 'modify service configuration'
+    OPEN_SERVICE = 'open service'
+    SEND_CONTROL_CODE_TO_SERVICE = 'send control code to service'
+
+
+class ServiceActionNameEnum_1_1(str, _enum.Enum):
+    """The ServiceActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with services or daemons.
+
+    Enumeration ServiceActionNameEnum-1.1, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as ServiceActionNameVocab_1_1, with xsi:type
+    ServiceActionNameVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:ServiceActionNameVocab_1_1')
+    CREATE_SERVICE = 'create service'
+    DELETE_SERVICE = 'delete service'
+    START_SERVICE = 'start service'
+    STOP_SERVICE = 'stop service'
+    ENUMERATE_SERVICES = 'enumerate services'
+    MODIFY_SERVICE_CONFIGURATION = 'modify service configuration'
+    OPEN_SERVICE = 'open service'
+    SEND_CONTROL_CODE_TO_SERVICE = 'send control code to service'
+
+
+class SocketActionNameEnum_1_0(str, _enum.Enum):
+    """The SocketActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with network sockets.
+
+    Enumeration SocketActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as SocketActionNameVocab_1_0, with xsi:type
+    SocketActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:SocketActionNameVocab_1_0')
+    ACCEPT_SOCKET_CONNECTION = 'accept socket connection'
+    BIND_ADDRESS_TO_SOCKET = 'bind address to socket'
+    CREATE_SOCKET = 'create socket'
+    CLOSE_SOCKET = 'close socket'
+    CONNECT_TO_SOCKET = 'connect to socket'
+    DISCONNECT_FROM_SOCKET = 'disconnect from socket'
+    LISTEN_ON_SOCKET = 'listen on socket'
+    SEND_DATA_ON_SOCKET = 'send data on socket'
+    RECEIVE_DATA_ON_SOCKET = 'receive data on socket'
+    SEND_DATA_TO_ADDRESS_ON_SOCKET = 'send data to address on socket'
+    GET_HOST_BY_ADDRESS = 'get host by address'
+    GET_HOST_BY_NAME = 'get host by name'
+
+
+class SpyingStrategicObjectivesEnum_1_0(str, _enum.Enum):
+    """The SpyingStrategicObjectivesEnum-1.0 is an enumeration of Spying Capability
+    Strategic Objectives.
+
+    Enumeration SpyingStrategicObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as SpyingStrategicObjectivesVocab_1_0, with xsi:type
+    SpyingStrategicObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:SpyingStrategicObjectivesVocab_1_0')
+    CAPTURE_SYSTEM_INPUT_PERIPHERAL_DATA = 'capture system input peripheral data'
+    CAPTURE_SYSTEM_STATE_DATA = 'capture system state data'
+    CAPTURE_SYSTEM_INTERFACE_DATA = 'capture system interface data'
+    CAPTURE_SYSTEM_OUTPUT_PERIPHERAL_DATA = 'capture system output peripheral data'
+
+
+class SpyingTacticalObjectivesEnum_1_0(str, _enum.Enum):
+    """The SpyingTacticalObjectivesEnum-1.0 is an enumeration of Spying Capability Tactical
+    Objectives.
+
+    Enumeration SpyingTacticalObjectivesEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as SpyingTacticalObjectivesVocab_1_0, with xsi:type
+    SpyingTacticalObjectivesVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:SpyingTacticalObjectivesVocab_1_0')
+    CAPTURE_SYSTEM_SCREENSHOT = 'capture system screenshot'
+    CAPTURE_CAMERA_INPUT = 'capture camera input'
+    CAPTURE_FILE_SYSTEM = 'capture file system'
+    CAPTURE_PRINTER_OUTPUT = 'capture printer output'
+    CAPTURE_GPS_DATA = 'capture gps data'
+    CAPTURE_KEYBOARD_INPUT = 'capture keyboard input'
+    CAPTURE_MOUSE_INPUT = 'capture mouse input'
+    CAPTURE_MICROPHONE_INPUT = 'capture microphone input'
+    CAPTURE_SYSTEM_NETWORK_TRAFFIC = 'capture system network traffic'
+    CAPTURE_TOUCHSCREEN_INPUT = 'capture touchscreen input'
+    CAPTURE_SYSTEM_MEMORY = 'capture system memory'
+
+
+class SynchronizationActionNameEnum_1_0(str, _enum.Enum):
+    """The SynchronizationActionNameEnum is a (non-exhaustive) enumeration of the different
+    actions associated with process and thread synchronization-related entities.
+
+    Enumeration SynchronizationActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as SynchronizationActionNameVocab_1_0, with xsi:type
+    SynchronizationActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:SynchronizationActionNameVocab_1_0')
+    CREATE_MUTEX = 'create mutex'
+    DELETE_MUTEX = 'delete mutex'
+    OPEN_MUTEX = 'open mutex'
+    RELEASE_MUTEX = 'release mutex'
+    CREATE_SEMAPHORE = 'create semaphore'
+    DELETE_SEMAPHORE = 'delete semaphore'
+    OPEN_SEMAPHORE = 'open semaphore'
+    RELEASE_SEMAPHORE = 'release semaphore'
+    CREATE_EVENT = 'create event'
+    DELETE_EVENT = 'delete event'
+    OPEN_EVENT = 'open event'
+    RESET_EVENT = 'reset event'
+    CREATE_CRITICAL_SECTION = 'create critical section'
+    DELETE_CRITICAL_SECTION = 'delete critical section'
+    OPEN_CRITICAL_SECTION = 'open critical section'
+    RELEASE_CRITICAL_SECTION = 'release critical section'
+
+
+class SystemActionNameEnum_1_0(str, _enum.Enum):
+    """The SystemInfoActionNameEnum is a (non-exhaustive) enumeration of the different
+    actions associated with system-related entities.
+
+    Enumeration SystemActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as SystemActionNameVocab_1_0, with xsi:type
+    SystemActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:SystemActionNameVocab_1_0')
+    ADD_SCHEDULED_TASK = 'add scheduled task'
+    SHUTDOWN_SYSTEM = 'shutdown system'
+    SLEEP_SYSTEM = 'sleep system'
+    GET_ELAPSED_SYSTEM_UP_TIME = 'get elapsed system up time'
+    GET_NETBIOS_NAME = 'get netbios name'
+    SET_NETBIOS_NAME = 'set netbios name'
+    GET_SYSTEM_HOST_NAME = 'get system host name'
+    SET_SYSTEM_HOST_NAME = 'set system host name'
+    GET_SYSTEM_TIME = 'get system time'
+    SET_SYSTEM_TIME = 'set system time'
+    GET_SYSTEM_LOCAL_TIME = 'get system local time'
+    SET_SYSTEM_LOCAL_TIME = 'set system local time'
+    GET_USERNAME = 'get username'
+    ENUMERATE_SYSTEM_HANDLES = 'enumerate system handles'
+    GET_SYSTEM_GLOBAL_FLAGS = 'get system global flags'
+    SET_SYSTEM_GLOBAL_FLAGS = 'set system global flags'
+    GET_WINDOWS_DIRECTORY = 'get windows directory'
+    GET_WINDOWS_SYSTEM_DIRECTORY = 'get windows system directory'
+    GET_WINDOWS_TEMPORARY_FILES_DIRECTORY = 'get windows temporary files directory'
+
+
+class UserActionNameEnum_1_0(str, _enum.Enum):
+    """The UserActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with users.
+
+    Deprecated as of MAEC 4.1.
+
+    Enumeration UserActionNameEnum-1.0, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as UserActionNameVocab_1_0, with xsi:type
+    UserActionNameVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:UserActionNameVocab_1_0')
+    ADD_USER = 'add user'
+    DELETE_USER = 'delete user'
+    ENUMERATE_USERS = 'enumerate users'
+    GET_USER_ATTRIBUTES = 'get user attributes'
+    LOGON_AS_USER = 'logon as user'
+
+
+class UserActionNameEnum_1_1(str, _enum.Enum):
+    """The UserActionNameEnum is a (non-exhaustive) enumeration of the different actions
+    associated with users.
+
+    Enumeration UserActionNameEnum-1.1, from
+    external/maec_4.1/maec_default_vocabularies.xsd. A member stored in a controlled
+    vocabulary field is written as UserActionNameVocab_1_1, with xsi:type
+    UserActionNameVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('maec_vocabularies:UserActionNameVocab_1_1')
+    ADD_USER = 'add user'
+    DELETE_USER = 'delete user'
+    ENUMERATE_USERS = 'enumerate users'
+    GET_USER_ATTRIBUTES = 'get user attributes'
+    LOGON_AS_USER = 'logon as user'
+    CHANGE_PASSWORD = 'change password'
+    ADD_USER_TO_GROUP = 'add user to group'
+    REMOVE_USER_FROM_GROUP = 'remove user from group'
+    INVOKE_USER_PRIVILEGE = 'invoke user privilege'
+
+
 class ActionObjectAssociationTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
     """The ActionObjectAssocationVocab is the default MAEC vocabulary for Action-Object
     association types, captured via the AssociatedObjectType/Association_Type element in
@@ -161,9 +2138,11 @@ class ActionObjectAssociationTypeVocab_1_0(_cybox_common.ControlledVocabularyStr
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}ActionObjectAssociationTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}ActionObjectAssociationTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Action-Object Association Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#ActionObjectAssociationTypeVocab-1.0')
+    value: _f.Text[ActionObjectAssociationTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('ActionObjectAssociationTypeEnum-1.0', ActionObjectAssociationTypeEnum_1_0))
 
     def __init__(
         self,
@@ -179,7 +2158,7 @@ class ActionObjectAssociationTypeVocab_1_0(_cybox_common.ControlledVocabularyStr
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ActionObjectAssociationTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -208,9 +2187,11 @@ class AntiBehavioralAnalysisPropertiesVocab_1_0(_cybox_common.ControlledVocabula
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}AntiBehavioralAnalysisPropertiesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}AntiBehavioralAnalysisPropertiesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Anti-Behavioral Analysis Capability and Objective Properties')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#AntiBehavioralAnalysisPropertiesVocab-1.0')
+    value: _f.Text[AntiBehavioralAnalysisPropertiesEnum_1_0] = _f.Text(_c.EnumerationCodec('AntiBehavioralAnalysisPropertiesEnum-1.0', AntiBehavioralAnalysisPropertiesEnum_1_0))
 
     def __init__(
         self,
@@ -226,7 +2207,7 @@ class AntiBehavioralAnalysisPropertiesVocab_1_0(_cybox_common.ControlledVocabula
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AntiBehavioralAnalysisPropertiesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -254,9 +2235,11 @@ class AntiBehavioralAnalysisStrategicObjectivesVocab_1_0(_cybox_common.Controlle
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}AntiBehavioralAnalysisStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}AntiBehavioralAnalysisStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Anti-Behavioral Analysis Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#AntiBehavioralAnalysisStrategicObjectivesVocab-1.0')
+    value: _f.Text[AntiBehavioralAnalysisStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('AntiBehavioralAnalysisStrategicObjectivesEnum-1.0', AntiBehavioralAnalysisStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -272,7 +2255,7 @@ class AntiBehavioralAnalysisStrategicObjectivesVocab_1_0(_cybox_common.Controlle
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AntiBehavioralAnalysisStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -300,9 +2283,11 @@ class AntiBehavioralAnalysisTacticalObjectivesVocab_1_0(_cybox_common.Controlled
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}AntiBehavioralAnalysisTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}AntiBehavioralAnalysisTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Anti-Behavioral Analysis Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#AntiBehavioralAnalysisTacticalObjectivesVocab-1.0')
+    value: _f.Text[AntiBehavioralAnalysisTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('AntiBehavioralAnalysisTacticalObjectivesEnum-1.0', AntiBehavioralAnalysisTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -318,7 +2303,7 @@ class AntiBehavioralAnalysisTacticalObjectivesVocab_1_0(_cybox_common.Controlled
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AntiBehavioralAnalysisTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -346,9 +2331,11 @@ class AntiCodeAnalysisStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocab
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}AntiCodeAnalysisStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}AntiCodeAnalysisStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Anti-Code Analysis Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#AntiCodeAnalysisStrategicObjectivesVocab-1.0')
+    value: _f.Text[AntiCodeAnalysisStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('AntiCodeAnalysisStrategicObjectivesEnum-1.0', AntiCodeAnalysisStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -364,7 +2351,7 @@ class AntiCodeAnalysisStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocab
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AntiCodeAnalysisStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -392,9 +2379,11 @@ class AntiCodeAnalysisTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabu
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}AntiCodeAnalysisTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}AntiCodeAnalysisTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Anti-Code Analysis Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#AntiCodeAnalysisTacticalObjectivesVocab-1.0')
+    value: _f.Text[AntiCodeAnalysisTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('AntiCodeAnalysisTacticalObjectivesEnum-1.0', AntiCodeAnalysisTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -410,7 +2399,7 @@ class AntiCodeAnalysisTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabu
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AntiCodeAnalysisTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -438,9 +2427,11 @@ class AntiDetectionStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabula
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}AntiDetectionStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}AntiDetectionStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Anti-Detection Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#AntiDetectionStrategicObjectivesVocab-1.0')
+    value: _f.Text[AntiDetectionStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('AntiDetectionStrategicObjectivesEnum-1.0', AntiDetectionStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -456,7 +2447,7 @@ class AntiDetectionStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabula
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AntiDetectionStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -484,9 +2475,11 @@ class AntiDetectionTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabular
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}AntiDetectionTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}AntiDetectionTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Anti-Detection Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#AntiDetectionTacticalObjectivesVocab-1.0')
+    value: _f.Text[AntiDetectionTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('AntiDetectionTacticalObjectivesEnum-1.0', AntiDetectionTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -502,7 +2495,7 @@ class AntiDetectionTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabular
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AntiDetectionTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -530,9 +2523,11 @@ class AntiRemovalStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabulary
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}AntiRemovalStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}AntiRemovalStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Anti-Removal Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#AntiRemovalStrategicObjectivesVocab-1.0')
+    value: _f.Text[AntiRemovalStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('AntiRemovalStrategicObjectivesEnum-1.0', AntiRemovalStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -548,7 +2543,7 @@ class AntiRemovalStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabulary
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AntiRemovalStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -576,9 +2571,11 @@ class AntiRemovalTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyS
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}AntiRemovalTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}AntiRemovalTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Anti-Removal Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#AntiRemovalTacticalObjectivesVocab-1.0')
+    value: _f.Text[AntiRemovalTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('AntiRemovalTacticalObjectivesEnum-1.0', AntiRemovalTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -594,7 +2591,7 @@ class AntiRemovalTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyS
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AntiRemovalTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -622,9 +2619,11 @@ class AvailabilityViolationPropertiesVocab_1_0(_cybox_common.ControlledVocabular
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}AvailabilityViolationPropertiesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}AvailabilityViolationPropertiesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Availability Violation Capability and Objective Properties')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#AvailabilityViolationPropertiesVocab-1.0')
+    value: _f.Text[AvailabilityViolationPropertiesEnum_1_0] = _f.Text(_c.EnumerationCodec('AvailabilityViolationPropertiesEnum-1.0', AvailabilityViolationPropertiesEnum_1_0))
 
     def __init__(
         self,
@@ -640,7 +2639,7 @@ class AvailabilityViolationPropertiesVocab_1_0(_cybox_common.ControlledVocabular
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AvailabilityViolationPropertiesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -668,9 +2667,11 @@ class AvailabilityViolationStrategicObjectivesVocab_1_0(_cybox_common.Controlled
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}AvailabilityViolationStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}AvailabilityViolationStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Availability Violation Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#AvailabilityViolationStrategicObjectivesVocab-1.0')
+    value: _f.Text[AvailabilityViolationStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('AvailabilityViolationStrategicObjectivesEnum-1.0', AvailabilityViolationStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -686,7 +2687,7 @@ class AvailabilityViolationStrategicObjectivesVocab_1_0(_cybox_common.Controlled
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AvailabilityViolationStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -714,9 +2715,11 @@ class AvailabilityViolationTacticalObjectivesVocab_1_0(_cybox_common.ControlledV
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}AvailabilityViolationTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}AvailabilityViolationTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Availability Violation Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#AvailabilityViolationTacticalObjectivesVocab-1.0')
+    value: _f.Text[AvailabilityViolationTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('AvailabilityViolationTacticalObjectivesEnum-1.0', AvailabilityViolationTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -732,7 +2735,7 @@ class AvailabilityViolationTacticalObjectivesVocab_1_0(_cybox_common.ControlledV
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AvailabilityViolationTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -760,9 +2763,11 @@ class CapabilityObjectiveRelationshipTypeVocab_1_0(_cybox_common.ControlledVocab
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}CapabilityObjectiveRelationshipTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}CapabilityObjectiveRelationshipTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Malware Capability Objective Relationship Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#CapabilityObjectiveRelationshipTypeVocab-1.0')
+    value: _f.Text[CapabilityObjectiveRelationshipEnum_1_0] = _f.Text(_c.EnumerationCodec('CapabilityObjectiveRelationshipEnum-1.0', CapabilityObjectiveRelationshipEnum_1_0))
 
     def __init__(
         self,
@@ -778,7 +2783,7 @@ class CapabilityObjectiveRelationshipTypeVocab_1_0(_cybox_common.ControlledVocab
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: CapabilityObjectiveRelationshipEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -806,9 +2811,11 @@ class CommandandControlPropertiesVocab_1_0(_cybox_common.ControlledVocabularyStr
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}CommandandControlPropertiesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}CommandandControlPropertiesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Command and Control Capability and Objective Properties')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#CommandandControlPropertiesVocab-1.0')
+    value: _f.Text[CommandandControlPropertiesEnum_1_0] = _f.Text(_c.EnumerationCodec('CommandandControlPropertiesEnum-1.0', CommandandControlPropertiesEnum_1_0))
 
     def __init__(
         self,
@@ -824,7 +2831,7 @@ class CommandandControlPropertiesVocab_1_0(_cybox_common.ControlledVocabularyStr
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: CommandandControlPropertiesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -852,9 +2859,11 @@ class CommandandControlStrategicObjectivesVocab_1_0(_cybox_common.ControlledVoca
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}CommandandControlStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}CommandandControlStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Command and Control Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#CommandandControlStrategicObjectivesVocab-1.0')
+    value: _f.Text[CommandandControlStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('CommandandControlStrategicObjectivesEnum-1.0', CommandandControlStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -870,7 +2879,7 @@ class CommandandControlStrategicObjectivesVocab_1_0(_cybox_common.ControlledVoca
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: CommandandControlStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -898,9 +2907,11 @@ class CommandandControlTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocab
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}CommandandControlTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}CommandandControlTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Command and Control Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#CommandandControlTacticalObjectivesVocab-1.0')
+    value: _f.Text[CommandandControlTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('CommandandControlTacticalObjectivesEnum-1.0', CommandandControlTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -916,7 +2927,7 @@ class CommandandControlTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocab
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: CommandandControlTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -944,9 +2955,11 @@ class CommonCapabilityPropertiesVocab_1_0(_cybox_common.ControlledVocabularyStri
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}CommonCapabilityPropertiesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}CommonCapabilityPropertiesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Common Capability and Objective Properties')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#CommonCapabilityPropertiesVocab-1.0')
+    value: _f.Text[CommonCapabilityPropertiesEnum_1_0] = _f.Text(_c.EnumerationCodec('CommonCapabilityPropertiesEnum-1.0', CommonCapabilityPropertiesEnum_1_0))
 
     def __init__(
         self,
@@ -962,7 +2975,7 @@ class CommonCapabilityPropertiesVocab_1_0(_cybox_common.ControlledVocabularyStri
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: CommonCapabilityPropertiesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -991,9 +3004,11 @@ class DNSActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DNSActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DNSActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default DNS Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DNSActionNameVocab-1.0')
+    value: _f.Text[DNSActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('DNSActionNameEnum-1.0', DNSActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -1009,7 +3024,7 @@ class DNSActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DNSActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1037,9 +3052,11 @@ class DataExfiltrationPropertiesVocab_1_0(_cybox_common.ControlledVocabularyStri
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DataExfiltrationPropertiesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DataExfiltrationPropertiesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Data Exfiltration Capability and Objective Properties')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DataExfiltrationPropertiesVocab-1.0')
+    value: _f.Text[DataExfiltrationPropertiesEnum_1_0] = _f.Text(_c.EnumerationCodec('DataExfiltrationPropertiesEnum-1.0', DataExfiltrationPropertiesEnum_1_0))
 
     def __init__(
         self,
@@ -1055,7 +3072,7 @@ class DataExfiltrationPropertiesVocab_1_0(_cybox_common.ControlledVocabularyStri
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DataExfiltrationPropertiesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1083,9 +3100,11 @@ class DataExfiltrationStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocab
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DataExfiltrationStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DataExfiltrationStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Data Exfiltration Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DataExfiltrationStrategicObjectivesVocab-1.0')
+    value: _f.Text[DataExfiltrationStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('DataExfiltrationStrategicObjectivesEnum-1.0', DataExfiltrationStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -1101,7 +3120,7 @@ class DataExfiltrationStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocab
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DataExfiltrationStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1129,9 +3148,11 @@ class DataExfiltrationTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabu
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DataExfiltrationTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DataExfiltrationTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Data Exfiltration Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DataExfiltrationTacticalObjectivesVocab-1.0')
+    value: _f.Text[DataExfiltrationTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('DataExfiltrationTacticalObjectivesEnum-1.0', DataExfiltrationTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -1147,7 +3168,7 @@ class DataExfiltrationTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabu
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DataExfiltrationTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1175,9 +3196,11 @@ class DataTheftPropertiesVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DataTheftPropertiesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DataTheftPropertiesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Data Theft Capability and Objective Properties')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DataTheftPropertiesVocab-1.0')
+    value: _f.Text[DataTheftPropertiesEnum_1_0] = _f.Text(_c.EnumerationCodec('DataTheftPropertiesEnum-1.0', DataTheftPropertiesEnum_1_0))
 
     def __init__(
         self,
@@ -1193,7 +3216,7 @@ class DataTheftPropertiesVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DataTheftPropertiesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1221,9 +3244,11 @@ class DataTheftStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabularySt
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DataTheftStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DataTheftStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Data Theft Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DataTheftStrategicObjectivesVocab-1.0')
+    value: _f.Text[DataTheftStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('DataTheftStrategicObjectivesEnum-1.0', DataTheftStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -1239,7 +3264,7 @@ class DataTheftStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabularySt
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DataTheftStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1267,9 +3292,11 @@ class DataTheftTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyStr
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DataTheftTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DataTheftTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Data Theft Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DataTheftTacticalObjectivesVocab-1.0')
+    value: _f.Text[DataTheftTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('DataTheftTacticalObjectivesEnum-1.0', DataTheftTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -1285,7 +3312,7 @@ class DataTheftTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyStr
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DataTheftTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1316,9 +3343,11 @@ class DebuggingActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DebuggingActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DebuggingActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Debugging Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DebuggingActionNameVocab-1.0')
+    value: _f.Text[DebuggingActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('DebuggingActionNameEnum-1.0', DebuggingActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -1334,7 +3363,7 @@ class DebuggingActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DebuggingActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1362,9 +3391,11 @@ class DestructionPropertiesVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DestructionPropertiesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DestructionPropertiesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Destruction Capability and Objective Properties')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DestructionPropertiesVocab-1.0')
+    value: _f.Text[DestructionPropertiesEnum_1_0] = _f.Text(_c.EnumerationCodec('DestructionPropertiesEnum-1.0', DestructionPropertiesEnum_1_0))
 
     def __init__(
         self,
@@ -1380,7 +3411,7 @@ class DestructionPropertiesVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DestructionPropertiesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1408,9 +3439,11 @@ class DestructionStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabulary
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DestructionStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DestructionStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Destruction Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DestructionStrategicObjectivesVocab-1.0')
+    value: _f.Text[DestructionStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('DestructionStrategicObjectivesEnum-1.0', DestructionStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -1426,7 +3459,7 @@ class DestructionStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabulary
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DestructionStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1454,9 +3487,11 @@ class DestructionTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyS
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DestructionTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DestructionTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Destruction Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DestructionTacticalObjectivesVocab-1.0')
+    value: _f.Text[DestructionTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('DestructionTacticalObjectivesEnum-1.0', DestructionTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -1472,7 +3507,7 @@ class DestructionTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyS
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DestructionTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1505,9 +3540,11 @@ class DeviceDriverActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DeviceDriverActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DeviceDriverActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Device Driver Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DeviceDriverActionNameVocab-1.0')
+    value: _f.Text[DeviceDriverActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('DeviceDriverActionNameEnum-1.0', DeviceDriverActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -1523,7 +3560,7 @@ class DeviceDriverActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DeviceDriverActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1557,9 +3594,11 @@ class DeviceDriverActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DeviceDriverActionNameVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DeviceDriverActionNameVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Device Driver Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DeviceDriverActionNameVocab-1.1')
+    value: _f.Text[DeviceDriverActionNameEnum_1_1] = _f.Text(_c.EnumerationCodec('DeviceDriverActionNameEnum-1.1', DeviceDriverActionNameEnum_1_1))
 
     def __init__(
         self,
@@ -1575,7 +3614,7 @@ class DeviceDriverActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DeviceDriverActionNameEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1608,9 +3647,11 @@ class DirectoryActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DirectoryActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DirectoryActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Directory Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DirectoryActionNameVocab-1.0')
+    value: _f.Text[DirectoryActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('DirectoryActionNameEnum-1.0', DirectoryActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -1626,7 +3667,7 @@ class DirectoryActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DirectoryActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1660,9 +3701,11 @@ class DirectoryActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DirectoryActionNameVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DirectoryActionNameVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Directory Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DirectoryActionNameVocab-1.1')
+    value: _f.Text[DirectoryActionNameEnum_1_1] = _f.Text(_c.EnumerationCodec('DirectoryActionNameEnum-1.1', DirectoryActionNameEnum_1_1))
 
     def __init__(
         self,
@@ -1678,7 +3721,7 @@ class DirectoryActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DirectoryActionNameEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1709,9 +3752,11 @@ class DiskActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DiskActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DiskActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Disk Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DiskActionNameVocab-1.0')
+    value: _f.Text[DiskActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('DiskActionNameEnum-1.0', DiskActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -1727,7 +3772,7 @@ class DiskActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DiskActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1759,9 +3804,11 @@ class DiskActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}DiskActionNameVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}DiskActionNameVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Disk Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#DiskActionNameVocab-1.1')
+    value: _f.Text[DiskActionNameEnum_1_1] = _f.Text(_c.EnumerationCodec('DiskActionNameEnum-1.1', DiskActionNameEnum_1_1))
 
     def __init__(
         self,
@@ -1777,7 +3824,7 @@ class DiskActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DiskActionNameEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1806,9 +3853,11 @@ class FTPActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}FTPActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}FTPActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default FTP Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#FTPActionNameVocab-1.0')
+    value: _f.Text[FTPActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('FTPActionNameEnum-1.0', FTPActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -1824,7 +3873,7 @@ class FTPActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: FTPActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1855,9 +3904,11 @@ class FileActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}FileActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}FileActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default File Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#FileActionNameVocab-1.0')
+    value: _f.Text[FileActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('FileActionNameEnum-1.0', FileActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -1873,7 +3924,7 @@ class FileActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: FileActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1905,9 +3956,11 @@ class FileActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}FileActionNameVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}FileActionNameVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default File Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#FileActionNameVocab-1.1')
+    value: _f.Text[FileActionNameEnum_1_1] = _f.Text(_c.EnumerationCodec('FileActionNameEnum-1.1', FileActionNameEnum_1_1))
 
     def __init__(
         self,
@@ -1923,7 +3976,7 @@ class FileActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: FileActionNameEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1951,9 +4004,11 @@ class FraudStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabularyString
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}FraudStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}FraudStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Fraud Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#FraudStrategicObjectivesVocab-1.0')
+    value: _f.Text[FraudStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('FraudStrategicObjectivesEnum-1.0', FraudStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -1969,7 +4024,7 @@ class FraudStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabularyString
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: FraudStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -1997,9 +4052,11 @@ class FraudTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyString)
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}FraudTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}FraudTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Fraud Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#FraudTacticalObjectivesVocab-1.0')
+    value: _f.Text[FraudTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('FraudTacticalObjectivesEnum-1.0', FraudTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -2015,7 +4072,7 @@ class FraudTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyString)
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: FraudTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2044,9 +4101,11 @@ class GUIActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}GUIActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}GUIActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default GUI Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#GUIActionNameVocab-1.0')
+    value: _f.Text[GUIActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('GUIActionNameEnum-1.0', GUIActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -2062,7 +4121,7 @@ class GUIActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: GUIActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2091,9 +4150,11 @@ class GroupingRelationshipTypeVocab_1_0(_cybox_common.ControlledVocabularyString
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}GroupingRelationshipTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}GroupingRelationshipTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Grouping Relationship Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#GroupingRelationshipTypeVocab-1.0')
+    value: _f.Text[GroupingRelationshipEnum_1_0] = _f.Text(_c.EnumerationCodec('GroupingRelationshipEnum-1.0', GroupingRelationshipEnum_1_0))
 
     def __init__(
         self,
@@ -2109,7 +4170,7 @@ class GroupingRelationshipTypeVocab_1_0(_cybox_common.ControlledVocabularyString
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: GroupingRelationshipEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2138,9 +4199,11 @@ class HTTPActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}HTTPActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}HTTPActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default HTTP Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#HTTPActionNameVocab-1.0')
+    value: _f.Text[HTTPActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('HTTPActionNameEnum-1.0', HTTPActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -2156,7 +4219,7 @@ class HTTPActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: HTTPActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2189,9 +4252,11 @@ class HookingActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}HookingActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}HookingActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Hooking Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#HookingActionNameVocab-1.0')
+    value: _f.Text[HookingActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('HookingActionNameEnum-1.0', HookingActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -2207,7 +4272,7 @@ class HookingActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: HookingActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2241,9 +4306,11 @@ class HookingActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}HookingActionNameVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}HookingActionNameVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Hooking Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#HookingActionNameVocab-1.1')
+    value: _f.Text[HookingActionNameEnum_1_1] = _f.Text(_c.EnumerationCodec('HookingActionNameEnum-1.1', HookingActionNameEnum_1_1))
 
     def __init__(
         self,
@@ -2259,7 +4326,7 @@ class HookingActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: HookingActionNameEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2288,9 +4355,11 @@ class IPCActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}IPCActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}IPCActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default IPC Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#IPCActionNameVocab-1.0')
+    value: _f.Text[IPCActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('IPCActionNameEnum-1.0', IPCActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -2306,7 +4375,7 @@ class IPCActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: IPCActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2335,9 +4404,11 @@ class IRCActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}IRCActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}IRCActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default IRC Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#IRCActionNameVocab-1.0')
+    value: _f.Text[IRCActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('IRCActionNameEnum-1.0', IRCActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -2353,7 +4424,7 @@ class IRCActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: IRCActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2381,9 +4452,11 @@ class ImportanceTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}ImportanceTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}ImportanceTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Importance Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#ImportanceTypeVocab-1.0')
+    value: _f.Text[ImportanceTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('ImportanceTypeEnum-1.0', ImportanceTypeEnum_1_0))
 
     def __init__(
         self,
@@ -2399,7 +4472,7 @@ class ImportanceTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ImportanceTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2427,9 +4500,11 @@ class InfectionPropagationPropertiesVocab_1_0(_cybox_common.ControlledVocabulary
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}InfectionPropagationPropertiesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}InfectionPropagationPropertiesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Infection/Propagation Capability and Objective Properties')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#InfectionPropagationPropertiesVocab-1.0')
+    value: _f.Text[InfectionPropagationPropertiesEnum_1_0] = _f.Text(_c.EnumerationCodec('InfectionPropagationPropertiesEnum-1.0', InfectionPropagationPropertiesEnum_1_0))
 
     def __init__(
         self,
@@ -2445,7 +4520,7 @@ class InfectionPropagationPropertiesVocab_1_0(_cybox_common.ControlledVocabulary
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: InfectionPropagationPropertiesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2473,9 +4548,11 @@ class InfectionPropagationStrategicObjectivesVocab_1_0(_cybox_common.ControlledV
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}InfectionPropagationStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}InfectionPropagationStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Infection/Propagation Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#InfectionPropagationStrategicObjectivesVocab-1.0')
+    value: _f.Text[InfectionPropagationStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('InfectionPropagationStrategicObjectivesEnum-1.0', InfectionPropagationStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -2491,7 +4568,7 @@ class InfectionPropagationStrategicObjectivesVocab_1_0(_cybox_common.ControlledV
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: InfectionPropagationStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2519,9 +4596,11 @@ class InfectionPropagationTacticalObjectivesVocab_1_0(_cybox_common.ControlledVo
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}InfectionPropagationTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}InfectionPropagationTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Infection/Propagation Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#InfectionPropagationTacticalObjectivesVocab-1.0')
+    value: _f.Text[InfectionPropagationTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('InfectionPropagationTacticalObjectivesEnum-1.0', InfectionPropagationTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -2537,7 +4616,7 @@ class InfectionPropagationTacticalObjectivesVocab_1_0(_cybox_common.ControlledVo
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: InfectionPropagationTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2565,9 +4644,11 @@ class IntegrityViolationStrategicObjectivesVocab_1_0(_cybox_common.ControlledVoc
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}IntegrityViolationStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}IntegrityViolationStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Integrity Violation Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#IntegrityViolationStrategicObjectivesVocab-1.0')
+    value: _f.Text[IntegrityViolationStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('IntegrityViolationStrategicObjectivesEnum-1.0', IntegrityViolationStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -2583,7 +4664,7 @@ class IntegrityViolationStrategicObjectivesVocab_1_0(_cybox_common.ControlledVoc
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: IntegrityViolationStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2611,9 +4692,11 @@ class IntegrityViolationTacticalObjectivesVocab_1_0(_cybox_common.ControlledVoca
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}IntegrityViolationTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}IntegrityViolationTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Integrity Violation Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#IntegrityViolationTacticalObjectivesVocab-1.0')
+    value: _f.Text[IntegrityViolationTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('IntegrityViolationTacticalObjectivesEnum-1.0', IntegrityViolationTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -2629,7 +4712,7 @@ class IntegrityViolationTacticalObjectivesVocab_1_0(_cybox_common.ControlledVoca
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: IntegrityViolationTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2662,9 +4745,11 @@ class LibraryActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}LibraryActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}LibraryActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Library Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#LibraryActionNameVocab-1.0')
+    value: _f.Text[LibraryActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('LibraryActionNameEnum-1.0', LibraryActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -2680,7 +4765,7 @@ class LibraryActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: LibraryActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2714,9 +4799,11 @@ class LibraryActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}LibraryActionNameVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}LibraryActionNameVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Library Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#LibraryActionNameVocab-1.1')
+    value: _f.Text[LibraryActionNameEnum_1_1] = _f.Text(_c.EnumerationCodec('LibraryActionNameEnum-1.1', LibraryActionNameEnum_1_1))
 
     def __init__(
         self,
@@ -2732,7 +4819,7 @@ class LibraryActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: LibraryActionNameEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2760,9 +4847,11 @@ class MachineAccessControlPropertiesVocab_1_0(_cybox_common.ControlledVocabulary
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}MachineAccessControlPropertiesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}MachineAccessControlPropertiesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Machine Access/Control Capability and Objective Properties')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#MachineAccessControlPropertiesVocab-1.0')
+    value: _f.Text[MachineAccessControlPropertiesEnum_1_0] = _f.Text(_c.EnumerationCodec('MachineAccessControlPropertiesEnum-1.0', MachineAccessControlPropertiesEnum_1_0))
 
     def __init__(
         self,
@@ -2778,7 +4867,7 @@ class MachineAccessControlPropertiesVocab_1_0(_cybox_common.ControlledVocabulary
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MachineAccessControlPropertiesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2806,9 +4895,11 @@ class MachineAccessControlStrategicObjectivesVocab_1_0(_cybox_common.ControlledV
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}MachineAccessControlStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}MachineAccessControlStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Machine Access/Control Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#MachineAccessControlStrategicObjectivesVocab-1.0')
+    value: _f.Text[MachineAccessControlStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('MachineAccessControlStrategicObjectivesEnum-1.0', MachineAccessControlStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -2824,7 +4915,7 @@ class MachineAccessControlStrategicObjectivesVocab_1_0(_cybox_common.ControlledV
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MachineAccessControlStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2852,9 +4943,11 @@ class MachineAccessControlTacticalObjectivesVocab_1_0(_cybox_common.ControlledVo
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}MachineAccessControlTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}MachineAccessControlTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Machine Access/Control Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#MachineAccessControlTacticalObjectivesVocab-1.0')
+    value: _f.Text[MachineAccessControlTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('MachineAccessControlTacticalObjectivesEnum-1.0', MachineAccessControlTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -2870,7 +4963,7 @@ class MachineAccessControlTacticalObjectivesVocab_1_0(_cybox_common.ControlledVo
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MachineAccessControlTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2898,9 +4991,11 @@ class MalwareCapabilityVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}MalwareCapabilityVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}MalwareCapabilityVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Malware Capabilities')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#MalwareCapabilityVocab-1.0')
+    value: _f.Text[MalwareCapabilityEnum_1_0] = _f.Text(_c.EnumerationCodec('MalwareCapabilityEnum-1.0', MalwareCapabilityEnum_1_0))
 
     def __init__(
         self,
@@ -2916,7 +5011,7 @@ class MalwareCapabilityVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MalwareCapabilityEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2945,9 +5040,11 @@ class MalwareConfigurationParameterVocab_1_0(_cybox_common.ControlledVocabularyS
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}MalwareConfigurationParameterVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}MalwareConfigurationParameterVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Malware Configuration Parameter Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#MalwareConfigurationParameterVocab-1.0')
+    value: _f.Text[MalwareConfigurationParameterEnum_1_0] = _f.Text(_c.EnumerationCodec('MalwareConfigurationParameterEnum-1.0', MalwareConfigurationParameterEnum_1_0))
 
     def __init__(
         self,
@@ -2963,7 +5060,7 @@ class MalwareConfigurationParameterVocab_1_0(_cybox_common.ControlledVocabularyS
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MalwareConfigurationParameterEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -2992,9 +5089,11 @@ class MalwareDevelopmentToolVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}MalwareDevelopmentToolVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}MalwareDevelopmentToolVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Malware Development Tool Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#MalwareDevelopmentToolVocab-1.0')
+    value: _f.Text[MalwareDevelopmentToolEnum_1_0] = _f.Text(_c.EnumerationCodec('MalwareDevelopmentToolEnum-1.0', MalwareDevelopmentToolEnum_1_0))
 
     def __init__(
         self,
@@ -3010,7 +5109,7 @@ class MalwareDevelopmentToolVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MalwareDevelopmentToolEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3039,9 +5138,11 @@ class MalwareEntityTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}MalwareEntityTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}MalwareEntityTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Malware Entity Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#MalwareEntityTypeVocab-1.0')
+    value: _f.Text[MalwareEntityTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('MalwareEntityTypeEnum-1.0', MalwareEntityTypeEnum_1_0))
 
     def __init__(
         self,
@@ -3057,7 +5158,7 @@ class MalwareEntityTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MalwareEntityTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3083,9 +5184,11 @@ class MalwareLabelVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}MalwareLabelVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}MalwareLabelVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Malware Labels')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#MalwareLabelVocab-1.0')
+    value: _f.Text[MalwareLabelEnum_1_0] = _f.Text(_c.EnumerationCodec('MalwareLabelEnum-1.0', MalwareLabelEnum_1_0))
 
     def __init__(
         self,
@@ -3101,7 +5204,7 @@ class MalwareLabelVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MalwareLabelEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3132,9 +5235,11 @@ class MalwareSubjectRelationshipTypeVocab_1_0(_cybox_common.ControlledVocabulary
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}MalwareSubjectRelationshipTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}MalwareSubjectRelationshipTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Malware Subject Relationship Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#MalwareSubjectRelationshipTypeVocab-1.0')
+    value: _f.Text[MalwareSubjectRelationshipEnum_1_0] = _f.Text(_c.EnumerationCodec('MalwareSubjectRelationshipEnum-1.0', MalwareSubjectRelationshipEnum_1_0))
 
     def __init__(
         self,
@@ -3150,7 +5255,7 @@ class MalwareSubjectRelationshipTypeVocab_1_0(_cybox_common.ControlledVocabulary
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MalwareSubjectRelationshipEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3182,9 +5287,11 @@ class MalwareSubjectRelationshipTypeVocab_1_1(_cybox_common.ControlledVocabulary
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}MalwareSubjectRelationshipTypeVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}MalwareSubjectRelationshipTypeVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Malware Subject Relationship Types')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#MalwareSubjectRelationshipTypeVocab-1.1')
+    value: _f.Text[MalwareSubjectRelationshipEnum_1_1] = _f.Text(_c.EnumerationCodec('MalwareSubjectRelationshipEnum-1.1', MalwareSubjectRelationshipEnum_1_1))
 
     def __init__(
         self,
@@ -3200,7 +5307,7 @@ class MalwareSubjectRelationshipTypeVocab_1_1(_cybox_common.ControlledVocabulary
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MalwareSubjectRelationshipEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3233,9 +5340,11 @@ class NetworkActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}NetworkActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}NetworkActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Network Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#NetworkActionNameVocab-1.0')
+    value: _f.Text[NetworkActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('NetworkActionNameEnum-1.0', NetworkActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -3251,7 +5360,7 @@ class NetworkActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: NetworkActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3285,9 +5394,11 @@ class NetworkActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}NetworkActionNameVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}NetworkActionNameVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Network Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#NetworkActionNameVocab-1.1')
+    value: _f.Text[NetworkActionNameEnum_1_1] = _f.Text(_c.EnumerationCodec('NetworkActionNameEnum-1.1', NetworkActionNameEnum_1_1))
 
     def __init__(
         self,
@@ -3303,7 +5414,7 @@ class NetworkActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: NetworkActionNameEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3334,9 +5445,11 @@ class NetworkShareActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}NetworkShareActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}NetworkShareActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Network Share Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#NetworkShareActionNameVocab-1.0')
+    value: _f.Text[NetworkShareActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('NetworkShareActionNameEnum-1.0', NetworkShareActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -3352,7 +5465,7 @@ class NetworkShareActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: NetworkShareActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3380,9 +5493,11 @@ class PersistencePropertiesVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}PersistencePropertiesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}PersistencePropertiesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Persistence Capability and Objective Properties')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#PersistencePropertiesVocab-1.0')
+    value: _f.Text[PersistencePropertiesEnum_1_0] = _f.Text(_c.EnumerationCodec('PersistencePropertiesEnum-1.0', PersistencePropertiesEnum_1_0))
 
     def __init__(
         self,
@@ -3398,7 +5513,7 @@ class PersistencePropertiesVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: PersistencePropertiesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3426,9 +5541,11 @@ class PersistenceStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabulary
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}PersistenceStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}PersistenceStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Persistence Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#PersistenceStrategicObjectivesVocab-1.0')
+    value: _f.Text[PersistenceStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('PersistenceStrategicObjectivesEnum-1.0', PersistenceStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -3444,7 +5561,7 @@ class PersistenceStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabulary
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: PersistenceStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3472,9 +5589,11 @@ class PersistenceTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyS
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}PersistenceTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}PersistenceTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Persistence Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#PersistenceTacticalObjectivesVocab-1.0')
+    value: _f.Text[PersistenceTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('PersistenceTacticalObjectivesEnum-1.0', PersistenceTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -3490,7 +5609,7 @@ class PersistenceTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyS
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: PersistenceTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3518,9 +5637,11 @@ class PrivilegeEscalationPropertiesVocab_1_0(_cybox_common.ControlledVocabularyS
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}PrivilegeEscalationPropertiesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}PrivilegeEscalationPropertiesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Privilege Escalation Capability and Objective Properties')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#PrivilegeEscalationPropertiesVocab-1.0')
+    value: _f.Text[PrivilegeEscalationPropertiesEnum_1_0] = _f.Text(_c.EnumerationCodec('PrivilegeEscalationPropertiesEnum-1.0', PrivilegeEscalationPropertiesEnum_1_0))
 
     def __init__(
         self,
@@ -3536,7 +5657,7 @@ class PrivilegeEscalationPropertiesVocab_1_0(_cybox_common.ControlledVocabularyS
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: PrivilegeEscalationPropertiesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3564,9 +5685,11 @@ class PrivilegeEscalationStrategicObjectivesVocab_1_0(_cybox_common.ControlledVo
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}PrivilegeEscalationStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}PrivilegeEscalationStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Privilege Escalation Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#PrivilegeEscalationStrategicObjectivesVocab-1.0')
+    value: _f.Text[PrivilegeEscalationStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('PrivilegeEscalationStrategicObjectivesEnum-1.0', PrivilegeEscalationStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -3582,7 +5705,7 @@ class PrivilegeEscalationStrategicObjectivesVocab_1_0(_cybox_common.ControlledVo
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: PrivilegeEscalationStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3610,9 +5733,11 @@ class PrivilegeEscalationTacticalObjectivesVocab_1_0(_cybox_common.ControlledVoc
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}PrivilegeEscalationTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}PrivilegeEscalationTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Privilege Escalation Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#PrivilegeEscalationTacticalObjectivesVocab-1.0')
+    value: _f.Text[PrivilegeEscalationTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('PrivilegeEscalationTacticalObjectivesEnum-1.0', PrivilegeEscalationTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -3628,7 +5753,7 @@ class PrivilegeEscalationTacticalObjectivesVocab_1_0(_cybox_common.ControlledVoc
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: PrivilegeEscalationTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3656,9 +5781,11 @@ class ProbingStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabularyStri
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}ProbingStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}ProbingStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Probing Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#ProbingStrategicObjectivesVocab-1.0')
+    value: _f.Text[ProbingStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('ProbingStrategicObjectivesEnum-1.0', ProbingStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -3674,7 +5801,7 @@ class ProbingStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabularyStri
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ProbingStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3702,9 +5829,11 @@ class ProbingTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyStrin
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}ProbingTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}ProbingTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Probing Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#ProbingTacticalObjectivesVocab-1.0')
+    value: _f.Text[ProbingTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('ProbingTacticalObjectivesEnum-1.0', ProbingTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -3720,7 +5849,7 @@ class ProbingTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyStrin
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ProbingTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3751,9 +5880,11 @@ class ProcessActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}ProcessActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}ProcessActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Process Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#ProcessActionNameVocab-1.0')
+    value: _f.Text[ProcessActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('ProcessActionNameEnum-1.0', ProcessActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -3769,7 +5900,7 @@ class ProcessActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ProcessActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3800,9 +5931,11 @@ class ProcessMemoryActionNameVocab_1_0(_cybox_common.ControlledVocabularyString)
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}ProcessMemoryActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}ProcessMemoryActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Process Memory Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#ProcessMemoryActionNameVocab-1.0')
+    value: _f.Text[ProcessMemoryActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('ProcessMemoryActionNameEnum-1.0', ProcessMemoryActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -3818,7 +5951,7 @@ class ProcessMemoryActionNameVocab_1_0(_cybox_common.ControlledVocabularyString)
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ProcessMemoryActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3849,9 +5982,11 @@ class ProcessThreadActionNameVocab_1_0(_cybox_common.ControlledVocabularyString)
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}ProcessThreadActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}ProcessThreadActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Process Thread Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#ProcessThreadActionNameVocab-1.0')
+    value: _f.Text[ProcessThreadActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('ProcessThreadActionNameEnum-1.0', ProcessThreadActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -3867,7 +6002,7 @@ class ProcessThreadActionNameVocab_1_0(_cybox_common.ControlledVocabularyString)
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ProcessThreadActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3898,9 +6033,11 @@ class RegistryActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}RegistryActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}RegistryActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Registry Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#RegistryActionNameVocab-1.0')
+    value: _f.Text[RegistryActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('RegistryActionNameEnum-1.0', RegistryActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -3916,7 +6053,7 @@ class RegistryActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: RegistryActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3944,9 +6081,11 @@ class RemoteMachineManipulationStrategicObjectivesVocab_1_0(_cybox_common.Contro
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}RemoteMachineManipulationStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}RemoteMachineManipulationStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Remote Machine Manipulation Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#RemoteMachineManipulationStrategicObjectivesVocab-1.0')
+    value: _f.Text[RemoteMachineManipulationStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('RemoteMachineManipulationStrategicObjectivesEnum-1.0', RemoteMachineManipulationStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -3962,7 +6101,7 @@ class RemoteMachineManipulationStrategicObjectivesVocab_1_0(_cybox_common.Contro
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: RemoteMachineManipulationStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -3990,9 +6129,11 @@ class RemoteMachineManipulationTacticalObjectivesVocab_1_0(_cybox_common.Control
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}RemoteMachineManipulationTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}RemoteMachineManipulationTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Remote Machine Manipulation Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#RemoteMachineManipulationTacticalObjectivesVocab-1.0')
+    value: _f.Text[RemoteMachineManipulationTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('RemoteMachineManipulationTacticalObjectivesEnum-1.0', RemoteMachineManipulationTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -4008,7 +6149,7 @@ class RemoteMachineManipulationTacticalObjectivesVocab_1_0(_cybox_common.Control
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: RemoteMachineManipulationTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4036,9 +6177,11 @@ class SecondaryOperationPropertiesVocab_1_0(_cybox_common.ControlledVocabularySt
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}SecondaryOperationPropertiesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}SecondaryOperationPropertiesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Secondary Operation Capability and Objective Properties')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#SecondaryOperationPropertiesVocab-1.0')
+    value: _f.Text[SecondaryOperationPropertiesEnum_1_0] = _f.Text(_c.EnumerationCodec('SecondaryOperationPropertiesEnum-1.0', SecondaryOperationPropertiesEnum_1_0))
 
     def __init__(
         self,
@@ -4054,7 +6197,7 @@ class SecondaryOperationPropertiesVocab_1_0(_cybox_common.ControlledVocabularySt
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: SecondaryOperationPropertiesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4082,9 +6225,11 @@ class SecondaryOperationStrategicObjectivesVocab_1_0(_cybox_common.ControlledVoc
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}SecondaryOperationStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}SecondaryOperationStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Secondary Operation Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#SecondaryOperationStrategicObjectivesVocab-1.0')
+    value: _f.Text[SecondaryOperationStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('SecondaryOperationStrategicObjectivesEnum-1.0', SecondaryOperationStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -4100,7 +6245,7 @@ class SecondaryOperationStrategicObjectivesVocab_1_0(_cybox_common.ControlledVoc
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: SecondaryOperationStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4128,9 +6273,11 @@ class SecondaryOperationTacticalObjectivesVocab_1_0(_cybox_common.ControlledVoca
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}SecondaryOperationTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}SecondaryOperationTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Secondary Operation Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#SecondaryOperationTacticalObjectivesVocab-1.0')
+    value: _f.Text[SecondaryOperationTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('SecondaryOperationTacticalObjectivesEnum-1.0', SecondaryOperationTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -4146,7 +6293,7 @@ class SecondaryOperationTacticalObjectivesVocab_1_0(_cybox_common.ControlledVoca
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: SecondaryOperationTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4174,9 +6321,11 @@ class SecurityDegradationPropertiesVocab_1_0(_cybox_common.ControlledVocabularyS
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}SecurityDegradationPropertiesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}SecurityDegradationPropertiesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Security Degradation Capability and Objective Properties')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#SecurityDegradationPropertiesVocab-1.0')
+    value: _f.Text[SecurityDegradationPropertiesEnum_1_0] = _f.Text(_c.EnumerationCodec('SecurityDegradationPropertiesEnum-1.0', SecurityDegradationPropertiesEnum_1_0))
 
     def __init__(
         self,
@@ -4192,7 +6341,7 @@ class SecurityDegradationPropertiesVocab_1_0(_cybox_common.ControlledVocabularyS
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: SecurityDegradationPropertiesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4220,9 +6369,11 @@ class SecurityDegradationStrategicObjectivesVocab_1_0(_cybox_common.ControlledVo
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}SecurityDegradationStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}SecurityDegradationStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Security Degradation Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#SecurityDegradationStrategicObjectivesVocab-1.0')
+    value: _f.Text[SecurityDegradationStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('SecurityDegradationStrategicObjectivesEnum-1.0', SecurityDegradationStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -4238,7 +6389,7 @@ class SecurityDegradationStrategicObjectivesVocab_1_0(_cybox_common.ControlledVo
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: SecurityDegradationStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4266,9 +6417,11 @@ class SecurityDegradationTacticalObjectivesVocab_1_0(_cybox_common.ControlledVoc
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}SecurityDegradationTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}SecurityDegradationTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Security Degradation Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#SecurityDegradationTacticalObjectivesVocab-1.0')
+    value: _f.Text[SecurityDegradationTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('SecurityDegradationTacticalObjectivesEnum-1.0', SecurityDegradationTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -4284,7 +6437,7 @@ class SecurityDegradationTacticalObjectivesVocab_1_0(_cybox_common.ControlledVoc
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: SecurityDegradationTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4317,9 +6470,11 @@ class ServiceActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}ServiceActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}ServiceActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Service Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#ServiceActionNameVocab-1.0')
+    value: _f.Text[ServiceActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('ServiceActionNameEnum-1.0', ServiceActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -4335,7 +6490,7 @@ class ServiceActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ServiceActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4369,9 +6524,11 @@ class ServiceActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}ServiceActionNameVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}ServiceActionNameVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Service Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#ServiceActionNameVocab-1.1')
+    value: _f.Text[ServiceActionNameEnum_1_1] = _f.Text(_c.EnumerationCodec('ServiceActionNameEnum-1.1', ServiceActionNameEnum_1_1))
 
     def __init__(
         self,
@@ -4387,7 +6544,7 @@ class ServiceActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ServiceActionNameEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4418,9 +6575,11 @@ class SocketActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}SocketActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}SocketActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Socket Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#SocketActionNameVocab-1.0')
+    value: _f.Text[SocketActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('SocketActionNameEnum-1.0', SocketActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -4436,7 +6595,7 @@ class SocketActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: SocketActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4464,9 +6623,11 @@ class SpyingStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabularyStrin
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}SpyingStrategicObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}SpyingStrategicObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Spying Capability Strategic Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#SpyingStrategicObjectivesVocab-1.0')
+    value: _f.Text[SpyingStrategicObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('SpyingStrategicObjectivesEnum-1.0', SpyingStrategicObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -4482,7 +6643,7 @@ class SpyingStrategicObjectivesVocab_1_0(_cybox_common.ControlledVocabularyStrin
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: SpyingStrategicObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4510,9 +6671,11 @@ class SpyingTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyString
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}SpyingTacticalObjectivesVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}SpyingTacticalObjectivesVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Spying Capability Tactical Objectives')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#SpyingTacticalObjectivesVocab-1.0')
+    value: _f.Text[SpyingTacticalObjectivesEnum_1_0] = _f.Text(_c.EnumerationCodec('SpyingTacticalObjectivesEnum-1.0', SpyingTacticalObjectivesEnum_1_0))
 
     def __init__(
         self,
@@ -4528,7 +6691,7 @@ class SpyingTacticalObjectivesVocab_1_0(_cybox_common.ControlledVocabularyString
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: SpyingTacticalObjectivesEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4560,9 +6723,11 @@ class SynchronizationActionNameVocab_1_0(_cybox_common.ControlledVocabularyStrin
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}SynchronizationActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}SynchronizationActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default Synchronization Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#SynchronizationActionNameVocab-1.0')
+    value: _f.Text[SynchronizationActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('SynchronizationActionNameEnum-1.0', SynchronizationActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -4578,7 +6743,7 @@ class SynchronizationActionNameVocab_1_0(_cybox_common.ControlledVocabularyStrin
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: SynchronizationActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4609,9 +6774,11 @@ class SystemActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}SystemActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}SystemActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default System Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#SystemActionNameVocab-1.0')
+    value: _f.Text[SystemActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('SystemActionNameEnum-1.0', SystemActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -4627,7 +6794,7 @@ class SystemActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: SystemActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4658,9 +6825,11 @@ class UserActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}UserActionNameVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}UserActionNameVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default User Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#UserActionNameVocab-1.0')
+    value: _f.Text[UserActionNameEnum_1_0] = _f.Text(_c.EnumerationCodec('UserActionNameEnum-1.0', UserActionNameEnum_1_0))
 
     def __init__(
         self,
@@ -4676,7 +6845,7 @@ class UserActionNameVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: UserActionNameEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -4708,9 +6877,11 @@ class UserActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://maec.mitre.org/default_vocabularies-1}UserActionNameVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/default_vocabularies-1}UserActionNameVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='MAEC Default User Action Names')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://maec.mitre.org/XMLSchema/default_vocabularies/2.1/maec_default_vocabularies.xsd#UserActionNameVocab-1.1')
+    value: _f.Text[UserActionNameEnum_1_1] = _f.Text(_c.EnumerationCodec('UserActionNameEnum-1.1', UserActionNameEnum_1_1))
 
     def __init__(
         self,
@@ -4726,7 +6897,7 @@ class UserActionNameVocab_1_1(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: UserActionNameEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,

@@ -33,9 +33,10 @@ class Block(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#MemoryObject-2}BlockType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#MemoryObject-2}BlockType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -96,10 +97,10 @@ class MemoryRegion(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#MemoryObject-2}MemoryObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#MemoryObject-2}Memory_Region'
-    _abstract = False
-    _field_names = ('object_reference', 'is_injected', 'is_mapped', 'is_protected', 'is_volatile', 'custom_properties', 'hashes', 'name', 'memory_source', 'region_size', 'block_type', 'region_start_address', 'region_end_address', 'extracted_features')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#MemoryObject-2}MemoryObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#MemoryObject-2}Memory_Region'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_injected', 'is_mapped', 'is_protected', 'is_volatile', 'custom_properties', 'hashes', 'name', 'memory_source', 'region_size', 'block_type', 'region_start_address', 'region_end_address', 'extracted_features')
 
     is_injected: _f.AttributeField[bool] = _f.AttributeField('is_injected', _c.builtin('boolean'), doc='The is_injected field specifies whether or not the particular memory object has had data/code injected into it by another process.')
     is_mapped: _f.AttributeField[bool] = _f.AttributeField('is_mapped', _c.builtin('boolean'), doc='The is_mapped field specifies whether or not the particular memory object has been assigned a byte-for-byte correlation with some portion of a file or file-like resource.')

@@ -64,9 +64,10 @@ class Layer3Protocol(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer3ProtocolType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer3ProtocolType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -129,9 +130,9 @@ class Layer7Connections(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer7ConnectionsType'
-    _content = 'element'
-    _field_names = ('http_session', 'dns_queries')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer7ConnectionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('http_session', 'dns_queries')
 
     http_session: _f.Child[_http_session_object.HTTPSession] = _f.Child('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}HTTP_Session', 0, tags={'{http://cybox.mitre.org/objects#NetworkConnectionObject-2}HTTP_Session': 'http_session_object:HTTPSession'}, doc='The HTTP Session field specifies a single HTTP session initiated between source and destination IP addresses/ports, and includes 1-n HTTP Request/Response pairs.')
     dns_queries: _f.Children[_dns_query_object.DNSQuery] = _f.Children('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}DNS_Query', 1, tags={'{http://cybox.mitre.org/objects#NetworkConnectionObject-2}DNS_Query': 'dns_query_object:DNSQuery'}, max_occurs=None, doc='The DNS_Query field specifies a single DNS query/answer pair initiated between source and destination IP addresses/ports.')
@@ -160,9 +161,10 @@ class Layer7Protocol(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer7ProtocolType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer7ProtocolType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -225,21 +227,21 @@ class NetworkConnection(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkConnectionObject-2}NetworkConnectionObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Network_Connection'
-    _abstract = False
-    _field_names = ('object_reference', 'tls_used', 'custom_properties', 'creation_time', 'layer_3_protocol', 'layer_4_protocol', 'layer_7_protocol', 'source_socket_address', 'source_tcp_state', 'destination_socket_address', 'destination_tcp_state', 'layer_7_connections')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkConnectionObject-2}NetworkConnectionObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Network_Connection'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'tls_used', 'custom_properties', 'creation_time', 'layer3_protocol', 'layer4_protocol', 'layer7_protocol', 'source_socket_address', 'source_tcp_state', 'destination_socket_address', 'destination_tcp_state', 'layer7_connections')
 
     tls_used: _f.AttributeField[bool] = _f.AttributeField('tls_used', _c.builtin('boolean'), doc='The tls_used field specifies whether or not Transport Layer Security (TLS) is used in the network connection.')
     creation_time: _f.Child[_cybox_common.DateTimeObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Creation_Time', 1, tags={'{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Creation_Time': 'cybox_common:DateTimeObjectProperty'}, doc='The Creation_Time field specifies the date/time the network connection was created.')
-    layer_3_protocol: _f.Child[Layer3Protocol] = _f.Child('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer3_Protocol', 2, tags={'{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer3_Protocol': 'network_connection_object:Layer3Protocol'}, doc='The Layer3_Protocol field specifies the particular network (layer 3 in the OSI model) layer protocol used in the connection.')
-    layer_4_protocol: _f.Child[_cybox_common.Layer4Protocol] = _f.Child('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer4_Protocol', 3, tags={'{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer4_Protocol': 'cybox_common:Layer4Protocol'}, doc='The Layer4_Protocol field specifies the particular transport (layer 4 in the OSI model) layer protocol used in the connection.')
-    layer_7_protocol: _f.Child[Layer7Protocol] = _f.Child('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer7_Protocol', 4, tags={'{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer7_Protocol': 'network_connection_object:Layer7Protocol'}, doc='The Layer7_Protocol field specifies the particular application (layer 7 in the OSI model) layer protocol used in the connection.')
+    layer3_protocol: _f.Child[Layer3Protocol] = _f.Child('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer3_Protocol', 2, tags={'{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer3_Protocol': 'network_connection_object:Layer3Protocol'}, doc='The Layer3_Protocol field specifies the particular network (layer 3 in the OSI model) layer protocol used in the connection.')
+    layer4_protocol: _f.Child[_cybox_common.Layer4Protocol] = _f.Child('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer4_Protocol', 3, tags={'{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer4_Protocol': 'cybox_common:Layer4Protocol'}, doc='The Layer4_Protocol field specifies the particular transport (layer 4 in the OSI model) layer protocol used in the connection.')
+    layer7_protocol: _f.Child[Layer7Protocol] = _f.Child('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer7_Protocol', 4, tags={'{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer7_Protocol': 'network_connection_object:Layer7Protocol'}, doc='The Layer7_Protocol field specifies the particular application (layer 7 in the OSI model) layer protocol used in the connection.')
     source_socket_address: _f.Child[_socket_address_object.SocketAddress] = _f.Child('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Source_Socket_Address', 5, tags={'{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Source_Socket_Address': 'socket_address_object:SocketAddress'}, doc='The Source_Socket_Address field specifies the source socket address, consisting of an IP Address and port number, used in the connection.')
     source_tcp_state: _f.Value[TCPStateEnum] = _f.Value('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Source_TCP_State', 6, _c.EnumerationCodec('TCPStateEnum', TCPStateEnum), doc='The Source_TCP_State field specifies the current state of the TCP network connection at the source, if applicable.')
     destination_socket_address: _f.Child[_socket_address_object.SocketAddress] = _f.Child('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Destination_Socket_Address', 7, tags={'{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Destination_Socket_Address': 'socket_address_object:SocketAddress'}, doc='The Destination_Socket_Address field specifies the destination socket address, consisting of an IP Address and port number, used in the connection.')
     destination_tcp_state: _f.Value[TCPStateEnum] = _f.Value('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Destination_TCP_State', 8, _c.EnumerationCodec('TCPStateEnum', TCPStateEnum), doc='The Destination_TCP_State field specifies the current state of the TCP network connection at the destination, if applicable.')
-    layer_7_connections: _f.Child[Layer7Connections] = _f.Child('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer7_Connections', 9, tags={'{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer7_Connections': 'network_connection_object:Layer7Connections'}, container=True, doc='The Layer7_Connections field allows for the characterization of any application (layer 7 in the OSI model) layer connections observed as part of the network connection.')
+    layer7_connections: _f.Child[Layer7Connections] = _f.Child('{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer7_Connections', 9, tags={'{http://cybox.mitre.org/objects#NetworkConnectionObject-2}Layer7_Connections': 'network_connection_object:Layer7Connections'}, container=True, doc='The Layer7_Connections field allows for the characterization of any application (layer 7 in the OSI model) layer connections observed as part of the network connection.')
 
     def __init__(
         self,
@@ -248,26 +250,26 @@ class NetworkConnection(_cybox_common.ObjectProperties):
         tls_used: bool | str | None = None,
         custom_properties: _typing.Iterable[_cybox_common.Property] | None = None,
         creation_time: _cybox_common.DateTimeObjectProperty | str | None = None,
-        layer_3_protocol: Layer3Protocol | str | None = None,
-        layer_4_protocol: _cybox_common.Layer4Protocol | str | None = None,
-        layer_7_protocol: Layer7Protocol | str | None = None,
+        layer3_protocol: Layer3Protocol | str | None = None,
+        layer4_protocol: _cybox_common.Layer4Protocol | str | None = None,
+        layer7_protocol: Layer7Protocol | str | None = None,
         source_socket_address: _socket_address_object.SocketAddress | None = None,
         source_tcp_state: TCPStateEnum | str | None = None,
         destination_socket_address: _socket_address_object.SocketAddress | None = None,
         destination_tcp_state: TCPStateEnum | str | None = None,
-        layer_7_connections: Layer7Connections | None = None,
+        layer7_connections: Layer7Connections | None = None,
     ) -> None:
         self._init({
             'object_reference': object_reference,
             'tls_used': tls_used,
             'custom_properties': custom_properties,
             'creation_time': creation_time,
-            'layer_3_protocol': layer_3_protocol,
-            'layer_4_protocol': layer_4_protocol,
-            'layer_7_protocol': layer_7_protocol,
+            'layer3_protocol': layer3_protocol,
+            'layer4_protocol': layer4_protocol,
+            'layer7_protocol': layer7_protocol,
             'source_socket_address': source_socket_address,
             'source_tcp_state': source_tcp_state,
             'destination_socket_address': destination_socket_address,
             'destination_tcp_state': destination_tcp_state,
-            'layer_7_connections': layer_7_connections,
+            'layer7_connections': layer7_connections,
         })

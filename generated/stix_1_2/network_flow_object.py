@@ -86,9 +86,9 @@ class BidirectionalRecord(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}BidirectionalRecordType'
-    _content = 'element'
-    _field_names = ('yaf_record',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}BidirectionalRecordType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('yaf_record',)
 
     yaf_record: _f.Child[YAFRecord] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}YAF_Record', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}YAF_Record': 'network_flow_object:YAFRecord'}, container=True, doc='Represents flow records generated via YAF (Yet Another Flowmeter), a bidirectional network flow meter. See http://www.usenix.org/event/lisa10/tech/full_papers/Inacio.pdf or http://tools.netsa.cert.org/yaf/index.html for more information.')
 
@@ -112,9 +112,9 @@ class FlowCollectionElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}FlowCollectionElementType'
-    _content = 'element'
-    _field_names = ('flow_record_field_values',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}FlowCollectionElementType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('flow_record_field_values',)
 
     flow_record_field_values: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Record_Field_Value', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Record_Field_Value': 'cybox_common:StringObjectProperty'}, max_occurs=None, doc='Set of fields values for a given Flow Data Record.')
 
@@ -137,9 +137,9 @@ class FlowDataRecord(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}FlowDataRecordType'
-    _content = 'element'
-    _field_names = ('flow_record_collection_elements',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}FlowDataRecordType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('flow_record_collection_elements',)
 
     flow_record_collection_elements: _f.Children[FlowCollectionElement] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Record_Collection_Element', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Record_Collection_Element': 'network_flow_object:FlowCollectionElement'}, max_occurs=None, doc='For each flow record, field values are listed.')
 
@@ -163,9 +163,9 @@ class IPFIXDataRecord(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXDataRecordType'
-    _content = 'element'
-    _field_names = ('field_values',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXDataRecordType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('field_values',)
 
     field_values: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Field_Value', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Field_Value': 'cybox_common:StringObjectProperty'}, max_occurs=None, doc='Indicates the individual Field Value, which need not be 16-bit. The Template ID to which the Field Values belong to is encoded in the Data Set Header field "Set ID", i.e. "Set ID" = "Template ID".')
 
@@ -189,9 +189,9 @@ class IPFIXDataSet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXDataSetType'
-    _content = 'element'
-    _field_names = ('set_header', 'data_records', 'padding')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXDataSetType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('set_header', 'data_records', 'padding')
 
     set_header: _f.Child[IPFIXSetHeader] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Set_Header', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Set_Header': 'network_flow_object:IPFIXSetHeader'}, container=True, doc='Indicates the Set Header region, which is 32-bit region containing the 16-bit fields Set ID and Length, appended in that order. These are the same fields referenced in the IPFIXSetHeaderType.')
     data_records: _f.Children[IPFIXDataRecord] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Data_Record', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Data_Record': 'network_flow_object:IPFIXDataRecord'}, max_occurs=None, doc='Indicates the region of Data Records, which consist of a series of field values without a header, according to RFC 5101, section 3.4.3.')
@@ -223,9 +223,9 @@ class IPFIXMessageHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXMessageHeaderType'
-    _content = 'element'
-    _field_names = ('version', 'byte_length', 'export_timestamp', 'sequence_number', 'observation_domain_id')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXMessageHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('version', 'byte_length', 'export_timestamp', 'sequence_number', 'observation_domain_id')
 
     version: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Version', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Version': 'cybox_common:HexBinaryObjectProperty'}, doc='Indicates the version number of Flow Record format exported in this message. The value of this field is 0x000a for the current version, incrementing by one the version used in the NetFlow services export version 9 [see RFC3954].')
     byte_length: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Byte_Length', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Byte_Length': 'cybox_common:HexBinaryObjectProperty'}, doc='Indicates the total byte length of the IPFIX Message, measured in octets, including Message Header and Set(s).')
@@ -259,9 +259,9 @@ class IPFIXMessage(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXMessageType'
-    _content = 'element'
-    _field_names = ('message_header', 'sets')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXMessageType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('message_header', 'sets')
 
     message_header: _f.Child[IPFIXMessageHeader] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Message_Header', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Message_Header': 'network_flow_object:IPFIXMessageHeader'}, container=True, doc='The Message Header is the first part of an IPFIX Message, which provides basic information about the message, such as the IPFIX version, length of the message, message sequence number, etc. http://tools.ietf.org/html/rfc5101.')
     sets: _f.Children[IPFIXSet] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Set', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Set': 'network_flow_object:IPFIXSet'}, max_occurs=None, doc='Set is a generic term for a collection of records that have a similar structure. In an IPFIX Message, one or more Sets follow the Message Header. http://tools.ietf.org/html/rfc5101.')
@@ -289,9 +289,9 @@ class IPFIXOptionsTemplateRecordFieldSpecifiers(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXOptionsTemplateRecordFieldSpecifiersType'
-    _content = 'element'
-    _field_names = ('scope_enterprise_bits', 'scope_information_element_ids', 'scope_field_lengths', 'scope_enterprise_numbers', 'option_enterprise_bits', 'option_information_element_ids', 'option_field_lengths', 'option_enterprise_numbers')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXOptionsTemplateRecordFieldSpecifiersType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope_enterprise_bits', 'scope_information_element_ids', 'scope_field_lengths', 'scope_enterprise_numbers', 'option_enterprise_bits', 'option_information_element_ids', 'option_field_lengths', 'option_enterprise_numbers')
 
     scope_enterprise_bits: _f.Values[bool] = _f.Values('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Scope_Enterprise_Bit', 0, _c.builtin('boolean'), max_occurs=None, doc='Specifies the Scope Enterprise bit, either 0 or 1. If this bit is zero, the Information Element Identifier identifies an IETF-specified Information Element, and the four-octet Enterprise Number field SHOULD NOT be present. If this bit is one, the Information Element identifier identifies an enterprise-specific Information Element, and the Enterprise Number filed SHOULD be present. NOTE: While it is legal to use "true" and "false" here, this value SHOULD be set to 0 or 1 for consistency with RFC 5101.')
     scope_information_element_ids: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Scope_Information_Element_ID', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Scope_Information_Element_ID': 'cybox_common:StringObjectProperty'}, max_occurs=None, doc='Specifies the 15-bit (NOT 16-bit) Scope Information Element ID referring to the type of Information Element, as shown in RFC 5102.')
@@ -335,9 +335,9 @@ class IPFIXOptionsTemplateRecordHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXOptionsTemplateRecordHeaderType'
-    _content = 'element'
-    _field_names = ('template_id', 'field_count', 'scope_field_count')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXOptionsTemplateRecordHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('template_id', 'field_count', 'scope_field_count')
 
     template_id: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_ID', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_ID': 'cybox_common:IntegerObjectProperty'}, doc='Specifies a unique Template ID which is numbered 256-65535 since IDs 0-255 are reserved for Template Sets, Options Template Sets, and other reserved Sets yet to be created.')
     field_count: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Field_Count', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Field_Count': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the number of fields in this Options Template Record, INCLUDING the Scope Fields.')
@@ -368,9 +368,9 @@ class IPFIXOptionsTemplateRecord(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXOptionsTemplateRecordType'
-    _content = 'element'
-    _field_names = ('options_template_record_header', 'field_specifiers')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXOptionsTemplateRecordType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('options_template_record_header', 'field_specifiers')
 
     options_template_record_header: _f.Child[IPFIXOptionsTemplateRecordHeader] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Template_Record_Header', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Template_Record_Header': 'network_flow_object:IPFIXOptionsTemplateRecordHeader'}, container=True, doc='Indicates the Options Template Record Header region, which is a 48-bit region containing the 16-bit fields Template ID, Field Count, and Scope Field Count, appended in that order.')
     field_specifiers: _f.Children[IPFIXOptionsTemplateRecordFieldSpecifiers] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Field_Specifier', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Field_Specifier': 'network_flow_object:IPFIXOptionsTemplateRecordFieldSpecifiers'}, max_occurs=None, doc='Indicates the region of Field Specifiers. These are the same fields referenced in the IPFIXOptionsTemplateRecordFieldSpecifiersType.')
@@ -399,9 +399,9 @@ class IPFIXOptionsTemplateSet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXOptionsTemplateSetType'
-    _content = 'element'
-    _field_names = ('set_header', 'options_template_records', 'padding')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXOptionsTemplateSetType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('set_header', 'options_template_records', 'padding')
 
     set_header: _f.Child[IPFIXSetHeader] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Set_Header', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Set_Header': 'network_flow_object:IPFIXSetHeader'}, container=True, doc='Indicates the Set Header region, which is 32-bit region containing the 16-bit fields Set ID and Length, in that order. These are the same fields referenced in the IPFIXSetHeaderType.')
     options_template_records: _f.Children[IPFIXOptionsTemplateRecord] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Template_Record', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Template_Record': 'network_flow_object:IPFIXOptionsTemplateRecord'}, max_occurs=None, doc='Indicates the region of Options Template Records. These are the same fields referenced in the IPFIXOptionsTemplateRecordType.')
@@ -429,9 +429,9 @@ class IPFIXSetHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXSetHeaderType'
-    _content = 'element'
-    _field_names = ('set_id', 'length')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXSetHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('set_id', 'length')
 
     set_id: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Set_ID', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Set_ID': 'cybox_common:IntegerObjectProperty'}, doc='Indicates a 16-bit value that identifies the set. The values of 0 and 1 are not used for historical reasons according to RFC 3954. Otherwise, a value of 2 is reserved for the Template Set and 3 is reserved for the Option Template Set. All other values from 4 to 255 are reserved for future use.')
     length: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Length', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Length': 'cybox_common:IntegerObjectProperty'}, doc='Total length of the set, in octets, including the set header, all records, and the optional padding. Because an individual Set MAY contain multiple records, the Length value MUST be used to determine the position of the next Set. http://tools.ietf.org/html/rfc5101.')
@@ -458,25 +458,25 @@ class IPFIXSet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXSetType'
-    _content = 'element'
-    _field_names = ('template_set', 'options_template_set', 'data_set')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXSetType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('template_sets', 'options_template_sets', 'data_sets')
 
-    template_set: _f.Child[IPFIXTemplateSet] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_Set', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_Set': 'network_flow_object:IPFIXTemplateSet'}, container=True, doc='Indicates a collection of one or more Template Records that have been grouped together in an IPFIX message.')
-    options_template_set: _f.Child[IPFIXOptionsTemplateSet] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Template_Set', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Template_Set': 'network_flow_object:IPFIXOptionsTemplateSet'}, container=True, doc='Indicates a collection of one or more Options Template Records that have been grouped together in an IPFIX message.')
-    data_set: _f.Child[IPFIXDataSet] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Data_Set', 2, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Data_Set': 'network_flow_object:IPFIXDataSet'}, container=True, doc='Indicates one or more Data Records, of the same type, that have been grouped together in an IPFIX message. Each Data Record is previously defined by a Template Record or an Options Template Record.')
+    template_sets: _f.Children[IPFIXTemplateSet] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_Set', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_Set': 'network_flow_object:IPFIXTemplateSet'}, max_occurs=None, doc='Indicates a collection of one or more Template Records that have been grouped together in an IPFIX message.')
+    options_template_sets: _f.Children[IPFIXOptionsTemplateSet] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Template_Set', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Template_Set': 'network_flow_object:IPFIXOptionsTemplateSet'}, max_occurs=None, doc='Indicates a collection of one or more Options Template Records that have been grouped together in an IPFIX message.')
+    data_sets: _f.Children[IPFIXDataSet] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Data_Set', 2, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Data_Set': 'network_flow_object:IPFIXDataSet'}, max_occurs=None, doc='Indicates one or more Data Records, of the same type, that have been grouped together in an IPFIX message. Each Data Record is previously defined by a Template Record or an Options Template Record.')
 
     def __init__(
         self,
         *,
-        template_set: IPFIXTemplateSet | None = None,
-        options_template_set: IPFIXOptionsTemplateSet | None = None,
-        data_set: IPFIXDataSet | None = None,
+        template_sets: _typing.Iterable[IPFIXTemplateSet] | None = None,
+        options_template_sets: _typing.Iterable[IPFIXOptionsTemplateSet] | None = None,
+        data_sets: _typing.Iterable[IPFIXDataSet] | None = None,
     ) -> None:
         self._init({
-            'template_set': template_set,
-            'options_template_set': options_template_set,
-            'data_set': data_set,
+            'template_sets': template_sets,
+            'options_template_sets': options_template_sets,
+            'data_sets': data_sets,
         })
 
 
@@ -490,9 +490,9 @@ class IPFIXTemplateRecordFieldSpecifiers(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXTemplateRecordFieldSpecifiersType'
-    _content = 'element'
-    _field_names = ('enterprise_bit', 'information_element_id', 'field_length', 'enterprise_number')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXTemplateRecordFieldSpecifiersType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('enterprise_bit', 'information_element_id', 'field_length', 'enterprise_number')
 
     enterprise_bit: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Enterprise_Bit', 0, _c.builtin('boolean'), doc='Specifies the Enterprise bit, either 0 or 1. If this bit is zero, the Information Element Identifier identifies an IETF-specified Information Element, and the four-octet Enterprise Number field SHOULD NOT be present. If this bit is one, the Information Element identifier identifies an enterprise-specific Information Element, and the Enterprise Number filed SHOULD be present. NOTE: While it is legal to use "true" and "false" here, this value SHOULD be set to 0 or 1 for consistency with RFC 5101.')
     information_element_id: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Information_Element_ID', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Information_Element_ID': 'cybox_common:StringObjectProperty'}, doc='Specifies the 15-bit (NOT 16-bit) Information Element ID referring to the type of Information Element, as shown in RFC 5102.')
@@ -525,9 +525,9 @@ class IPFIXTemplateRecordHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXTemplateRecordHeaderType'
-    _content = 'element'
-    _field_names = ('template_id', 'field_count')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXTemplateRecordHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('template_id', 'field_count')
 
     template_id: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_ID', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_ID': 'cybox_common:IntegerObjectProperty'}, doc='Specifies a unique Template ID which is numbered 256-65535 since IDs 0-255 are reserved for Template Sets, Options Template Sets, and other reserved Sets yet to be created.')
     field_count: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Field_Count', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Field_Count': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the number of fields in this Template Record.')
@@ -555,9 +555,9 @@ class IPFIXTemplateRecord(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXTemplateRecordType'
-    _content = 'element'
-    _field_names = ('template_record_header', 'field_specifiers')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXTemplateRecordType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('template_record_header', 'field_specifiers')
 
     template_record_header: _f.Child[IPFIXTemplateRecordHeader] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_Record_Header', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_Record_Header': 'network_flow_object:IPFIXTemplateRecordHeader'}, container=True, doc='Indicates the Template Record Header region, which is a 32-bit region containing the 16-bit fields Template ID (> 255) and Field Count, appended in that order. These are the same fields referenced in the IPFIXTemplateRecordHeaderType.')
     field_specifiers: _f.Children[IPFIXTemplateRecordFieldSpecifiers] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Field_Specifier', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Field_Specifier': 'network_flow_object:IPFIXTemplateRecordFieldSpecifiers'}, max_occurs=None, doc='Indicates the region of Field Specifiers. These are the same fields referenced in the IPFIXTemplateRecordFieldSpecifiersType.')
@@ -586,9 +586,9 @@ class IPFIXTemplateSet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXTemplateSetType'
-    _content = 'element'
-    _field_names = ('set_header', 'template_records', 'padding')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIXTemplateSetType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('set_header', 'template_records', 'padding')
 
     set_header: _f.Child[IPFIXSetHeader] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Set_Header', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Set_Header': 'network_flow_object:IPFIXSetHeader'}, container=True, doc='Indicates the Set Header region, which is 32-bit region containing the 16-bit fields Set ID and Length.')
     template_records: _f.Children[IPFIXTemplateRecord] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_Record', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_Record': 'network_flow_object:IPFIXTemplateRecord'}, max_occurs=None, doc='Indicates the region of Template Records. These are the same fields referenced in the IPFIXTemplateRecordType.')
@@ -617,9 +617,9 @@ class NetflowV5FlowHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV5FlowHeaderType'
-    _content = 'element'
-    _field_names = ('version', 'count', 'sys_up_time', 'unix_secs', 'unix_nsecs', 'flow_sequence', 'engine_type', 'engine_id', 'sampling_interval')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV5FlowHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('version', 'count', 'sys_up_time', 'unix_secs', 'unix_nsecs', 'flow_sequence', 'engine_type', 'engine_id', 'sampling_interval')
 
     version: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Version', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Version': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the NetFlow export format version number, which defaults to 5 in this case.')
     count: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Count', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Count': 'cybox_common:IntegerObjectProperty'}, doc='Specifies the number of flows exported in the packet (1-30).')
@@ -669,52 +669,52 @@ class NetflowV5FlowRecord(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV5FlowRecordType'
-    _content = 'element'
-    _field_names = ('nexthop_i_pv_4_addr', 'packet_count', 'byte_count', 'sys_up_time_start', 'sys_up_time_end', 'padding_1', 'tcp_flags', 'src_autonomous_system', 'dest_autonomous_system', 'src_ip_mask_bit_count', 'dest_ip_mask_bit_count', 'padding_2')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV5FlowRecordType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('nexthop_ipv4_addr', 'packet_count', 'byte_count', 'sys_up_time_start', 'sys_up_time_end', 'padding1', 'tcp_flags', 'src_autonomous_system', 'dest_autonomous_system', 'src_ip_mask_bit_count', 'dest_ip_mask_bit_count', 'padding2')
 
-    nexthop_i_pv_4_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Nexthop_IPv4_Addr', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Nexthop_IPv4_Addr': 'address_object:Address'}, doc='Represents the IP address of the next hop router.')
+    nexthop_ipv4_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Nexthop_IPv4_Addr', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Nexthop_IPv4_Addr': 'address_object:Address'}, doc='Represents the IP address of the next hop router.')
     packet_count: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Packet_Count', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Packet_Count': 'cybox_common:IntegerObjectProperty'}, doc='Represents the number of packets in the flow.')
     byte_count: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Byte_Count', 2, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Byte_Count': 'cybox_common:IntegerObjectProperty'}, doc='Represents the total number of bytes in the flow.')
     sys_up_time_start: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}SysUpTime_Start', 3, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}SysUpTime_Start': 'cybox_common:IntegerObjectProperty'}, doc='Represents the SysUpTime at start of flow: the total time in milliseconds starting from when the first packet in the flow was seen.')
     sys_up_time_end: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}SysUpTime_End', 4, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}SysUpTime_End': 'cybox_common:IntegerObjectProperty'}, doc='Represents the SysUpTime at end of flow: when the last packet in the flow was seen.')
-    padding_1: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Padding1', 5, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Padding1': 'cybox_common:HexBinaryObjectProperty'}, doc='One byte of padding.')
+    padding1: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Padding1', 5, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Padding1': 'cybox_common:HexBinaryObjectProperty'}, doc='One byte of padding.')
     tcp_flags: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}TCP_Flags', 6, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}TCP_Flags': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the union of all TCP flags observed over the life of the flow.')
     src_autonomous_system: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Src_Autonomous_System', 7, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Src_Autonomous_System': 'cybox_common:IntegerObjectProperty'}, doc='Specifies the source autonomous system number, either origin or peer.')
     dest_autonomous_system: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Dest_Autonomous_System', 8, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Dest_Autonomous_System': 'cybox_common:IntegerObjectProperty'}, doc='Specifies the destination autonomous system number, either origin or peer.')
     src_ip_mask_bit_count: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Src_IP_Mask_Bit_Count', 9, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Src_IP_Mask_Bit_Count': 'cybox_common:StringObjectProperty'}, doc='Specifies the source address prefix mask bits.')
     dest_ip_mask_bit_count: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Dest_IP_Mask_Bit_Count', 10, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Dest_IP_Mask_Bit_Count': 'cybox_common:StringObjectProperty'}, doc='Specifies the destination address prefix mask bits.')
-    padding_2: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Padding2', 11, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Padding2': 'cybox_common:HexBinaryObjectProperty'}, doc='Unused (zero) bytes, which is used for purposes of padding.')
+    padding2: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Padding2', 11, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Padding2': 'cybox_common:HexBinaryObjectProperty'}, doc='Unused (zero) bytes, which is used for purposes of padding.')
 
     def __init__(
         self,
         *,
-        nexthop_i_pv_4_addr: _address_object.Address | None = None,
+        nexthop_ipv4_addr: _address_object.Address | None = None,
         packet_count: _cybox_common.IntegerObjectProperty | str | None = None,
         byte_count: _cybox_common.IntegerObjectProperty | str | None = None,
         sys_up_time_start: _cybox_common.IntegerObjectProperty | str | None = None,
         sys_up_time_end: _cybox_common.IntegerObjectProperty | str | None = None,
-        padding_1: _cybox_common.HexBinaryObjectProperty | str | None = None,
+        padding1: _cybox_common.HexBinaryObjectProperty | str | None = None,
         tcp_flags: _cybox_common.HexBinaryObjectProperty | str | None = None,
         src_autonomous_system: _cybox_common.IntegerObjectProperty | str | None = None,
         dest_autonomous_system: _cybox_common.IntegerObjectProperty | str | None = None,
         src_ip_mask_bit_count: _cybox_common.StringObjectProperty | str | None = None,
         dest_ip_mask_bit_count: _cybox_common.StringObjectProperty | str | None = None,
-        padding_2: _cybox_common.HexBinaryObjectProperty | str | None = None,
+        padding2: _cybox_common.HexBinaryObjectProperty | str | None = None,
     ) -> None:
         self._init({
-            'nexthop_i_pv_4_addr': nexthop_i_pv_4_addr,
+            'nexthop_ipv4_addr': nexthop_ipv4_addr,
             'packet_count': packet_count,
             'byte_count': byte_count,
             'sys_up_time_start': sys_up_time_start,
             'sys_up_time_end': sys_up_time_end,
-            'padding_1': padding_1,
+            'padding1': padding1,
             'tcp_flags': tcp_flags,
             'src_autonomous_system': src_autonomous_system,
             'dest_autonomous_system': dest_autonomous_system,
             'src_ip_mask_bit_count': src_ip_mask_bit_count,
             'dest_ip_mask_bit_count': dest_ip_mask_bit_count,
-            'padding_2': padding_2,
+            'padding2': padding2,
         })
 
 
@@ -729,9 +729,9 @@ class NetflowV5Packet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV5PacketType'
-    _content = 'element'
-    _field_names = ('flow_header', 'flow_records')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV5PacketType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('flow_header', 'flow_records')
 
     flow_header: _f.Child[NetflowV5FlowHeader] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Header', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Header': 'network_flow_object:NetflowV5FlowHeader'}, container=True, doc='Elements of a netflow v5 header.')
     flow_records: _f.Children[NetflowV5FlowRecord] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Record', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Record': 'network_flow_object:NetflowV5FlowRecord'}, max_occurs=30, doc='See Network_Flow_Label for other common fields. Padding of 0-bytes is not captured. REF: http://netflow.caligare.com/netflow_v5.htm REF: http://tools.netsa.cert.org/silk/faq.html#ipfix-fields.')
@@ -760,9 +760,9 @@ class NetflowV9DataFlowSet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9DataFlowSetType'
-    _content = 'element'
-    _field_names = ('flow_set_id_template_id', 'length', 'data_records', 'padding')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9DataFlowSetType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('flow_set_id_template_id', 'length', 'data_records', 'padding')
 
     flow_set_id_template_id: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Set_ID_Template_ID', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Set_ID_Template_ID': 'cybox_common:IntegerObjectProperty'}, doc='Specifies the FlowSet ID, which corresponds to the Template ID from a Template Flow Set or an Options Template Flow Set.')
     length: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Length', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Length': 'cybox_common:IntegerObjectProperty'}, doc='Specifies the length of this FlowSet.')
@@ -797,9 +797,9 @@ class NetflowV9DataRecord(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9DataRecordType'
-    _content = 'element'
-    _field_names = ('flow_data_records', 'options_data_records')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9DataRecordType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('flow_data_records', 'options_data_records')
 
     flow_data_records: _f.Children[FlowDataRecord] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Data_Record', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Data_Record': 'network_flow_object:FlowDataRecord'}, max_occurs=None, doc='Specifies a Flow Data Record, which corresponds to a FieldType defined in the Template Record. Each one will have multiple values associated with it.')
     options_data_records: _f.Children[OptionsDataRecord] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Data_Record', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Data_Record': 'network_flow_object:OptionsDataRecord'}, max_occurs=None, doc='Specifies an Options Data Record, which Corresponds to a previously defined Options Template Record.')
@@ -826,9 +826,9 @@ class NetflowV9ExportPacket(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9ExportPacketType'
-    _content = 'element'
-    _field_names = ('packet_header', 'flow_sets')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9ExportPacketType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('packet_header', 'flow_sets')
 
     packet_header: _f.Child[NetflowV9PacketHeader] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Packet_Header', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Packet_Header': 'network_flow_object:NetflowV9PacketHeader'}, container=True, doc='Specifies the Packet Header, which is the first part of an Export Packet. The Packet Header provides basic information about the packet such as the NetFlow version, number of records contained within the packet, and sequence numbering. See RFC 3954 for more information.')
     flow_sets: _f.Children[NetflowV9FlowSet] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Set', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Set': 'network_flow_object:NetflowV9FlowSet'}, max_occurs=None, doc='Specifies a FlowSet, which is a collection of Flow Records that have similar structure. In an Export Packet, one or more FlowSets follow the Packet Header. There are three different types of FlowSets, as defined in RFC 3954: a Template FlowSet, Options Template FlowSet and Data FlowSet.')
@@ -856,9 +856,10 @@ class NetflowV9Field(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9FieldType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9FieldType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -922,25 +923,25 @@ class NetflowV9FlowSet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9FlowSetType'
-    _content = 'element'
-    _field_names = ('template_flow_set', 'options_template_flow_set', 'data_flow_set')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9FlowSetType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('template_flow_sets', 'options_template_flow_sets', 'data_flow_sets')
 
-    template_flow_set: _f.Child[NetflowV9TemplateFlowSet] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_Flow_Set', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_Flow_Set': 'network_flow_object:NetflowV9TemplateFlowSet'}, container=True, doc='One of the essential elements in the NetFlow format is the Template FlowSet. Templates greatly enhance the flexibility of the Flow Record format because they allow the NetFlow Collector to process Flow Records without necessarily knowing the interpretation of all the data in the Flow Record. http://www.ietf.org/rfc/rfc3954.txt.')
-    options_template_flow_set: _f.Child[NetflowV9OptionsTemplateFlowSet] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Template_Flow_Set', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Template_Flow_Set': 'network_flow_object:NetflowV9OptionsTemplateFlowSet'}, container=True, doc='Specifies an Options Template FlowSet, which is one or more Options Template Records that have been grouped together in an Export Packet.')
-    data_flow_set: _f.Child[NetflowV9DataFlowSet] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Data_Flow_Set', 2, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Data_Flow_Set': 'network_flow_object:NetflowV9DataFlowSet'}, container=True, doc='Specifies a Data FlowSet, which is one or more records, of the same type, that are grouped together in an Export Packet. Each record is either a Flow Data Record or an Options Data Record previously defined by a Template Record or an Options Template Record.')
+    template_flow_sets: _f.Children[NetflowV9TemplateFlowSet] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_Flow_Set', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_Flow_Set': 'network_flow_object:NetflowV9TemplateFlowSet'}, max_occurs=None, doc='One of the essential elements in the NetFlow format is the Template FlowSet. Templates greatly enhance the flexibility of the Flow Record format because they allow the NetFlow Collector to process Flow Records without necessarily knowing the interpretation of all the data in the Flow Record. http://www.ietf.org/rfc/rfc3954.txt.')
+    options_template_flow_sets: _f.Children[NetflowV9OptionsTemplateFlowSet] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Template_Flow_Set', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Options_Template_Flow_Set': 'network_flow_object:NetflowV9OptionsTemplateFlowSet'}, max_occurs=None, doc='Specifies an Options Template FlowSet, which is one or more Options Template Records that have been grouped together in an Export Packet.')
+    data_flow_sets: _f.Children[NetflowV9DataFlowSet] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Data_Flow_Set', 2, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Data_Flow_Set': 'network_flow_object:NetflowV9DataFlowSet'}, max_occurs=None, doc='Specifies a Data FlowSet, which is one or more records, of the same type, that are grouped together in an Export Packet. Each record is either a Flow Data Record or an Options Data Record previously defined by a Template Record or an Options Template Record.')
 
     def __init__(
         self,
         *,
-        template_flow_set: NetflowV9TemplateFlowSet | None = None,
-        options_template_flow_set: NetflowV9OptionsTemplateFlowSet | None = None,
-        data_flow_set: NetflowV9DataFlowSet | None = None,
+        template_flow_sets: _typing.Iterable[NetflowV9TemplateFlowSet] | None = None,
+        options_template_flow_sets: _typing.Iterable[NetflowV9OptionsTemplateFlowSet] | None = None,
+        data_flow_sets: _typing.Iterable[NetflowV9DataFlowSet] | None = None,
     ) -> None:
         self._init({
-            'template_flow_set': template_flow_set,
-            'options_template_flow_set': options_template_flow_set,
-            'data_flow_set': data_flow_set,
+            'template_flow_sets': template_flow_sets,
+            'options_template_flow_sets': options_template_flow_sets,
+            'data_flow_sets': data_flow_sets,
         })
 
 
@@ -954,9 +955,9 @@ class NetflowV9OptionsTemplateFlowSet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9OptionsTemplateFlowSetType'
-    _content = 'element'
-    _field_names = ('flow_set_id', 'length', 'options_template_records', 'padding')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9OptionsTemplateFlowSetType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('flow_set_id', 'length', 'options_template_records', 'padding')
 
     flow_set_id: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Set_ID', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Set_ID': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the FlowSet ID, which is fixed to 1 for the Options Template FlowSet.')
     length: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Length', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Length': 'cybox_common:IntegerObjectProperty'}, doc='Specifies the total length of this FlowSet, in octets, including the set header, all records, and the optional padding.')
@@ -990,9 +991,9 @@ class NetflowV9OptionsTemplateRecord(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9OptionsTemplateRecordType'
-    _content = 'element'
-    _field_names = ('template_id', 'option_scope_length', 'option_length', 'scope_field_types', 'scope_field_lengths', 'option_field_types', 'option_field_lengths')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9OptionsTemplateRecordType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('template_id', 'option_scope_length', 'option_length', 'scope_field_types', 'scope_field_lengths', 'option_field_types', 'option_field_lengths')
 
     template_id: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_ID', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_ID': 'cybox_common:IntegerObjectProperty'}, doc='Specifies the template ID of this Options Template, which must be greater than 255.')
     option_scope_length: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Option_Scope_Length', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Option_Scope_Length': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the length of bytes of any Scope field definition contained in the Options Template Record.')
@@ -1034,9 +1035,9 @@ class NetflowV9PacketHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9PacketHeaderType'
-    _content = 'element'
-    _field_names = ('version', 'record_count', 'sys_up_time', 'unix_secs', 'sequence_number', 'source_id')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9PacketHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('version', 'record_count', 'sys_up_time', 'unix_secs', 'sequence_number', 'source_id')
 
     version: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Version', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Version': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the version of flow record format exported in this packet. The value of this field is 9 for the Netflow v9.')
     record_count: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Record_Count', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Record_Count': 'cybox_common:IntegerObjectProperty'}, doc='Specifies the total number of records in the Export Packet, which is the sum of Options FlowSet records, Template FlowSet records, and Data FlowSet records. http://www.ietf.org/rfc/rfc3954.txt.')
@@ -1077,9 +1078,10 @@ class NetflowV9ScopeField(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9ScopeFieldType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9ScopeFieldType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1141,9 +1143,9 @@ class NetflowV9TemplateFlowSet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9TemplateFlowSetType'
-    _content = 'element'
-    _field_names = ('flow_set_id', 'length', 'template_records')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9TemplateFlowSetType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('flow_set_id', 'length', 'template_records')
 
     flow_set_id: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Set_ID', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Set_ID': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the FlowSet ID, which is fixed to 0 for the Template FlowSet.')
     length: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Length', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Length': 'cybox_common:IntegerObjectProperty'}, doc='Length is the sum of the lengths of the FlowSet ID, the Length itself, and all Template Records within this FlowSet.')
@@ -1173,9 +1175,9 @@ class NetflowV9TemplateRecord(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9TemplateRecordType'
-    _content = 'element'
-    _field_names = ('template_id', 'field_count', 'field_types', 'field_lengths')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9TemplateRecordType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('template_id', 'field_count', 'field_types', 'field_lengths')
 
     template_id: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_ID', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Template_ID': 'cybox_common:IntegerObjectProperty'}, doc='Specifies a unique Template ID for the Template Record. IDs in the range 0-255 are reserved for Template FlowSets, Options FlowSets, and other reserved Sets yet to be created. http://www.ietf.org/rfc/rfc3954.txt.')
     field_count: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Field_Count', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Field_Count': 'cybox_common:IntegerObjectProperty'}, doc='Specifies the number of fields in this Template Record.')
@@ -1208,9 +1210,9 @@ class NetworkLayerInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetworkLayerInfoType'
-    _content = 'element'
-    _field_names = ('src_socket_address', 'dest_socket_address', 'ip_protocol')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetworkLayerInfoType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('src_socket_address', 'dest_socket_address', 'ip_protocol')
 
     src_socket_address: _f.Child[_socket_address_object.SocketAddress] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Src_Socket_Address', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Src_Socket_Address': 'socket_address_object:SocketAddress'}, doc='Represents the source IP socket address, consisting of an IP address and port number, for the network flow expressed. Note that not all flow protocols support IPv6 addresses.')
     dest_socket_address: _f.Child[_socket_address_object.SocketAddress] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Dest_Socket_Address', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Dest_Socket_Address': 'socket_address_object:SocketAddress'}, doc='Represents the destination IP socket address, consisting of an IP address and port number, for the network flow expressed. Note that not all flow protocols support IPv6 addresses.')
@@ -1245,8 +1247,8 @@ class NetworkFlowLabel(NetworkLayerInfo):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetworkFlowLabelType'
-    _field_names = ('src_socket_address', 'dest_socket_address', 'ip_protocol', 'ingress_interface_index', 'egress_interface_index', 'ip_type_of_service')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetworkFlowLabelType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('src_socket_address', 'dest_socket_address', 'ip_protocol', 'ingress_interface_index', 'egress_interface_index', 'ip_type_of_service')
 
     ingress_interface_index: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Ingress_Interface_Index', 3, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Ingress_Interface_Index': 'cybox_common:IntegerObjectProperty'}, doc='Represents the index (in SNMP, by default) of the network interface card where the flows entered the router.')
     egress_interface_index: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Egress_Interface_Index', 4, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Egress_Interface_Index': 'cybox_common:IntegerObjectProperty'}, doc='Represents the index (in SNMP, by default) of the network interface card where the flows leave the router.')
@@ -1284,10 +1286,10 @@ class NetworkFlowObject(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetworkFlowObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}Network_Flow_Object'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'network_flow_label', 'unidirectional_flow_record', 'bidirectional_flow_record')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetworkFlowObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}Network_Flow_Object'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'network_flow_label', 'unidirectional_flow_record', 'bidirectional_flow_record')
 
     network_flow_label: _f.Child[NetworkFlowLabel] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Network_Flow_Label', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Network_Flow_Label': 'network_flow_object:NetworkFlowLabel'}, container=True, doc='Represents elements common to all flow records formats - either expressed as a 5-tuple or an extended 7-tuple (actually an 8-tuple because for organizational reasons, we include the egress interface index). Because these fields are defined here, they are excluded from the fields associated directly with each different flow record format type.')
     unidirectional_flow_record: _f.Child[UnidirectionalRecord] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Unidirectional_Flow_Record', 2, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Unidirectional_Flow_Record': 'network_flow_object:UnidirectionalRecord'}, container=True, doc='Represents flow-record formats that capture data in one direction only (e.g., Netflow v9).')
@@ -1321,9 +1323,9 @@ class OptionCollectionElement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}OptionCollectionElementType'
-    _content = 'element'
-    _field_names = ('option_record_field_values',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}OptionCollectionElementType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('option_record_field_values',)
 
     option_record_field_values: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Option_Record_Field_Value', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Option_Record_Field_Value': 'cybox_common:StringObjectProperty'}, max_occurs=None, doc='Set of field values for a given Options Data Record.')
 
@@ -1347,21 +1349,21 @@ class OptionsDataRecord(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}OptionsDataRecordType'
-    _content = 'element'
-    _field_names = ('scope_field_value', 'option_record_collection_elements')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}OptionsDataRecordType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope_field_values', 'option_record_collection_elements')
 
-    scope_field_value: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Scope_Field_Value', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Scope_Field_Value': 'cybox_common:StringObjectProperty'}, doc='Corresponds to a previously defined Options Template Record.')
+    scope_field_values: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Scope_Field_Value', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Scope_Field_Value': 'cybox_common:StringObjectProperty'}, max_occurs=None, doc='Corresponds to a previously defined Options Template Record.')
     option_record_collection_elements: _f.Children[OptionCollectionElement] = _f.Children('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Option_Record_Collection_Element', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Option_Record_Collection_Element': 'network_flow_object:OptionCollectionElement'}, max_occurs=None, doc='For each option data record, field values are listed.')
 
     def __init__(
         self,
         *,
-        scope_field_value: _cybox_common.StringObjectProperty | str | None = None,
+        scope_field_values: _typing.Iterable[_cybox_common.StringObjectProperty] | None = None,
         option_record_collection_elements: _typing.Iterable[OptionCollectionElement] | None = None,
     ) -> None:
         self._init({
-            'scope_field_value': scope_field_value,
+            'scope_field_values': scope_field_values,
             'option_record_collection_elements': option_record_collection_elements,
         })
 
@@ -1377,9 +1379,10 @@ class SiLKAddress(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKAddressType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKAddressType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1444,9 +1447,10 @@ class SiLKCountryCode(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKCountryCodeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKCountryCodeType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1510,9 +1514,10 @@ class SiLKDirection(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKDirectionType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKDirectionType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1577,9 +1582,10 @@ class SiLKFlowAttributes(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKFlowAttributesType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKFlowAttributesType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1644,9 +1650,9 @@ class SiLKRecord(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKRecordType'
-    _content = 'element'
-    _field_names = ('packet_count', 'byte_count', 'tcp_flags', 'start_time', 'duration', 'end_time', 'sensor_info', 'icmp_type', 'icmp_code', 'router_next_hop_ip', 'initial_tcp_flags', 'session_tcp_flags', 'flow_attributes', 'flow_application', 'src_ip_type', 'dest_ip_type', 'src_country_code', 'dest_country_code', 'src_mapname', 'dest_mapname')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKRecordType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('packet_count', 'byte_count', 'tcp_flags', 'start_time', 'duration', 'end_time', 'sensor_info', 'icmp_type', 'icmp_code', 'router_next_hop_ip', 'initial_tcp_flags', 'session_tcp_flags', 'flow_attributes', 'flow_application', 'src_ip_type', 'dest_ip_type', 'src_country_code', 'dest_country_code', 'src_mapname', 'dest_mapname')
 
     packet_count: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Packet_Count', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Packet_Count': 'cybox_common:IntegerObjectProperty'}, doc='Represents the number of packets in the flow.')
     byte_count: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Byte_Count', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Byte_Count': 'cybox_common:IntegerObjectProperty'}, doc='Represents the number of Layer 3 bytes in the packets of the flow.')
@@ -1729,9 +1735,10 @@ class SiLKSensorClass(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKSensorClassType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKSensorClassType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1792,9 +1799,9 @@ class SiLKSensorInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKSensorInfoType'
-    _content = 'element'
-    _field_names = ('sensor_id', 'class_', 'type_')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLKSensorInfoType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('sensor_id', 'class_', 'type_')
 
     sensor_id: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Sensor_ID', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Sensor_ID': 'cybox_common:StringObjectProperty'}, doc='Name or ID of sensor at the collection point.')
     class_: _f.Child[SiLKSensorClass] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Class', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Class': 'network_flow_object:SiLKSensorClass'}, doc='By default, only one "all" class. Others can be configured.')
@@ -1823,27 +1830,27 @@ class UnidirectionalRecord(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}UnidirectionalRecordType'
-    _content = 'element'
-    _field_names = ('ipfix_message', 'netflow_v_9_export_packet', 'netflow_v_5_packet', 'si_lk_record')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}UnidirectionalRecordType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ipfix_message', 'netflow_v9_export_packet', 'netflow_v5_packet', 'si_lk_record')
 
     ipfix_message: _f.Child[IPFIXMessage] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIX_Message', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}IPFIX_Message': 'network_flow_object:IPFIXMessage'}, container=True, doc='Represents an Internet Protocol Flow Information eXport (IPFIX) protocol. IPFIX is based on NetFlow v9. Has several extensions such as Enterprise-defined fields types and variable length fields. See RFC 5101 for more information.')
-    netflow_v_9_export_packet: _f.Child[NetflowV9ExportPacket] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9_Export_Packet', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9_Export_Packet': 'network_flow_object:NetflowV9ExportPacket'}, container=True, doc='Represents the Netflow V9 flow record format. See RFC 3954 (Netflow v9) for more information.')
-    netflow_v_5_packet: _f.Child[NetflowV5Packet] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV5_Packet', 2, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV5_Packet': 'network_flow_object:NetflowV5Packet'}, container=True, doc='Represents the NetFlow v5 flow record format, which is commonly used to represent network flow data.')
+    netflow_v9_export_packet: _f.Child[NetflowV9ExportPacket] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9_Export_Packet', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV9_Export_Packet': 'network_flow_object:NetflowV9ExportPacket'}, container=True, doc='Represents the Netflow V9 flow record format. See RFC 3954 (Netflow v9) for more information.')
+    netflow_v5_packet: _f.Child[NetflowV5Packet] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV5_Packet', 2, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}NetflowV5_Packet': 'network_flow_object:NetflowV5Packet'}, container=True, doc='Represents the NetFlow v5 flow record format, which is commonly used to represent network flow data.')
     si_lk_record: _f.Child[SiLKRecord] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLK_Record', 3, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}SiLK_Record': 'network_flow_object:SiLKRecord'}, container=True, doc="Represents a network flow record in the System for Internet-Level Knowledge (SiLK) format, developed by CERT at Carnegie Mellon University (CMU)'s Software Engineering Institute (SEI) as part of the NetSA security suite. See http://tools.netsa.cert.org/silk/analysis-handbook.pdf for more information.")
 
     def __init__(
         self,
         *,
         ipfix_message: IPFIXMessage | None = None,
-        netflow_v_9_export_packet: NetflowV9ExportPacket | None = None,
-        netflow_v_5_packet: NetflowV5Packet | None = None,
+        netflow_v9_export_packet: NetflowV9ExportPacket | None = None,
+        netflow_v5_packet: NetflowV5Packet | None = None,
         si_lk_record: SiLKRecord | None = None,
     ) -> None:
         self._init({
             'ipfix_message': ipfix_message,
-            'netflow_v_9_export_packet': netflow_v_9_export_packet,
-            'netflow_v_5_packet': netflow_v_5_packet,
+            'netflow_v9_export_packet': netflow_v9_export_packet,
+            'netflow_v5_packet': netflow_v5_packet,
             'si_lk_record': si_lk_record,
         })
 
@@ -1858,9 +1865,9 @@ class YAFFlow(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}YAFFlowType'
-    _content = 'element'
-    _field_names = ('flow_start_milliseconds', 'flow_end_milliseconds', 'octet_total_count', 'packet_total_count', 'flow_end_reason', 'si_lk_app_label', 'payload_entropy', 'ml_app_label', 'tcp_flow', 'vlan_id_mac_addr', 'passive_os_fingerprinting', 'first_packet_banner', 'second_packet_banner', 'n_bytes_payload')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}YAFFlowType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('flow_start_milliseconds', 'flow_end_milliseconds', 'octet_total_count', 'packet_total_count', 'flow_end_reason', 'si_lk_app_label', 'payload_entropy', 'ml_app_label', 'tcp_flow', 'vlan_id_mac_addr', 'passive_os_fingerprinting', 'first_packet_banner', 'second_packet_banner', 'n_bytes_payload')
 
     flow_start_milliseconds: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Start_Milliseconds', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_Start_Milliseconds': 'cybox_common:IntegerObjectProperty'}, doc='Flow start time in milliseconds since 1970-01-01 00:00:00 UTC.')
     flow_end_milliseconds: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_End_Milliseconds', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow_End_Milliseconds': 'cybox_common:IntegerObjectProperty'}, doc='Flow end time in milliseconds since 1970-01-01 00:00:00 UTC.')
@@ -1924,9 +1931,9 @@ class YAFRecord(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}YAFRecordType'
-    _content = 'element'
-    _field_names = ('flow', 'reverse_flow')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}YAFRecordType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('flow', 'reverse_flow')
 
     flow: _f.Child[YAFFlow] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Flow': 'network_flow_object:YAFFlow'}, container=True, doc='The elements in a YAF record have been separated based on flow direction. These elements are defined for the general forward flow.')
     reverse_flow: _f.Child[YAFReverseFlow] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Reverse_Flow', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Reverse_Flow': 'network_flow_object:YAFReverseFlow'}, container=True, doc='Some elements in a YAF record correspond to the reverse flow. These elements are given here.')
@@ -1951,9 +1958,9 @@ class YAFReverseFlow(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}YAFReverseFlowType'
-    _content = 'element'
-    _field_names = ('reverse_octet_total_count', 'reverse_packet_total_count', 'reverse_payload_entropy', 'reverse_flow_delta_milliseconds', 'tcp_reverse_flow', 'reverse_vlan_id_mac_addr', 'reverse_passive_os_fingerprinting', 'reverse_first_packet', 'reverse_n_bytes_payload')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}YAFReverseFlowType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('reverse_octet_total_count', 'reverse_packet_total_count', 'reverse_payload_entropy', 'reverse_flow_delta_milliseconds', 'tcp_reverse_flow', 'reverse_vlan_id_mac_addr', 'reverse_passive_os_fingerprinting', 'reverse_first_packet', 'reverse_n_bytes_payload')
 
     reverse_octet_total_count: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Reverse_Octet_Total_Count', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Reverse_Octet_Total_Count': 'cybox_common:IntegerObjectProperty'}, doc='Number of octets in packets in reverse direction of flow. May be encoded in 4 octets using IPFIX reduced-length encoding.')
     reverse_packet_total_count: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Reverse_Packet_Total_Count', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Reverse_Packet_Total_Count': 'cybox_common:IntegerObjectProperty'}, doc='Number of packets in reverse direction of flow.')
@@ -1999,9 +2006,9 @@ class YAFTCPFlow(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}YAFTCPFlowType'
-    _content = 'element'
-    _field_names = ('tcp_sequence_number', 'initial_tcp_flags', 'union_tcp_flags')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkFlowObject-2}YAFTCPFlowType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('tcp_sequence_number', 'initial_tcp_flags', 'union_tcp_flags')
 
     tcp_sequence_number: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}TCP_Sequence_Number', 0, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}TCP_Sequence_Number': 'cybox_common:IntegerObjectProperty'}, doc='TCP sequence number.')
     initial_tcp_flags: _f.Child[_network_packet_object.TCPFlags] = _f.Child('{http://cybox.mitre.org/objects#NetworkFlowObject-2}Initial_TCP_Flags', 1, tags={'{http://cybox.mitre.org/objects#NetworkFlowObject-2}Initial_TCP_Flags': 'network_packet_object:TCPFlags'}, doc='TCP flags of the first packet.')

@@ -127,9 +127,10 @@ class ARPOp(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ARPOpType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ARPOpType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -194,9 +195,9 @@ class ARP(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ARPType'
-    _content = 'element'
-    _field_names = ('hardware_addr_type', 'proto_addr_type', 'hardware_addr_size', 'proto_addr_size', 'op_type', 'sender_hardware_addr', 'sender_protocol_addr', 'recip_hardware_addr', 'recip_protocol_addr')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ARPType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('hardware_addr_type', 'proto_addr_type', 'hardware_addr_size', 'proto_addr_size', 'op_type', 'sender_hardware_addr', 'sender_protocol_addr', 'recip_hardware_addr', 'recip_protocol_addr')
 
     hardware_addr_type: _f.Child[IANAHardware] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Hardware_Addr_Type', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Hardware_Addr_Type': 'network_packet_object:IANAHardware'}, doc='Characterizes the type of hardware address specified in an ARP message.')
     proto_addr_type: _f.Child[IANAEther] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Proto_Addr_Type', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Proto_Addr_Type': 'network_packet_object:IANAEther'}, doc='ProtoAddrType characterizes the type of protocol address being mapped. For IPv4 addresses, value = 0x0800.')
@@ -245,9 +246,9 @@ class AuthenticationHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}AuthenticationHeaderType'
-    _content = 'element'
-    _field_names = ('next_header', 'header_ext_len', 'security_parameters_index', 'sequence_number', 'authentication_data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}AuthenticationHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('next_header', 'header_ext_len', 'security_parameters_index', 'sequence_number', 'authentication_data')
 
     next_header: _f.Child[IANAAssignedIPNumbers] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Next_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Next_Header': 'network_packet_object:IANAAssignedIPNumbers'}, doc='Identifies the type of header immediately following the Authentication header. Uses the same values as the IPv4 Protocol field.')
     header_ext_len: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Header_Ext_Len', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Header_Ext_Len': 'cybox_common:HexBinaryObjectProperty'}, doc='An 8-bit field specifying the length of the AH in 32-bit words.')
@@ -283,9 +284,9 @@ class DestinationOptions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}DestinationOptionsType'
-    _content = 'element'
-    _field_names = ('next_header', 'header_ext_len', 'option_datas')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}DestinationOptionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('next_header', 'header_ext_len', 'option_datas')
 
     next_header: _f.Child[IANAAssignedIPNumbers] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Next_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Next_Header': 'network_packet_object:IANAAssignedIPNumbers'}, doc='Identifies the type of header immediately following the Destination_Options options header. Uses the same values as the IPv4 Protocol field.')
     header_ext_len: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Header_Ext_Len', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Header_Ext_Len': 'cybox_common:HexBinaryObjectProperty'}, doc='Length of the Destination Options header in 8-octet units, not including the first 8 octets.')
@@ -316,9 +317,10 @@ class DoNotFragment(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}DoNotFragmentType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}DoNotFragmentType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -382,9 +384,9 @@ class EncapsulatingSecurityPayload(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}EncapsulatingSecurityPayloadType'
-    _content = 'element'
-    _field_names = ('security_parameters_index', 'sequence_number', 'payload_data', 'padding', 'padding_len', 'next_header', 'authentication_data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}EncapsulatingSecurityPayloadType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('security_parameters_index', 'sequence_number', 'payload_data', 'padding', 'padding_len', 'next_header', 'authentication_data')
 
     security_parameters_index: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Security_Parameters_Index', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Security_Parameters_Index': 'cybox_common:HexBinaryObjectProperty'}, doc='The SPI is an arbitrary 32-bit value that, in combination with the destination IP address and security protocol (ESP), uniquely identifies the Security Association for this datagram. http://www.ietf.org/rfc/rfc2406.txt.')
     sequence_number: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Sequence_Number', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Sequence_Number': 'cybox_common:HexBinaryObjectProperty'}, doc='This unsigned 32-bit field contains a monotonically increasing counter value (sequence number).')
@@ -425,9 +427,9 @@ class EthernetHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}EthernetHeaderType'
-    _content = 'element'
-    _field_names = ('destination_mac_addr', 'source_mac_addr', 'type_or_length', 'checksum')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}EthernetHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('destination_mac_addr', 'source_mac_addr', 'type_or_length', 'checksum')
 
     destination_mac_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Destination_MAC_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Destination_MAC_Addr': 'address_object:Address'}, doc='Destination MAC Addr characterizes the destination MAC Address of the ethernet frame.')
     source_mac_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Source_MAC_Addr', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Source_MAC_Addr': 'address_object:Address'}, doc='Source MAC Addr characterizes the source MAC Address of the ethernet frame.')
@@ -459,9 +461,9 @@ class EthernetInterface(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}EthernetInterfaceType'
-    _content = 'element'
-    _field_names = ('ethernet_header',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}EthernetInterfaceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ethernet_header',)
 
     ethernet_header: _f.Child[EthernetHeader] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Ethernet_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Ethernet_Header': 'network_packet_object:EthernetHeader'}, container=True, doc='The ethernet header includes information such as source MAC address, destination MAC address, and more.')
 
@@ -485,9 +487,9 @@ class FragmentHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}FragmentHeaderType'
-    _content = 'element'
-    _field_names = ('next_header', 'fragment_offset', 'm_flag', 'identification')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}FragmentHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('next_header', 'fragment_offset', 'm_flag', 'identification')
 
     next_header: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Next_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Next_Header': 'cybox_common:HexBinaryObjectProperty'}, doc='Identifies the type of header immediately following the Fragment header. Uses the same values as the IPv4 Protocol field.')
     fragment_offset: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Fragment_Offset', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Fragment_Offset': 'cybox_common:HexBinaryObjectProperty'}, doc='13-bit unsigned integer. The offset, in 8-octet units, of the data following this header, relative to the start of the Fragmentable Part or the original packet.')
@@ -519,22 +521,22 @@ class Fragment(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}FragmentType'
-    _content = 'element'
-    _field_names = ('fragment_header', 'fragment')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}FragmentType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('fragment_headers', 'fragments')
 
-    fragment_header: _f.Child[FragmentHeader] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Fragment_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Fragment_Header': 'network_packet_object:FragmentHeader'}, container=True, doc='Each fragment has a header containing next header information, the offset of the fragment, an M flag specifying whether or not it is the last fragment, and an identification value.')
-    fragment: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Fragment', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Fragment': 'cybox_common:HexBinaryObjectProperty'}, doc="The fragment of the packet that corresponds to the fragment header. The length of the fragment must fit with the MTU of the path to the packets' destination.")
+    fragment_headers: _f.Children[FragmentHeader] = _f.Children('{http://cybox.mitre.org/objects#PacketObject-2}Fragment_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Fragment_Header': 'network_packet_object:FragmentHeader'}, max_occurs=None, doc='Each fragment has a header containing next header information, the offset of the fragment, an M flag specifying whether or not it is the last fragment, and an identification value.')
+    fragments: _f.Children[_cybox_common.HexBinaryObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#PacketObject-2}Fragment', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Fragment': 'cybox_common:HexBinaryObjectProperty'}, max_occurs=None, doc="The fragment of the packet that corresponds to the fragment header. The length of the fragment must fit with the MTU of the path to the packets' destination.")
 
     def __init__(
         self,
         *,
-        fragment_header: FragmentHeader | None = None,
-        fragment: _cybox_common.HexBinaryObjectProperty | str | None = None,
+        fragment_headers: _typing.Iterable[FragmentHeader] | None = None,
+        fragments: _typing.Iterable[_cybox_common.HexBinaryObjectProperty] | None = None,
     ) -> None:
         self._init({
-            'fragment_header': fragment_header,
-            'fragment': fragment,
+            'fragment_headers': fragment_headers,
+            'fragments': fragments,
         })
 
 
@@ -548,9 +550,9 @@ class FragmentationRequired(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}FragmentationRequiredType'
-    _content = 'element'
-    _field_names = ('fragmentation_required', 'next_hop_mtu')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}FragmentationRequiredType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('fragmentation_required', 'next_hop_mtu')
 
     fragmentation_required: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Fragmentation_Required', 0, _c.builtin('boolean'), doc='Indicates that the subtype of the destination unreachable ICMP message is "fragmentation required".')
     next_hop_mtu: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Next_Hop_MTU', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Next_Hop_MTU': 'cybox_common:HexBinaryObjectProperty'}, doc='The Next-Hop MTU field contains the MTU of the next-hop network is a code 4 error (fragmentation required) occurs.')
@@ -577,9 +579,9 @@ class HopByHopOptions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}HopByHopOptionsType'
-    _content = 'element'
-    _field_names = ('next_header', 'header_ext_len', 'option_datas')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}HopByHopOptionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('next_header', 'header_ext_len', 'option_datas')
 
     next_header: _f.Child[IANAAssignedIPNumbers] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Next_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Next_Header': 'network_packet_object:IANAAssignedIPNumbers'}, doc='Identifies the type of header immediately following the Hop-by-Hop Options header. Uses the same values as the IPv4 Protocol field.')
     header_ext_len: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Header_Ext_Len', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Header_Ext_Len': 'cybox_common:HexBinaryObjectProperty'}, doc='Length of the Hop-by-Hop Options header in 8-octet units, not including the first 8 octets.')
@@ -611,9 +613,10 @@ class IANAAssignedIPNumbers(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IANAAssignedIPNumbersType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IANAAssignedIPNumbersType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -677,9 +680,10 @@ class IANAEther(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IANAEtherType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IANAEtherType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -743,9 +747,10 @@ class IANAHardware(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IANAHardwareType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IANAHardwareType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -810,9 +815,10 @@ class IANAPortNumberRegistry(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IANAPortNumberRegistryType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IANAPortNumberRegistryType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -874,9 +880,9 @@ class ICMPv4AddressMaskReply(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4AddressMaskReplyType'
-    _content = 'element'
-    _field_names = ('address_mask_reply', 'address_mask')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4AddressMaskReplyType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('address_mask_reply', 'address_mask')
 
     address_mask_reply: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Address_Mask_Reply', 0, _c.builtin('boolean'), doc='This is the only possible subtype of an address mask reply message (code=0).')
     address_mask: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Address_Mask', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Address_Mask': 'address_object:Address'}, doc='This address mask field should be set to the subnet mask.')
@@ -902,9 +908,9 @@ class ICMPv4AddressMaskRequest(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4AddressMaskRequestType'
-    _content = 'element'
-    _field_names = ('address_mask_request', 'address_mask')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4AddressMaskRequestType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('address_mask_request', 'address_mask')
 
     address_mask_request: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Address_Mask_Request', 0, _c.builtin('boolean'), doc='This is the only possible subtype of an address mask request message (code=0).')
     address_mask: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Address_Mask', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Address_Mask': 'address_object:Address'}, doc='The address mask can be set to 0 in an address mask request message (as opposed to an address mask reply message, in which case it should be set to the subnet mask).')
@@ -930,9 +936,9 @@ class ICMPv4DestinationUnreachable(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4DestinationUnreachableType'
-    _content = 'element'
-    _field_names = ('destination_network_unreachable', 'destination_host_unreachable', 'destination_protocol_unreachable', 'destination_port_unreachable', 'fragmentation_required', 'source_route_failed', 'destination_network_unknown', 'destination_host_unknown', 'source_host_isolated', 'network_administratively_prohibited', 'host_administratively_prohibited', 'network_unreachable_for_tos', 'host_unreachable_for_tos', 'communication_administratively_prohibited', 'host_precedence_violation', 'precedence_cutoff_in_effect')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4DestinationUnreachableType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('destination_network_unreachable', 'destination_host_unreachable', 'destination_protocol_unreachable', 'destination_port_unreachable', 'fragmentation_required', 'source_route_failed', 'destination_network_unknown', 'destination_host_unknown', 'source_host_isolated', 'network_administratively_prohibited', 'host_administratively_prohibited', 'network_unreachable_for_tos', 'host_unreachable_for_tos', 'communication_administratively_prohibited', 'host_precedence_violation', 'precedence_cutoff_in_effect')
 
     destination_network_unreachable: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Destination_Network_Unreachable', 0, _c.builtin('boolean'), doc='One of 16 different subtypes of a destination unreachable ICMP message; destination network unreachable (code=0).')
     destination_host_unreachable: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Destination_Host_Unreachable', 1, _c.builtin('boolean'), doc='One of 16 different subtypes of a destination unreachable ICMP message; destination host unreachable (code=1).')
@@ -999,9 +1005,9 @@ class ICMPv4EchoReply(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4EchoReplyType'
-    _content = 'element'
-    _field_names = ('echo_reply', 'data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4EchoReplyType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('echo_reply', 'data')
 
     echo_reply: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Echo_Reply', 0, _c.builtin('boolean'), doc='Echo reply is the only subtype (code=0).')
     data: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Data', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Data': 'cybox_common:HexBinaryObjectProperty'}, doc='This data is optional and is used for the different kind of answers given with an ICMP Echo Reply message. Can be arbitrary length (but less than the MTU of the network).')
@@ -1026,9 +1032,9 @@ class ICMPv4EchoRequest(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4EchoRequestType'
-    _content = 'element'
-    _field_names = ('echo_request', 'data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4EchoRequestType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('echo_request', 'data')
 
     echo_request: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Echo_Request', 0, _c.builtin('boolean'), doc='Echo request is the only subtype (code=0).')
     data: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Data', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Data': 'cybox_common:HexBinaryObjectProperty'}, doc='This data is optional and is used for the different kind of answers given with an ICMP Echo Request message. Can be arbitrary length (but less than the MTU of the network).')
@@ -1055,9 +1061,9 @@ class ICMPv4ErrorMessageContent(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4ErrorMessageContentType'
-    _content = 'element'
-    _field_names = ('ip_header', 'first_eight_bytes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4ErrorMessageContentType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ip_header', 'first_eight_bytes')
 
     ip_header: _f.Child[IPv4Header] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IP_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IP_Header': 'network_packet_object:IPv4Header'}, container=True, doc='IP header from the original datagram.')
     first_eight_bytes: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}First_Eight_Bytes', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}First_Eight_Bytes': 'cybox_common:HexBinaryObjectProperty'}, doc="First 8 bytes of the original datagram's data.")
@@ -1083,9 +1089,9 @@ class ICMPv4ErrorMessage(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4ErrorMessageType'
-    _content = 'element'
-    _field_names = ('destination_unreachable', 'source_quench', 'redirect_message', 'time_exceeded', 'error_msg_content')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4ErrorMessageType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('destination_unreachable', 'source_quench', 'redirect_message', 'time_exceeded', 'error_msg_content')
 
     destination_unreachable: _f.Child[ICMPv4DestinationUnreachable] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Destination_Unreachable', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Destination_Unreachable': 'network_packet_object:ICMPv4DestinationUnreachable'}, container=True, doc='A destination unreachable message is an ICMP message which is generated by the host or its inbound gateway to inform the client that the destination is unreachable for some reason (http://en.wikipedia.org/wiki/ICMP_Destination_Unreachable).')
     source_quench: _f.Child[ICMPv4SourceQuench] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Source_Quench', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Source_Quench': 'network_packet_object:ICMPv4SourceQuench'}, container=True, doc='A source quench message is an ICMP message that requests that the sender decrease the rate of messages sent to a router or host. This message may be generated if a router or host does not have sufficient buffer space to process the request or may occur if the router or host buffer is approaching its limit (http://en.wikipedia.org/wiki/ICMP_Source_Quench).')
@@ -1120,9 +1126,9 @@ class ICMPv4Header(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4HeaderType'
-    _content = 'element'
-    _field_names = ('type_', 'code', 'checksum')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4HeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'code', 'checksum')
 
     type_: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Type', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Type': 'cybox_common:HexBinaryObjectProperty'}, doc='ICMP Type byte specifies the format of the ICMP message.')
     code: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Code', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Code': 'cybox_common:HexBinaryObjectProperty'}, doc='ICMP Code byte further qualifies the ICMP message.')
@@ -1152,9 +1158,9 @@ class ICMPv4InfoMessageContent(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4InfoMessageContentType'
-    _content = 'element'
-    _field_names = ('identifier', 'sequence_number')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4InfoMessageContentType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('identifier', 'sequence_number')
 
     identifier: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Identifier', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Identifier': 'cybox_common:HexBinaryObjectProperty'}, doc='16-bit identifier. Combined with the sequence number, called the "quench" for echo reply and echo request.')
     sequence_number: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Sequence_Number', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Sequence_Number': 'cybox_common:HexBinaryObjectProperty'}, doc='16-bit sequence number. The identifier and sequence number can be used by the client to match the reply with the request that caused the reply.')
@@ -1180,9 +1186,9 @@ class ICMPv4InfoMessage(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4InfoMessageType'
-    _content = 'element'
-    _field_names = ('echo_reply', 'echo_request', 'timestamp_request', 'timestamp_reply', 'address_mask_request', 'address_mask_reply', 'info_msg_content')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4InfoMessageType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('echo_reply', 'echo_request', 'timestamp_request', 'timestamp_reply', 'address_mask_request', 'address_mask_reply', 'info_msg_content')
 
     echo_reply: _f.Child[ICMPv4EchoReply] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Echo_Reply', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Echo_Reply': 'network_packet_object:ICMPv4EchoReply'}, container=True, doc='Echo reply/request messages are also known as "ping". The Info_Message_Content field contains an identifier and sequence number which together form the "quench" for echo reply and echo request. Fields specific to an echo reply message are given as elements to this echo reply field (type=0).')
     echo_request: _f.Child[ICMPv4EchoRequest] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Echo_Request', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Echo_Request': 'network_packet_object:ICMPv4EchoRequest'}, container=True, doc='Echo reply/request messages are also known as "ping". The Info_Message_Content field contains an identifier and sequence number which together form the "quench" for echo reply and echo request. Fields specific to an echo request message are given as elements to this echo request field (type=8).')
@@ -1224,11 +1230,11 @@ class ICMPv4Packet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4PacketType'
-    _content = 'element'
-    _field_names = ('icm_pv_4_header', 'error_msg', 'info_msg', 'traceroute')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4PacketType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('icmpv4_header', 'error_msg', 'info_msg', 'traceroute')
 
-    icm_pv_4_header: _f.Child[ICMPv4Header] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4_Header': 'network_packet_object:ICMPv4Header'}, container=True, doc='Actual header bytes are captured here. The message content of each type/code pair is also defined as part of the larger, complex "ICMPv4PacketType" type as either an error message, an informational message, or a traceroute message. The meaning of the type and code bytes is made explicit in the elements corresponding to each message type.')
+    icmpv4_header: _f.Child[ICMPv4Header] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4_Header': 'network_packet_object:ICMPv4Header'}, container=True, doc='Actual header bytes are captured here. The message content of each type/code pair is also defined as part of the larger, complex "ICMPv4PacketType" type as either an error message, an informational message, or a traceroute message. The meaning of the type and code bytes is made explicit in the elements corresponding to each message type.')
     error_msg: _f.Child[ICMPv4ErrorMessage] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Error_Msg', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Error_Msg': 'network_packet_object:ICMPv4ErrorMessage'}, container=True, doc='For ICMP error messages, boolean values are used in this field to explicitly interpret the type and code bytes appearing in the ICMP header. Additional fields and message content are also defined here.')
     info_msg: _f.Child[ICMPv4InfoMessage] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Info_Msg', 2, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Info_Msg': 'network_packet_object:ICMPv4InfoMessage'}, container=True, doc='For ICMP informational messages, boolean values are used in this field to explicitly interpret the type and code bytes appearing in the ICMP header. Additional fields and message content are also defined here.')
     traceroute: _f.Child[ICMPv4Traceroute] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Traceroute', 3, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Traceroute': 'network_packet_object:ICMPv4Traceroute'}, container=True, doc='For ICMP traceroute messages (type = 30), specifies related fields and ICMP code value. A boolean value is used to explicitly interpret the code byte appearing in the ICMP header. Additional fields and message content are also defined here.')
@@ -1236,13 +1242,13 @@ class ICMPv4Packet(_BundleObject):
     def __init__(
         self,
         *,
-        icm_pv_4_header: ICMPv4Header | None = None,
+        icmpv4_header: ICMPv4Header | None = None,
         error_msg: ICMPv4ErrorMessage | None = None,
         info_msg: ICMPv4InfoMessage | None = None,
         traceroute: ICMPv4Traceroute | None = None,
     ) -> None:
         self._init({
-            'icm_pv_4_header': icm_pv_4_header,
+            'icmpv4_header': icmpv4_header,
             'error_msg': error_msg,
             'info_msg': info_msg,
             'traceroute': traceroute,
@@ -1258,9 +1264,9 @@ class ICMPv4RedirectMessage(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4RedirectMessageType'
-    _content = 'element'
-    _field_names = ('network_redirect', 'host_redirect', 'to_s_network_redirect', 'to_s_host_redirect', 'ip_address')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4RedirectMessageType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('network_redirect', 'host_redirect', 'to_s_network_redirect', 'to_s_host_redirect', 'ip_address')
 
     network_redirect: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Network_Redirect', 0, _c.builtin('boolean'), doc='One of 4 different subtypes of a redirect ICMP message; redirect datagram for the network (code=0).')
     host_redirect: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Host_Redirect', 1, _c.builtin('boolean'), doc='One of 4 different subtypes of a redirect ICMP message; redirect datagram for the host (code=1).')
@@ -1294,9 +1300,9 @@ class ICMPv4SourceQuench(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4SourceQuenchType'
-    _content = 'element'
-    _field_names = ('source_quench',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4SourceQuenchType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('source_quench',)
 
     source_quench: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Source_Quench', 0, _c.builtin('boolean'), doc='Source quench is the only subtype (code=0).')
 
@@ -1318,9 +1324,9 @@ class ICMPv4TimeExceeded(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4TimeExceededType'
-    _content = 'element'
-    _field_names = ('ttl_exceeded_in_transit', 'frag_reassembly_time_exceeded')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4TimeExceededType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ttl_exceeded_in_transit', 'frag_reassembly_time_exceeded')
 
     ttl_exceeded_in_transit: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}TTL_Exceeded_In_Transit', 0, _c.builtin('boolean'), doc='specifies that the time-to-live was exceeded in transit (code=0).')
     frag_reassembly_time_exceeded: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Frag_Reassembly_Time_Exceeded', 1, _c.builtin('boolean'), doc='specifies that the fragment reassembly time was exceeded (code=1).')
@@ -1346,9 +1352,9 @@ class ICMPv4TimestampReply(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4TimestampReplyType'
-    _content = 'element'
-    _field_names = ('timestamp_reply', 'originate_timestamp', 'receive_timestamp', 'transmit_timestamp')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4TimestampReplyType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('timestamp_reply', 'originate_timestamp', 'receive_timestamp', 'transmit_timestamp')
 
     timestamp_reply: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Timestamp_Reply', 0, _c.builtin('boolean'), doc='This is the only subtype of a timestamp reply message (code=0).')
     originate_timestamp: _f.Child[_cybox_common.UnsignedIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Originate_Timestamp', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Originate_Timestamp': 'cybox_common:UnsignedIntegerObjectProperty'}, doc='The originate timestamp is the time the sender last touched the message before sending it. If the time is not available in milliseconds or cannot be provided with respect to midnight UT, then any time can be inserted in a timestamp provided the high order bit of the timestamp is also set to indicate this non-standard value.')
@@ -1380,9 +1386,9 @@ class ICMPv4TimestampRequest(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4TimestampRequestType'
-    _content = 'element'
-    _field_names = ('timestamp', 'originate_timestamp')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4TimestampRequestType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('timestamp', 'originate_timestamp')
 
     timestamp: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Timestamp', 0, _c.builtin('boolean'), doc='This is the only subtype of a timestamp request message (code=0).')
     originate_timestamp: _f.Child[_cybox_common.UnsignedIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Originate_Timestamp', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Originate_Timestamp': 'cybox_common:UnsignedIntegerObjectProperty'}, doc='32-bits; number of ms since midnight UT. The originate timestamp is the time the sender last touched the message before sending it. If the time is not available in milliseconds or cannot be provided with respect to midnight UT, then any time can be inserted in a timestamp provided the high order bit of the timestamp is also set to indicate this non-standard value.')
@@ -1409,9 +1415,9 @@ class ICMPv4Traceroute(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4TracerouteType'
-    _content = 'element'
-    _field_names = ('outbound_packet_forward_success', 'outbound_packet_no_route', 'identifier', 'outbound_hop_count', 'return_hop_count', 'output_link_speed', 'output_link_mtu')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4TracerouteType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('outbound_packet_forward_success', 'outbound_packet_no_route', 'identifier', 'outbound_hop_count', 'return_hop_count', 'output_link_speed', 'output_link_mtu')
 
     outbound_packet_forward_success: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Outbound_Packet_Forward_Success', 0, _c.builtin('boolean'), doc='One of two possible subtypes for an ICMP traceroute message. This subtype means that the outbound packet was successfully forwarded (code=0).')
     outbound_packet_no_route: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Outbound_Packet_no_Route', 1, _c.builtin('boolean'), doc='One of two possible subtypes for an ICMP traceroute message. This one means that there is no route for the outbound packet and the packet was discarded (code=1).')
@@ -1452,9 +1458,9 @@ class ICMPv6DestinationUnreachable(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6DestinationUnreachableType'
-    _content = 'element'
-    _field_names = ('no_route', 'comm_prohibited', 'beyond_scope', 'address_unreachable', 'port_unreachable', 'src_addr_failed_policy', 'reject_route')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6DestinationUnreachableType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('no_route', 'comm_prohibited', 'beyond_scope', 'address_unreachable', 'port_unreachable', 'src_addr_failed_policy', 'reject_route')
 
     no_route: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}No_Route', 0, _c.builtin('boolean'), doc='No route to destination (ICMP v6 code=0).')
     comm_prohibited: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Comm_Prohibited', 1, _c.builtin('boolean'), doc='Communication with destination administratively prohibited (ICMP v6 code=1).')
@@ -1494,9 +1500,9 @@ class ICMPv6EchoReply(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6EchoReplyType'
-    _content = 'element'
-    _field_names = ('echo_reply', 'data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6EchoReplyType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('echo_reply', 'data')
 
     echo_reply: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Echo_Reply', 0, _c.builtin('boolean'), doc='Every node must implement an ICMP v6 Echo responder function that originates corresponding Echo Replies(ICMP v6 code=0).')
     data: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Data', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Data': 'cybox_common:HexBinaryObjectProperty'}, doc='This is the data from the invoking echo request message.')
@@ -1521,9 +1527,9 @@ class ICMPv6EchoRequest(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6EchoRequestType'
-    _content = 'element'
-    _field_names = ('echo_request', 'data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6EchoRequestType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('echo_request', 'data')
 
     echo_request: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Echo_Request', 0, _c.builtin('boolean'), doc='Every node must implement an ICMP v6 Echo responder function that receives Echo Requests (ICMP v6 code=0).')
     data: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Data', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Data': 'cybox_common:HexBinaryObjectProperty'}, doc='Zero or more octets of arbitrary data.')
@@ -1550,9 +1556,9 @@ class ICMPv6ErrorMessage(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6ErrorMessageType'
-    _content = 'element'
-    _field_names = ('destination_unreachable', 'packet_too_big', 'time_exceeded', 'parameter_problem', 'invoking_packet')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6ErrorMessageType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('destination_unreachable', 'packet_too_big', 'time_exceeded', 'parameter_problem', 'invoking_packet')
 
     destination_unreachable: _f.Child[ICMPv6DestinationUnreachable] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Destination_Unreachable', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Destination_Unreachable': 'network_packet_object:ICMPv6DestinationUnreachable'}, container=True, doc='A destination unreachable message should be generated by a router, or by the IPv6 later in the originating node, in response to a packet that cannot be delivered to its destination address for reasons other than congestion. (http://tools.ietf.org/html/rfc4443).')
     packet_too_big: _f.Child[ICMPv6PacketTooBig] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Packet_Too_Big', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Packet_Too_Big': 'network_packet_object:ICMPv6PacketTooBig'}, container=True, doc='A packet too big message must be sent by a router in response to a packet that it cannot forward because the packet is larger than the MTU of the outgoing link.')
@@ -1589,9 +1595,9 @@ class ICMPv6Header(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6HeaderType'
-    _content = 'element'
-    _field_names = ('type_', 'code', 'checksum')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6HeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'code', 'checksum')
 
     type_: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Type', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Type': 'cybox_common:HexBinaryObjectProperty'}, doc='The ICMP v6 type byte specifies the type of the message. Values range from 0 to 127 (high order bit is 0) indicate an error messages; values from 128 to 255 (high order bit is 1) indicate an informational message.')
     code: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Code', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Code': 'cybox_common:HexBinaryObjectProperty'}, doc='The code byte value depends on the message type and provides an additional level of message granularity.')
@@ -1621,9 +1627,9 @@ class ICMPv6InfoMessageContent(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6InfoMessageContentType'
-    _content = 'element'
-    _field_names = ('identifier', 'sequence_number')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6InfoMessageContentType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('identifier', 'sequence_number')
 
     identifier: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Identifier', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Identifier': 'cybox_common:HexBinaryObjectProperty'}, doc='16-bit identifier. Combined with the sequence number, called the "quench" for echo reply and echo request.')
     sequence_number: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Sequence_Number', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Sequence_Number': 'cybox_common:HexBinaryObjectProperty'}, doc='16-bit sequence number. The identifier and sequence number can be used by the client to match the reply with the request that caused the reply.')
@@ -1650,9 +1656,9 @@ class ICMPv6InfoMessage(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6InfoMessageType'
-    _content = 'element'
-    _field_names = ('echo_request', 'echo_reply', 'info_msg_content')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6InfoMessageType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('echo_request', 'echo_reply', 'info_msg_content')
 
     echo_request: _f.Child[ICMPv6EchoRequest] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Echo_Request', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Echo_Request': 'network_packet_object:ICMPv6EchoRequest'}, container=True, doc='Echo request and reply messages are used for diagnostic purposes.')
     echo_reply: _f.Child[ICMPv6EchoReply] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Echo_Reply', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Echo_Reply': 'network_packet_object:ICMPv6EchoReply'}, container=True, doc='Echo request and reply messages are used for diagnostic purposes.')
@@ -1680,9 +1686,9 @@ class ICMPv6PacketTooBig(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6PacketTooBigType'
-    _content = 'element'
-    _field_names = ('packet_too_big', 'mtu')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6PacketTooBigType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('packet_too_big', 'mtu')
 
     packet_too_big: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Packet_Too_Big', 0, _c.builtin('boolean'), doc='Only one code value is defined and is set to 0 (zero) by the originator and ignored by the receiver.')
     mtu: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}MTU', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}MTU': 'cybox_common:HexBinaryObjectProperty'}, doc='Maximum Transmission Unit describes the size limit for any given physical network.')
@@ -1712,23 +1718,23 @@ class ICMPv6Packet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6PacketType'
-    _content = 'element'
-    _field_names = ('icm_pv_6_header', 'error_msg', 'info_msg')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6PacketType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('icmpv6_header', 'error_msg', 'info_msg')
 
-    icm_pv_6_header: _f.Child[ICMPv6Header] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6_Header': 'network_packet_object:ICMPv6Header'}, container=True, doc='Actual ICMP v6 header bytes are defined, corresponding to the ICMP type, ICMP code, and to the checksum.')
+    icmpv6_header: _f.Child[ICMPv6Header] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6_Header': 'network_packet_object:ICMPv6Header'}, container=True, doc='Actual ICMP v6 header bytes are defined, corresponding to the ICMP type, ICMP code, and to the checksum.')
     error_msg: _f.Child[ICMPv6ErrorMessage] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Error_Msg', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Error_Msg': 'network_packet_object:ICMPv6ErrorMessage'}, container=True, doc='For ICMP v6 error messages, boolean values are used in this field to explicitly interpret the type and code bytes appearing in the ICMP header. Additional fields and message content are also defined here. The type value indicates whether an ICMP message is an error message (type is 0 to 127) or an information message (type is 128 to 255).')
     info_msg: _f.Child[ICMPv6InfoMessage] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Info_Msg', 2, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Info_Msg': 'network_packet_object:ICMPv6InfoMessage'}, container=True, doc='For ICMP v6 informational messages, boolean values are used in this field to explicitly interpret the type and code bytes appearing in the ICMP header. Additional fields and message content are also defined here. The type value indicates whether an ICMP message is an error message (type is 0 to 127) or an information message (type is 128 to 255).')
 
     def __init__(
         self,
         *,
-        icm_pv_6_header: ICMPv6Header | None = None,
+        icmpv6_header: ICMPv6Header | None = None,
         error_msg: ICMPv6ErrorMessage | None = None,
         info_msg: ICMPv6InfoMessage | None = None,
     ) -> None:
         self._init({
-            'icm_pv_6_header': icm_pv_6_header,
+            'icmpv6_header': icmpv6_header,
             'error_msg': error_msg,
             'info_msg': info_msg,
         })
@@ -1743,13 +1749,13 @@ class ICMPv6ParameterProblem(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6ParameterProblemType'
-    _content = 'element'
-    _field_names = ('erroneous_header_field', 'unrecognized_next_header_type', 'unrecognized_i_pv_6_option', 'pointer')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6ParameterProblemType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('erroneous_header_field', 'unrecognized_next_header_type', 'unrecognized_ipv6_option', 'pointer')
 
     erroneous_header_field: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Erroneous_Header_Field', 0, _c.builtin('boolean'), doc='Erroneous header field encountered (ICMP v6 code=0).')
     unrecognized_next_header_type: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Unrecognized_Next_Header_Type', 1, _c.builtin('boolean'), doc='Unrecognized next header type encountered (ICMP v6 code=1).')
-    unrecognized_i_pv_6_option: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Unrecognized_IPv6_Option', 2, _c.builtin('boolean'), doc='Unrecognized IP v6 option encountered (ICMP v6 code=2).')
+    unrecognized_ipv6_option: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Unrecognized_IPv6_Option', 2, _c.builtin('boolean'), doc='Unrecognized IP v6 option encountered (ICMP v6 code=2).')
     pointer: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Pointer', 3, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Pointer': 'cybox_common:HexBinaryObjectProperty'}, doc='identifies octet offset within invoking packet where error was detected.')
 
     def __init__(
@@ -1757,13 +1763,13 @@ class ICMPv6ParameterProblem(_BundleObject):
         *,
         erroneous_header_field: bool | str | None = None,
         unrecognized_next_header_type: bool | str | None = None,
-        unrecognized_i_pv_6_option: bool | str | None = None,
+        unrecognized_ipv6_option: bool | str | None = None,
         pointer: _cybox_common.HexBinaryObjectProperty | str | None = None,
     ) -> None:
         self._init({
             'erroneous_header_field': erroneous_header_field,
             'unrecognized_next_header_type': unrecognized_next_header_type,
-            'unrecognized_i_pv_6_option': unrecognized_i_pv_6_option,
+            'unrecognized_ipv6_option': unrecognized_ipv6_option,
             'pointer': pointer,
         })
 
@@ -1776,9 +1782,9 @@ class ICMPv6TimeExceeded(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6TimeExceededType'
-    _content = 'element'
-    _field_names = ('hop_limit_exceeded', 'fragment_reassem_time_exceeded')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6TimeExceededType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('hop_limit_exceeded', 'fragment_reassem_time_exceeded')
 
     hop_limit_exceeded: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Hop_Limit_Exceeded', 0, _c.builtin('boolean'), doc='Hop limit exceeded in transit (ICMP v6 code=0).')
     fragment_reassem_time_exceeded: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#PacketObject-2}Fragment_Reassem_Time_Exceeded', 1, _c.builtin('boolean'), doc='Fragment reassembly time exceeded (ICMP v6 code=1).')
@@ -1807,9 +1813,10 @@ class IPVersion(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPVersionType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPVersionType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1872,9 +1879,10 @@ class IPv4Class(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4ClassType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4ClassType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1938,9 +1946,10 @@ class IPv4CopyFlag(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4CopyFlagType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4CopyFlagType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -2003,9 +2012,9 @@ class IPv4Flags(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4FlagsType'
-    _content = 'element'
-    _field_names = ('reserved', 'do_not_fragment', 'more_fragments')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4FlagsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('reserved', 'do_not_fragment', 'more_fragments')
 
     reserved: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Reserved', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Reserved': 'cybox_common:IntegerObjectProperty'}, doc='Bit 0: This bit value (0) is reserved and must be zero.')
     do_not_fragment: _f.Child[DoNotFragment] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Do_Not_Fragment', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Do_Not_Fragment': 'network_packet_object:DoNotFragment'}, doc='Bit 1: This is the "don\'t fragment" bit. Values are specified in the DoNotFragmentType.')
@@ -2035,9 +2044,9 @@ class IPv4Header(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4HeaderType'
-    _content = 'element'
-    _field_names = ('ip_version', 'header_length', 'dscp', 'ecn', 'total_length', 'identification', 'flags', 'fragment_offset', 'ttl', 'protocol', 'checksum', 'src_i_pv_4_addr', 'dest_i_pv_4_addr', 'options')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4HeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ip_version', 'header_length', 'dscp', 'ecn', 'total_length', 'identification', 'flags', 'fragment_offset', 'ttl', 'protocol', 'checksum', 'src_ipv4_addr', 'dest_ipv4_addr', 'options')
 
     ip_version: _f.Child[IPVersion] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IP_Version', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IP_Version': 'network_packet_object:IPVersion'}, doc='The version field indicates the format of the internet header. For IP v4, the version is 4.')
     header_length: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Header_Length', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Header_Length': 'cybox_common:IntegerObjectProperty'}, doc='The Internet Header Length specifies the length of IP packet header in 32 bit words. Min value = 5.')
@@ -2050,8 +2059,8 @@ class IPv4Header(_BundleObject):
     ttl: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}TTL', 8, tags={'{http://cybox.mitre.org/objects#PacketObject-2}TTL': 'cybox_common:HexBinaryObjectProperty'}, doc="This 8-bit field helps prevent datagrams from persisting on an internet (it limits a datagram's lifetime).")
     protocol: _f.Child[IANAAssignedIPNumbers] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Protocol', 9, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Protocol': 'network_packet_object:IANAAssignedIPNumbers'}, doc='This field defines the protocol used in the data portion of the IP datagram. The type of this field is an enumerated list of IP protocol numbers as maintained by the Internet Assigned Numbers Authority.')
     checksum: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Checksum', 10, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Checksum': 'cybox_common:HexBinaryObjectProperty'}, doc='This field is a 16-bit checksum used for error-checking of the header.')
-    src_i_pv_4_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Src_IPv4_Addr', 11, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Src_IPv4_Addr': 'address_object:Address'}, doc='This field is the IPv4 address of the sender of the packet.')
-    dest_i_pv_4_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Dest_IPv4_Addr', 12, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Dest_IPv4_Addr': 'address_object:Address'}, doc='This field is the IPv4 address of the receiver of the packet.')
+    src_ipv4_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Src_IPv4_Addr', 11, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Src_IPv4_Addr': 'address_object:Address'}, doc='This field is the IPv4 address of the sender of the packet.')
+    dest_ipv4_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Dest_IPv4_Addr', 12, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Dest_IPv4_Addr': 'address_object:Address'}, doc='This field is the IPv4 address of the receiver of the packet.')
     options: _f.Children[IPv4Option] = _f.Children('{http://cybox.mitre.org/objects#PacketObject-2}Option', 13, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Option': 'network_packet_object:IPv4Option'}, max_occurs=None, doc='The IPv4 option field is variable in length with zero or more options. It is not often used. http://en.wikipedia.org/wiki/IPv4.')
 
     def __init__(
@@ -2068,8 +2077,8 @@ class IPv4Header(_BundleObject):
         ttl: _cybox_common.HexBinaryObjectProperty | str | None = None,
         protocol: IANAAssignedIPNumbers | str | None = None,
         checksum: _cybox_common.HexBinaryObjectProperty | str | None = None,
-        src_i_pv_4_addr: _address_object.Address | None = None,
-        dest_i_pv_4_addr: _address_object.Address | None = None,
+        src_ipv4_addr: _address_object.Address | None = None,
+        dest_ipv4_addr: _address_object.Address | None = None,
         options: _typing.Iterable[IPv4Option] | None = None,
     ) -> None:
         self._init({
@@ -2084,8 +2093,8 @@ class IPv4Header(_BundleObject):
             'ttl': ttl,
             'protocol': protocol,
             'checksum': checksum,
-            'src_i_pv_4_addr': src_i_pv_4_addr,
-            'dest_i_pv_4_addr': dest_i_pv_4_addr,
+            'src_ipv4_addr': src_ipv4_addr,
+            'dest_ipv4_addr': dest_ipv4_addr,
             'options': options,
         })
 
@@ -2098,9 +2107,9 @@ class IPv4Option(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4OptionType'
-    _content = 'element'
-    _field_names = ('copy_flag', 'class_', 'option')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4OptionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('copy_flag', 'class_', 'option')
 
     copy_flag: _f.Child[IPv4CopyFlag] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Copy_Flag', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Copy_Flag': 'network_packet_object:IPv4CopyFlag'}, doc='The copied flag indicates that this option is copied into all fragments on fragmentation. 1 bit. They are represented in this field by a string which specifies their value.')
     class_: _f.Child[IPv4Class] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Class', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Class': 'network_packet_object:IPv4Class'}, doc='The option class is represented by 2 bits where 0 = control; 1 = reserved for future use; 2 = debugging and measurement; 3 = reserved for future use. These enumerated values are defined for this field.')
@@ -2130,9 +2139,10 @@ class IPv4Options(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4OptionsType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4OptionsType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -2195,21 +2205,21 @@ class IPv4Packet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4PacketType'
-    _content = 'element'
-    _field_names = ('i_pv_4_header', 'data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPv4PacketType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ipv4_header', 'data')
 
-    i_pv_4_header: _f.Child[IPv4Header] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IPv4_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IPv4_Header': 'network_packet_object:IPv4Header'}, container=True, doc='The IPv4 header provides addressing, and internet modules use fields in the header to fragment and reassemble internet datagrams when necessary for transmission through small packet networks.')
+    ipv4_header: _f.Child[IPv4Header] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IPv4_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IPv4_Header': 'network_packet_object:IPv4Header'}, container=True, doc='The IPv4 header provides addressing, and internet modules use fields in the header to fragment and reassemble internet datagrams when necessary for transmission through small packet networks.')
     data: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Data', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Data': 'cybox_common:HexBinaryObjectProperty'}, doc='The data portion of an IP packet is interpreted based on the value of the Protocol header field. Actual field values will probably be specified in the elements of the different network layers, but we provide a field here to capture any data as necessary.')
 
     def __init__(
         self,
         *,
-        i_pv_4_header: IPv4Header | None = None,
+        ipv4_header: IPv4Header | None = None,
         data: _cybox_common.HexBinaryObjectProperty | str | None = None,
     ) -> None:
         self._init({
-            'i_pv_4_header': i_pv_4_header,
+            'ipv4_header': ipv4_header,
             'data': data,
         })
 
@@ -2226,9 +2236,10 @@ class IPv6DoNotRecogAction(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPv6DoNotRecogActionType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPv6DoNotRecogActionType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -2292,9 +2303,9 @@ class IPv6ExtHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPv6ExtHeaderType'
-    _content = 'element'
-    _field_names = ('hop_by_hop_options', 'routing', 'fragment', 'destination_options', 'authentication_header', 'encapsulating_security_payload')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPv6ExtHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('hop_by_hop_options', 'routing', 'fragment', 'destination_options', 'authentication_header', 'encapsulating_security_payload')
 
     hop_by_hop_options: _f.Child[HopByHopOptions] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Hop_by_Hop_Options', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Hop_by_Hop_Options': 'network_packet_object:HopByHopOptions'}, container=True, doc="The Hop-by-Hop Options header is used to carry optional information that must be examined by every node along a packet's delivery path. It carries a variable number of type-length-value (TLV) encoded options.")
     routing: _f.Child[Routing] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Routing', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Routing': 'network_packet_object:Routing'}, container=True, doc='The Routing header is used by an IPv6 source to list one or more intermediate nodes to be "visited" on the way to a packet\'s destination. http://tools.ietf.org/html/rfc2460.')
@@ -2331,9 +2342,9 @@ class IPv6Header(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPv6HeaderType'
-    _content = 'element'
-    _field_names = ('ip_version', 'traffic_class', 'flow_label', 'payload_length', 'next_header', 'ttl', 'src_i_pv_6_addr', 'dest_i_pv_6_addr')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPv6HeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ip_version', 'traffic_class', 'flow_label', 'payload_length', 'next_header', 'ttl', 'src_ipv6_addr', 'dest_ipv6_addr')
 
     ip_version: _f.Child[IPVersion] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IP_Version', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IP_Version': 'network_packet_object:IPVersion'}, doc='4-bit Internet Protocol version number =6.')
     traffic_class: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Traffic_Class', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Traffic_Class': 'cybox_common:HexBinaryObjectProperty'}, doc='8-bit traffic class field. Available for use by originating nodes and/or forwarding routers to identify and distinguish between different classes or priorities of IPv6 packets. http://tools.ietf.org/html/rfc2460#section-7.')
@@ -2341,8 +2352,8 @@ class IPv6Header(_BundleObject):
     payload_length: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Payload_Length', 3, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Payload_Length': 'cybox_common:HexBinaryObjectProperty'}, doc='16-bit unsigned integer. Length of the IPv6 payload (the rest of the packet following the IPv6 header) in octets. Any extension headers are considered part of the payload.')
     next_header: _f.Child[IANAAssignedIPNumbers] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Next_Header', 4, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Next_Header': 'network_packet_object:IANAAssignedIPNumbers'}, doc='8-bit selector. Identifies the type of header immediately following the IPv6 header. Uses the same values as the IPv4 protocol field.')
     ttl: _f.Child[_cybox_common.PositiveIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}TTL', 5, tags={'{http://cybox.mitre.org/objects#PacketObject-2}TTL': 'cybox_common:PositiveIntegerObjectProperty'}, doc='TTL/hop limit specifies how many times a packet can be forwarded. 8-bit unsigned integer.')
-    src_i_pv_6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Src_IPv6_Addr', 6, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Src_IPv6_Addr': 'address_object:Address'}, doc='128-bit address of the originator of the packet.')
-    dest_i_pv_6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Dest_IPv6_Addr', 7, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Dest_IPv6_Addr': 'address_object:Address'}, doc='128-bit address of the intended recipient of the packet.')
+    src_ipv6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Src_IPv6_Addr', 6, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Src_IPv6_Addr': 'address_object:Address'}, doc='128-bit address of the originator of the packet.')
+    dest_ipv6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Dest_IPv6_Addr', 7, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Dest_IPv6_Addr': 'address_object:Address'}, doc='128-bit address of the intended recipient of the packet.')
 
     def __init__(
         self,
@@ -2353,8 +2364,8 @@ class IPv6Header(_BundleObject):
         payload_length: _cybox_common.HexBinaryObjectProperty | str | None = None,
         next_header: IANAAssignedIPNumbers | str | None = None,
         ttl: _cybox_common.PositiveIntegerObjectProperty | str | None = None,
-        src_i_pv_6_addr: _address_object.Address | None = None,
-        dest_i_pv_6_addr: _address_object.Address | None = None,
+        src_ipv6_addr: _address_object.Address | None = None,
+        dest_ipv6_addr: _address_object.Address | None = None,
     ) -> None:
         self._init({
             'ip_version': ip_version,
@@ -2363,8 +2374,8 @@ class IPv6Header(_BundleObject):
             'payload_length': payload_length,
             'next_header': next_header,
             'ttl': ttl,
-            'src_i_pv_6_addr': src_i_pv_6_addr,
-            'dest_i_pv_6_addr': dest_i_pv_6_addr,
+            'src_ipv6_addr': src_ipv6_addr,
+            'dest_ipv6_addr': dest_ipv6_addr,
         })
 
 
@@ -2376,9 +2387,9 @@ class IPv6Option(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPv6OptionType'
-    _content = 'element'
-    _field_names = ('do_not_recogn_action', 'packet_change', 'option_byte')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPv6OptionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('do_not_recogn_action', 'packet_change', 'option_byte')
 
     do_not_recogn_action: _f.Child[IPv6DoNotRecogAction] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Do_Not_Recogn_Action', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Do_Not_Recogn_Action': 'network_packet_object:IPv6DoNotRecogAction'}, doc='Action to be taken if the processing IPv6 nodes does not recognize the Option Type. This information is internally encoded in the Option Type identifier (highest-order two bits) such that their highest-order two bits specify the action that must be taken if the processing IPv6 node does not recognize the Option type. These possible actions are enumerated via IPv6DoNotRecogActionType.')
     packet_change: _f.Child[IPv6PacketChange] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Packet_Change', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Packet_Change': 'network_packet_object:IPv6PacketChange'}, doc="The third highest order bit of the Option Data specifies whether or not the Option Data of that option can change en-route to the packet's final destination.")
@@ -2409,9 +2420,10 @@ class IPv6PacketChange(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPv6PacketChangeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPv6PacketChangeType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -2474,23 +2486,23 @@ class IPv6Packet(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}IPv6PacketType'
-    _content = 'element'
-    _field_names = ('i_pv_6_header', 'ext_headers', 'data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}IPv6PacketType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ipv6_header', 'ext_headers', 'data')
 
-    i_pv_6_header: _f.Child[IPv6Header] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IPv6_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IPv6_Header': 'network_packet_object:IPv6Header'}, container=True, doc='IPv6 headers is a simplification of the IPv4 header.')
+    ipv6_header: _f.Child[IPv6Header] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IPv6_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IPv6_Header': 'network_packet_object:IPv6Header'}, container=True, doc='IPv6 headers is a simplification of the IPv4 header.')
     ext_headers: _f.Children[IPv6ExtHeader] = _f.Children('{http://cybox.mitre.org/objects#PacketObject-2}Ext_Headers', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Ext_Headers': 'network_packet_object:IPv6ExtHeader'}, max_occurs=None, doc='In IPv6, optional internet-layer information is encoded in separate headers that may be placed between the IPv6 header and the upper-layer header in a packet. http://tools.ietf.org/html/rfc2460.')
     data: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Data', 2, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Data': 'cybox_common:HexBinaryObjectProperty'}, doc='The data portion of an IP packet. Actual field values will probably be specified in the elements of the different network layers, but we provide a field here to capture any data as necessary.')
 
     def __init__(
         self,
         *,
-        i_pv_6_header: IPv6Header | None = None,
+        ipv6_header: IPv6Header | None = None,
         ext_headers: _typing.Iterable[IPv6ExtHeader] | None = None,
         data: _cybox_common.HexBinaryObjectProperty | str | None = None,
     ) -> None:
         self._init({
-            'i_pv_6_header': i_pv_6_header,
+            'ipv6_header': ipv6_header,
             'ext_headers': ext_headers,
             'data': data,
         })
@@ -2508,28 +2520,28 @@ class InternetLayer(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}InternetLayerType'
-    _content = 'element'
-    _field_names = ('i_pv_4', 'icm_pv_4', 'i_pv_6', 'icm_pv_6')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}InternetLayerType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ipv4', 'icmpv4', 'ipv6', 'icmpv6')
 
-    i_pv_4: _f.Child[IPv4Packet] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IPv4', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IPv4': 'network_packet_object:IPv4Packet'}, container=True, doc='Internet Protocol version 4 (IPv4) is a connectionless protocol for use on packet-switched link layer networks (e.g., Ethernet).')
-    icm_pv_4: _f.Child[ICMPv4Packet] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4': 'network_packet_object:ICMPv4Packet'}, container=True, doc='ICMP is chiefly used the operating systems of networked computers to send error messages indicating, for example, that a requested service is not available or that a host or router could not be reached (http://en.wikipedia.org/wiki/Internet_Control_Message_Protocol; REF: http://www.networksorcery.com/enp/protocol/icmp.htm).')
-    i_pv_6: _f.Child[IPv6Packet] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IPv6', 2, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IPv6': 'network_packet_object:IPv6Packet'}, container=True, doc='Internet Protocol version 6 (IPv6) is intended to succeed IPv4, and like IPv4 it is a connectionless protocol for use on packet-switched link layer networks.')
-    icm_pv_6: _f.Child[ICMPv6Packet] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6', 3, tags={'{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6': 'network_packet_object:ICMPv6Packet'}, container=True, doc='ICMPv6 is the implementation of the ICMP for IPv6. ICMPv6 performs error reporting and diagnostic functions.')
+    ipv4: _f.Child[IPv4Packet] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IPv4', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IPv4': 'network_packet_object:IPv4Packet'}, container=True, doc='Internet Protocol version 4 (IPv4) is a connectionless protocol for use on packet-switched link layer networks (e.g., Ethernet).')
+    icmpv4: _f.Child[ICMPv4Packet] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}ICMPv4': 'network_packet_object:ICMPv4Packet'}, container=True, doc='ICMP is chiefly used the operating systems of networked computers to send error messages indicating, for example, that a requested service is not available or that a host or router could not be reached (http://en.wikipedia.org/wiki/Internet_Control_Message_Protocol; REF: http://www.networksorcery.com/enp/protocol/icmp.htm).')
+    ipv6: _f.Child[IPv6Packet] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IPv6', 2, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IPv6': 'network_packet_object:IPv6Packet'}, container=True, doc='Internet Protocol version 6 (IPv6) is intended to succeed IPv4, and like IPv4 it is a connectionless protocol for use on packet-switched link layer networks.')
+    icmpv6: _f.Child[ICMPv6Packet] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6', 3, tags={'{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6': 'network_packet_object:ICMPv6Packet'}, container=True, doc='ICMPv6 is the implementation of the ICMP for IPv6. ICMPv6 performs error reporting and diagnostic functions.')
 
     def __init__(
         self,
         *,
-        i_pv_4: IPv4Packet | None = None,
-        icm_pv_4: ICMPv4Packet | None = None,
-        i_pv_6: IPv6Packet | None = None,
-        icm_pv_6: ICMPv6Packet | None = None,
+        ipv4: IPv4Packet | None = None,
+        icmpv4: ICMPv4Packet | None = None,
+        ipv6: IPv6Packet | None = None,
+        icmpv6: ICMPv6Packet | None = None,
     ) -> None:
         self._init({
-            'i_pv_4': i_pv_4,
-            'icm_pv_4': icm_pv_4,
-            'i_pv_6': i_pv_6,
-            'icm_pv_6': icm_pv_6,
+            'ipv4': ipv4,
+            'icmpv4': icmpv4,
+            'ipv6': ipv6,
+            'icmpv6': icmpv6,
         })
 
 
@@ -2542,9 +2554,9 @@ class LinkLayer(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}LinkLayerType'
-    _content = 'element'
-    _field_names = ('physical_interface', 'logical_protocols')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}LinkLayerType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('physical_interface', 'logical_protocols')
 
     physical_interface: _f.Child[PhysicalInterface] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Physical_Interface', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Physical_Interface': 'network_packet_object:PhysicalInterface'}, container=True, doc='Physical Interface characterizes one hardware interface of a link layer connection.')
     logical_protocols: _f.Child[LogicalProtocol] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Logical_Protocols', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Logical_Protocols': 'network_packet_object:LogicalProtocol'}, container=True, doc='Logical Protocols characterizes the logical protocol of a link layer connection. One example of a logical protocol is ARP.')
@@ -2570,9 +2582,9 @@ class LogicalProtocol(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}LogicalProtocolType'
-    _content = 'element'
-    _field_names = ('arp_rarp', 'ndp')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}LogicalProtocolType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('arp_rarp', 'ndp')
 
     arp_rarp: _f.Child[ARP] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}ARP_RARP', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}ARP_RARP': 'network_packet_object:ARP'}, container=True, doc='ARP is a logical protocol used for resolution of network layer addresses (e.g., IP addresses) into link layer addresses (e.g., MAC addresses). RARP is a logical protocol used by a host computer to request its network layer address when it has its link layer address.')
     ndp: _f.Child[NDP] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}NDP', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}NDP': 'network_packet_object:NDP'}, container=True, doc='Neighbor Discovery Protocol (NDP) is used with IPv6 to determine the link-layer addresses for neighbors. Corresponds to combination of IPv4 protocols: ARP, ICMP Router Discovery, and ICMP Redirect.')
@@ -2600,9 +2612,10 @@ class MFlag(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}MFlagType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}MFlagType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -2666,9 +2679,10 @@ class MoreFragments(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}MoreFragmentsType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}MoreFragmentsType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -2729,9 +2743,9 @@ class NDPLinkAddr(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}NDPLinkAddrType'
-    _content = 'element'
-    _field_names = ('length', 'link_layer_mac_addr')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}NDPLinkAddrType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('length', 'link_layer_mac_addr')
 
     length: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Length', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Length': 'cybox_common:IntegerObjectProperty'}, doc='The length of the option (including the type and length fields) in units of 8 octets.')
     link_layer_mac_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Link_Layer_MAC_Addr', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Link_Layer_MAC_Addr': 'address_object:Address'}, doc='The variable length link-layer address. The content and format of this field (including byte and bit ordering) is expected to be specified in specific documents that describe how IPv6 operates over different link layers.')
@@ -2758,9 +2772,9 @@ class NDPMTU(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}NDPMTUType'
-    _content = 'element'
-    _field_names = ('length', 'mtu')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}NDPMTUType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('length', 'mtu')
 
     length: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Length', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Length': 'cybox_common:IntegerObjectProperty'}, doc='The length of the MTU option type: length=1.')
     mtu: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}MTU', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}MTU': 'cybox_common:IntegerObjectProperty'}, doc='The recommended MTU for the link. 32-bit unsigned integer.')
@@ -2787,9 +2801,9 @@ class NDPPrefixInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}NDPPrefixInfoType'
-    _content = 'element'
-    _field_names = ('link_flag', 'addr_config_flag', 'length', 'prefix_length', 'valid_lifetime', 'preferred_lifetime', 'prefix')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}NDPPrefixInfoType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('link_flag', 'addr_config_flag', 'length', 'prefix_length', 'valid_lifetime', 'preferred_lifetime', 'prefix')
 
     link_flag: _f.AttributeField[bool] = _f.AttributeField('link_flag', _c.builtin('boolean'), doc='1-bit on-link flag. When set, indicates that this prefix can be used for on-link determintation. When not set the advertisement makes no statement about on-link or off-link properties of the prefix.')
     addr_config_flag: _f.AttributeField[bool] = _f.AttributeField('addr_config_flag', _c.builtin('boolean'), doc='1-bit autonomous address-configuration flag. When set indicates that this prefix can be usd for stateless address configuration.')
@@ -2830,9 +2844,9 @@ class NDPRedirectedHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}NDPRedirectedHeaderType'
-    _content = 'element'
-    _field_names = ('length', 'ip_header_and_data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}NDPRedirectedHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('length', 'ip_header_and_data')
 
     length: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Length', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Length': 'cybox_common:IntegerObjectProperty'}, doc='The length of the option (including the type and length fields) in units of 8 octets.')
     ip_header_and_data: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IPHeader_And_Data', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IPHeader_And_Data': 'cybox_common:HexBinaryObjectProperty'}, doc='As much as possible of the IP packet that triggered the sending of the redirect without making redirect packet larger than MTU.')
@@ -2858,11 +2872,11 @@ class NDP(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}NDPType'
-    _content = 'element'
-    _field_names = ('icm_pv_6_header', 'router_solicitation', 'router_advertisement', 'neighbor_solicitation', 'neighbor_advertisement', 'redirect')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}NDPType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('icmpv6_header', 'router_solicitation', 'router_advertisement', 'neighbor_solicitation', 'neighbor_advertisement', 'redirect')
 
-    icm_pv_6_header: _f.Child[ICMPv6Header] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6_Header': 'network_packet_object:ICMPv6Header'}, container=True, doc='ICMPv6 Header characterizes an ICMPv6 header.')
+    icmpv6_header: _f.Child[ICMPv6Header] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}ICMPv6_Header': 'network_packet_object:ICMPv6Header'}, container=True, doc='ICMPv6 Header characterizes an ICMPv6 header.')
     router_solicitation: _f.WrappedChildren[RouterSolicitationOptions] = _f.WrappedChildren('{http://cybox.mitre.org/objects#PacketObject-2}Router_Solicitation', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Router_Solicitation': 'network_packet_object:RouterSolicitation'}, item_tag='{http://cybox.mitre.org/objects#PacketObject-2}Options', item_class='network_packet_object:RouterSolicitationOptions', doc='Hosts send Router Solicitations in order to prompt routers to generate Router Advertisements quickly (type=133; code=0).')
     router_advertisement: _f.Child[RouterAdvertisement] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Router_Advertisement', 2, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Router_Advertisement': 'network_packet_object:RouterAdvertisement'}, doc='Routers send out Router Advertisement messages periodically, or in response to Router Solicitations (type=134; code=0).')
     neighbor_solicitation: _f.Child[NeighborSolicitation] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Neighbor_Solicitation', 3, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Neighbor_Solicitation': 'network_packet_object:NeighborSolicitation'}, container=True, doc='Nodes send Neighbor Solicitations to request the link-layer address of a target node while also providing their own link-layer address to the target. Neighbor Solicitations are multicast when the node needs to resolve an address and unicast when the node seeks to verify the reachability of a neighbor (type=135; code=0).')
@@ -2872,7 +2886,7 @@ class NDP(_BundleObject):
     def __init__(
         self,
         *,
-        icm_pv_6_header: ICMPv6Header | None = None,
+        icmpv6_header: ICMPv6Header | None = None,
         router_solicitation: _typing.Iterable[RouterSolicitationOptions] | None = None,
         router_advertisement: RouterAdvertisement | None = None,
         neighbor_solicitation: NeighborSolicitation | None = None,
@@ -2880,7 +2894,7 @@ class NDP(_BundleObject):
         redirect: Redirect | None = None,
     ) -> None:
         self._init({
-            'icm_pv_6_header': icm_pv_6_header,
+            'icmpv6_header': icmpv6_header,
             'router_solicitation': router_solicitation,
             'router_advertisement': router_advertisement,
             'neighbor_solicitation': neighbor_solicitation,
@@ -2900,14 +2914,14 @@ class NeighborAdvertisement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}NeighborAdvertisementType'
-    _content = 'element'
-    _field_names = ('router_flag', 'solicited_flag', 'override_flag', 'target_i_pv_6_addr', 'options')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}NeighborAdvertisementType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('router_flag', 'solicited_flag', 'override_flag', 'target_ipv6_addr', 'options')
 
     router_flag: _f.AttributeField[bool] = _f.AttributeField('router_flag', _c.builtin('boolean'), doc='Router flag. When set, the R-bit indicates that the sender is a router. The R-bit is used by Neighbor Unreachability Detection to detect a router that changes to a host.')
     solicited_flag: _f.AttributeField[bool] = _f.AttributeField('solicited_flag', _c.builtin('boolean'), doc='Solicited flag. When set, the S-bit indicates that the advertisement was sent in response to a Neighbor Solicitation from the Destination address. The S-bit is used as a reachability confirmation for Neighbor Unreachability Detection.')
     override_flag: _f.AttributeField[bool] = _f.AttributeField('override_flag', _c.builtin('boolean'), doc='Override flag. When set, the O-bit indicates that the advertisement should override an existing cache entry and update the cached link-layer address.')
-    target_i_pv_6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Target_IPv6_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Target_IPv6_Addr': 'address_object:Address'}, doc='The IP address of the target of the advertisement.')
+    target_ipv6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Target_IPv6_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Target_IPv6_Addr': 'address_object:Address'}, doc='The IP address of the target of the advertisement.')
     options: _f.Child[NeighborOptions] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Options', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Options': 'network_packet_object:NeighborOptions'}, container=True, doc='Neighbor Advertisement messages include zero or more options, some of which may appear multiple times in the same message.')
 
     def __init__(
@@ -2916,14 +2930,14 @@ class NeighborAdvertisement(_BundleObject):
         router_flag: bool | str | None = None,
         solicited_flag: bool | str | None = None,
         override_flag: bool | str | None = None,
-        target_i_pv_6_addr: _address_object.Address | None = None,
+        target_ipv6_addr: _address_object.Address | None = None,
         options: NeighborOptions | None = None,
     ) -> None:
         self._init({
             'router_flag': router_flag,
             'solicited_flag': solicited_flag,
             'override_flag': override_flag,
-            'target_i_pv_6_addr': target_i_pv_6_addr,
+            'target_ipv6_addr': target_ipv6_addr,
             'options': options,
         })
 
@@ -2937,9 +2951,9 @@ class NeighborOptions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}NeighborOptionsType'
-    _content = 'element'
-    _field_names = ('target_link_addr',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}NeighborOptionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('target_link_addr',)
 
     target_link_addr: _f.Child[NDPLinkAddr] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Target_Link_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Target_Link_Addr': 'network_packet_object:NDPLinkAddr'}, container=True, doc='Target Link Addr characterizes the Target Link-Layer Address option.')
 
@@ -2963,9 +2977,9 @@ class NeighborSolicitationOptions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}NeighborSolicitationOptionsType'
-    _content = 'element'
-    _field_names = ('src_link_addr',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}NeighborSolicitationOptionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('src_link_addr',)
 
     src_link_addr: _f.Child[NDPLinkAddr] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Src_Link_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Src_Link_Addr': 'network_packet_object:NDPLinkAddr'}, container=True, doc='Src Link Addr characterizes the Source Link-Layer Address option.')
 
@@ -2991,21 +3005,21 @@ class NeighborSolicitation(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}NeighborSolicitationType'
-    _content = 'element'
-    _field_names = ('target_i_pv_6_addr', 'options')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}NeighborSolicitationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('target_ipv6_addr', 'options')
 
-    target_i_pv_6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Target_IPv6_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Target_IPv6_Addr': 'address_object:Address'}, doc='The IP address of the target of the solicitation.')
+    target_ipv6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Target_IPv6_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Target_IPv6_Addr': 'address_object:Address'}, doc='The IP address of the target of the solicitation.')
     options: _f.Child[NeighborSolicitationOptions] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Options', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Options': 'network_packet_object:NeighborSolicitationOptions'}, container=True, doc='Neighbor Solicitation messages include zero or more options, some of which may appear multiple times in the same message.')
 
     def __init__(
         self,
         *,
-        target_i_pv_6_addr: _address_object.Address | None = None,
+        target_ipv6_addr: _address_object.Address | None = None,
         options: NeighborSolicitationOptions | None = None,
     ) -> None:
         self._init({
-            'target_i_pv_6_addr': target_i_pv_6_addr,
+            'target_ipv6_addr': target_ipv6_addr,
             'options': options,
         })
 
@@ -3022,10 +3036,10 @@ class NetworkPacket(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}NetworkPacketObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#PacketObject-2}Network_Packet'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'link_layer', 'internet_layer', 'transport_layer')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}NetworkPacketObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#PacketObject-2}Network_Packet'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'link_layer', 'internet_layer', 'transport_layer')
 
     link_layer: _f.Child[LinkLayer] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Link_Layer', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Link_Layer': 'network_packet_object:LinkLayer'}, container=True, doc='The Link Layer is the lowest layer of the TCP/IP network stack and is comprised of physical and logical protocols that operate between adjacent nodes of a network segment or a WAN connection.')
     internet_layer: _f.Child[InternetLayer] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Internet_Layer', 2, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Internet_Layer': 'network_packet_object:InternetLayer'}, container=True, doc='Internet layer characterizes information about the network layer of this Network Packet. The network layer is one layer from the 7-layer OSI Model.')
@@ -3059,13 +3073,13 @@ class OptionData(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}OptionDataType'
-    _content = 'element'
-    _field_names = ('option_type', 'option_data_len', 'pad_1', 'pad_n')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}OptionDataType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('option_type', 'option_data_len', 'pad1', 'pad_n')
 
     option_type: _f.Child[IPv6Option] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Option_Type', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Option_Type': 'network_packet_object:IPv6Option'}, container=True, doc='Identifies the type of option. This 8-bit Option Type identifier is internally encoded such that different bits have different meanings. These meanings are further specified in the IPv6OptionType type.')
     option_data_len: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Option_Data_Len', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Option_Data_Len': 'cybox_common:HexBinaryObjectProperty'}, doc='Length of the Option Data field of this option, in octets.')
-    pad_1: _f.Child[Pad1] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Pad1', 2, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Pad1': 'network_packet_object:Pad1'}, container=True, doc='The Pad1 option is used to insert one octet of padding into the Options area of a header. The Pad1 option does not have length and value fields.')
+    pad1: _f.Child[Pad1] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Pad1', 2, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Pad1': 'network_packet_object:Pad1'}, container=True, doc='The Pad1 option is used to insert one octet of padding into the Options area of a header. The Pad1 option does not have length and value fields.')
     pad_n: _f.Child[PadN] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}PadN', 3, tags={'{http://cybox.mitre.org/objects#PacketObject-2}PadN': 'network_packet_object:PadN'}, container=True, doc='The PadN option is used to insert two or more octets of paddings into the Options area of a header.')
 
     def __init__(
@@ -3073,13 +3087,13 @@ class OptionData(_BundleObject):
         *,
         option_type: IPv6Option | None = None,
         option_data_len: _cybox_common.HexBinaryObjectProperty | str | None = None,
-        pad_1: Pad1 | None = None,
+        pad1: Pad1 | None = None,
         pad_n: PadN | None = None,
     ) -> None:
         self._init({
             'option_type': option_type,
             'option_data_len': option_data_len,
-            'pad_1': pad_1,
+            'pad1': pad1,
             'pad_n': pad_n,
         })
 
@@ -3093,9 +3107,9 @@ class Pad1(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}Pad1Type'
-    _content = 'element'
-    _field_names = ('octet',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}Pad1Type'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('octet',)
 
     octet: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Octet', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Octet': 'cybox_common:HexBinaryObjectProperty'}, min_occurs=1, doc='The fixed 00 value specifies that the Pad1 option is used and also serves as the single octet of padding.')
 
@@ -3118,9 +3132,9 @@ class PadN(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}PadNType'
-    _content = 'element'
-    _field_names = ('octet', 'option_data_length', 'option_data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}PadNType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('octet', 'option_data_length', 'option_data')
 
     octet: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Octet', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Octet': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the PandN option.')
     option_data_length: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Option_Data_Length', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Option_Data_Length': 'cybox_common:IntegerObjectProperty'}, doc='Length of the padding. For N octets of padding, the Option_Data_Length fields contains the value N-2.')
@@ -3149,9 +3163,9 @@ class PhysicalInterface(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}PhysicalInterfaceType'
-    _content = 'element'
-    _field_names = ('ethernet',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}PhysicalInterfaceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ethernet',)
 
     ethernet: _f.Child[EthernetInterface] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Ethernet', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Ethernet': 'network_packet_object:EthernetInterface'}, container=True, doc='Ethernet sends network packets from the sending host to one or more receiving hosts. (REF: IEEE 802.3; http://wiki.wireshark.org/Ethernet).')
 
@@ -3173,21 +3187,21 @@ class Prefix(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}PrefixType'
-    _content = 'element'
-    _field_names = ('i_pv_6_addr', 'ip_addr_prefix')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}PrefixType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ipv6_addr', 'ip_addr_prefix')
 
-    i_pv_6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IPv6_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IPv6_Addr': 'address_object:Address'}, doc='IPv6 address.')
+    ipv6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IPv6_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IPv6_Addr': 'address_object:Address'}, doc='IPv6 address.')
     ip_addr_prefix: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}IP_Addr_Prefix', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}IP_Addr_Prefix': 'address_object:Address'}, doc="The initial bits of an IPv6 address (these are identical for all hosts in a network) form the network's prefix. http://ipv6.com/articles/general/IPv6-Addressing.htm.")
 
     def __init__(
         self,
         *,
-        i_pv_6_addr: _address_object.Address | None = None,
+        ipv6_addr: _address_object.Address | None = None,
         ip_addr_prefix: _address_object.Address | None = None,
     ) -> None:
         self._init({
-            'i_pv_6_addr': i_pv_6_addr,
+            'ipv6_addr': ipv6_addr,
             'ip_addr_prefix': ip_addr_prefix,
         })
 
@@ -3201,9 +3215,9 @@ class RedirectOptions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}RedirectOptionsType'
-    _content = 'element'
-    _field_names = ('target_link_addr', 'redirected_header')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}RedirectOptionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('target_link_addr', 'redirected_header')
 
     target_link_addr: _f.Child[NDPLinkAddr] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Target_Link_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Target_Link_Addr': 'network_packet_object:NDPLinkAddr'}, container=True, doc='The link-layer address for the target.')
     redirected_header: _f.Child[NDPRedirectedHeader] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Redirected_Header', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Redirected_Header': 'network_packet_object:NDPRedirectedHeader'}, container=True, doc='As much as possible of the IP packet that triggered the sending of the Redirect message without making the redirect packet exceed the minimum MTU specified in the IPv6 protocol.')
@@ -3232,24 +3246,24 @@ class Redirect(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}RedirectType'
-    _content = 'element'
-    _field_names = ('target_i_pv_6_addr', 'dest_i_pv_6_addr', 'options')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}RedirectType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('target_ipv6_addr', 'dest_ipv6_addr', 'options')
 
-    target_i_pv_6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Target_IPv6_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Target_IPv6_Addr': 'address_object:Address'}, doc='An IP address that is a better first hop to use for the ICMP Destination Address.')
-    dest_i_pv_6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Dest_IPv6_Addr', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Dest_IPv6_Addr': 'address_object:Address'}, doc='The IP address of the destination that is redirected to the target.')
+    target_ipv6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Target_IPv6_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Target_IPv6_Addr': 'address_object:Address'}, doc='An IP address that is a better first hop to use for the ICMP Destination Address.')
+    dest_ipv6_addr: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Dest_IPv6_Addr', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Dest_IPv6_Addr': 'address_object:Address'}, doc='The IP address of the destination that is redirected to the target.')
     options: _f.Child[RedirectOptions] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Options', 2, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Options': 'network_packet_object:RedirectOptions'}, container=True, doc='Redirect messages include zero or more options, some of which may appear multiple times in the same message.')
 
     def __init__(
         self,
         *,
-        target_i_pv_6_addr: _address_object.Address | None = None,
-        dest_i_pv_6_addr: _address_object.Address | None = None,
+        target_ipv6_addr: _address_object.Address | None = None,
+        dest_ipv6_addr: _address_object.Address | None = None,
         options: RedirectOptions | None = None,
     ) -> None:
         self._init({
-            'target_i_pv_6_addr': target_i_pv_6_addr,
-            'dest_i_pv_6_addr': dest_i_pv_6_addr,
+            'target_ipv6_addr': target_ipv6_addr,
+            'dest_ipv6_addr': dest_ipv6_addr,
             'options': options,
         })
 
@@ -3264,9 +3278,9 @@ class RouterAdvertisementOptions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}RouterAdvertisementOptionsType'
-    _content = 'element'
-    _field_names = ('src_link_addr', 'mtu', 'prefix_info')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}RouterAdvertisementOptionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('src_link_addr', 'mtu', 'prefix_info')
 
     src_link_addr: _f.Child[NDPLinkAddr] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Src_Link_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Src_Link_Addr': 'network_packet_object:NDPLinkAddr'}, container=True, doc='Src Link Addr characterizes the Source Link-Layer Address option.')
     mtu: _f.Child[NDPMTU] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}MTU', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}MTU': 'network_packet_object:NDPMTU'}, container=True, doc='32-bit unsigned integer. The recommended MTU for the link.')
@@ -3295,9 +3309,9 @@ class RouterAdvertisement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}RouterAdvertisementType'
-    _content = 'element'
-    _field_names = ('managed_address_config_flag', 'other_config_flag', 'cur_hop_limit', 'router_lifetime', 'reachable_time', 'retrans_timer', 'options')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}RouterAdvertisementType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('managed_address_config_flag', 'other_config_flag', 'cur_hop_limit', 'router_lifetime', 'reachable_time', 'retrans_timer', 'options')
 
     managed_address_config_flag: _f.AttributeField[bool] = _f.AttributeField('managed_address_config_flag', _c.builtin('boolean'), doc='1-bit "Managed address configuration" flag. When set, it indicates that addresses are available via Dynamic Host Configuration Protocol. If the M flag is set, the O flag is redundant and can be ignored because DHCPv6 will return all available configuration information.')
     other_config_flag: _f.AttributeField[bool] = _f.AttributeField('other_config_flag', _c.builtin('boolean'), doc='1-bit "Other configuration" flag. When set, it indicates that other configuration information is available via DHCPv6. Examples of such information are DNS-related information or information on other servers within the network.')
@@ -3339,9 +3353,9 @@ class RouterSolicitationOptions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}RouterSolicitationOptionsType'
-    _content = 'element'
-    _field_names = ('src_link_addr',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}RouterSolicitationOptionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('src_link_addr',)
 
     src_link_addr: _f.Child[NDPLinkAddr] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Src_Link_Addr', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Src_Link_Addr': 'network_packet_object:NDPLinkAddr'}, container=True, doc='Src Link Addr characterizes the Source Link-Layer Address option.')
 
@@ -3364,9 +3378,9 @@ class RouterSolicitation(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}RouterSolicitationType'
-    _content = 'element'
-    _field_names = ('options',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}RouterSolicitationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('options',)
 
     options: _f.Children[RouterSolicitationOptions] = _f.Children('{http://cybox.mitre.org/objects#PacketObject-2}Options', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Options': 'network_packet_object:RouterSolicitationOptions'}, max_occurs=None, doc='Router Solicitation messages include zero or more options, some of which may appear multiple times in the same message.')
 
@@ -3390,9 +3404,9 @@ class Routing(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}RoutingType'
-    _content = 'element'
-    _field_names = ('next_header', 'header_ext_len', 'routing_type', 'segments_left', 'type_specific_data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}RoutingType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('next_header', 'header_ext_len', 'routing_type', 'segments_left', 'type_specific_data')
 
     next_header: _f.Child[IANAAssignedIPNumbers] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Next_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Next_Header': 'network_packet_object:IANAAssignedIPNumbers'}, doc='Identifies the type of header immediately following the Routing header. Uses the same values as the IPv4 Protocol field.')
     header_ext_len: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Header_Ext_Len', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Header_Ext_Len': 'cybox_common:IntegerObjectProperty'}, doc='length of the Routing header in 8-octet units, not including the first 8 octets.')
@@ -3426,9 +3440,9 @@ class TCPFlags(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}TCPFlagsType'
-    _content = 'empty'
-    _field_names = ('ns', 'cwr', 'ece', 'urg', 'ack', 'psh', 'rst', 'syn', 'fin')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}TCPFlagsType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ns', 'cwr', 'ece', 'urg', 'ack', 'psh', 'rst', 'syn', 'fin')
 
     ns: _f.AttributeField[bool] = _f.AttributeField('ns', _c.builtin('boolean'), doc='ECN-nonce concealment protection.')
     cwr: _f.AttributeField[bool] = _f.AttributeField('cwr', _c.builtin('boolean'), doc='Congestion Window Reduced (CWR) flag is set by the sending host to indicate that it received a TCP segment with the ECE flag set and had responded in congestion control mechanism. http://en.wikipedia.org/wiki/Transmission_Control_Protocol.')
@@ -3475,9 +3489,9 @@ class TCPHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}TCPHeaderType'
-    _content = 'element'
-    _field_names = ('src_port', 'dest_port', 'seq_num', 'ack_num', 'data_offset', 'reserved', 'tcp_flags', 'window', 'checksum', 'urg_ptr')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}TCPHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('src_port', 'dest_port', 'seq_num', 'ack_num', 'data_offset', 'reserved', 'tcp_flags', 'window', 'checksum', 'urg_ptr')
 
     src_port: _f.Child[_port_object.Port] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Src_Port', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Src_Port': 'port_object:Port'}, doc='Identifies the sending port.')
     dest_port: _f.Child[_port_object.Port] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Dest_Port', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Dest_Port': 'port_object:Port'}, doc='Identifies the receiving port.')
@@ -3528,9 +3542,9 @@ class TCP(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}TCPType'
-    _content = 'element'
-    _field_names = ('tcp_header', 'options', 'data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}TCPType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('tcp_header', 'options', 'data')
 
     tcp_header: _f.Child[TCPHeader] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}TCP_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}TCP_Header': 'network_packet_object:TCPHeader'}, container=True, doc='The TCP header contains 10 mandatory fields and an optional extension field. http://en.wikipedia.org/wiki/Transmission_Control_Protocol.')
     options: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Options', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Options': 'cybox_common:HexBinaryObjectProperty'}, doc='Options have up to three fields: Option-Kind (1 byte), Option-Length (1 byte), Option-Data (variable). This field will be further defined when required.')
@@ -3558,9 +3572,9 @@ class TransportLayer(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}TransportLayerType'
-    _content = 'element'
-    _field_names = ('tcp', 'udp')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}TransportLayerType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('tcp', 'udp')
 
     tcp: _f.Child[TCP] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}TCP', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}TCP': 'network_packet_object:TCP'}, container=True, doc='TCP provides reliable, ordered delivery of a stream of bytes from a program on one computer to another program on another computer. http://en.wikipedia.org/wiki/Transmission_Control_Protocol.')
     udp: _f.Child[UDP] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}UDP', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}UDP': 'network_packet_object:UDP'}, container=True, doc='UDP uses a simple transmission model without implicit handshaking dialogues for providing reliability, ordering, or data integrity. Thus, UDP provides an unreliable service and datagrams may arrive out of order, appear duplicated, or go missing without notice. http://en.wikipedia.org/wiki/User_Datagram_Protocol.')
@@ -3586,9 +3600,9 @@ class TypeLength(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}TypeLengthType'
-    _content = 'element'
-    _field_names = ('length', 'internet_layer_type')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}TypeLengthType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('length', 'internet_layer_type')
 
     length: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Length', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Length': 'cybox_common:HexBinaryObjectProperty'}, doc='Length characterizes the length of the ethernet frame.')
     internet_layer_type: _f.Child[IANAEther] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Internet_Layer_Type', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Internet_Layer_Type': 'network_packet_object:IANAEther'}, doc='two-octet field in an Ethernet frame. specifies protocol encapsulated in the payload of ethernet frame.')
@@ -3613,9 +3627,9 @@ class UDPHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}UDPHeaderType'
-    _content = 'element'
-    _field_names = ('src_port', 'dest_port', 'length', 'checksum')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}UDPHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('src_port', 'dest_port', 'length', 'checksum')
 
     src_port: _f.Child[_port_object.Port] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}SrcPort', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}SrcPort': 'port_object:Port'}, doc="Identifies the sender's port.")
     dest_port: _f.Child[_port_object.Port] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}DestPort', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}DestPort': 'port_object:Port'}, doc="Identifies the receiver's port.")
@@ -3649,9 +3663,9 @@ class UDP(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PacketObject-2}UDPType'
-    _content = 'element'
-    _field_names = ('udp_header', 'data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PacketObject-2}UDPType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('udp_header', 'data')
 
     udp_header: _f.Child[UDPHeader] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}UDP_Header', 0, tags={'{http://cybox.mitre.org/objects#PacketObject-2}UDP_Header': 'network_packet_object:UDPHeader'}, container=True, doc='The UDP header consists of four fields, which are defined here.')
     data: _f.Child[_cybox_common.DataSegment] = _f.Child('{http://cybox.mitre.org/objects#PacketObject-2}Data', 1, tags={'{http://cybox.mitre.org/objects#PacketObject-2}Data': 'cybox_common:DataSegment'}, doc='The Data field specifies the data payload of the UDP packet.')

@@ -36,12 +36,12 @@ class NetworkRouteEntry(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkRouteEntryObject-2}NetworkRouteEntryObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#NetworkRouteEntryObject-2}Network_Route_Entry'
-    _abstract = False
-    _field_names = ('object_reference', 'is_ipv_6', 'is_autoconfigure_address', 'is_immortal', 'is_loopback', 'is_publish', 'custom_properties', 'destination_address', 'origin', 'netmask', 'gateway_address', 'metric', 'type_', 'protocol', 'interface', 'preferred_lifetime', 'valid_lifetime', 'route_age')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkRouteEntryObject-2}NetworkRouteEntryObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#NetworkRouteEntryObject-2}Network_Route_Entry'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_ipv6', 'is_autoconfigure_address', 'is_immortal', 'is_loopback', 'is_publish', 'custom_properties', 'destination_address', 'origin', 'netmask', 'gateway_address', 'metric', 'type_', 'protocol', 'interface', 'preferred_lifetime', 'valid_lifetime', 'route_age')
 
-    is_ipv_6: _f.AttributeField[bool] = _f.AttributeField('is_ipv6', _c.builtin('boolean'), doc='The is_ipv6 field specifies whether the route uses IPv6 addresses.')
+    is_ipv6: _f.AttributeField[bool] = _f.AttributeField('is_ipv6', _c.builtin('boolean'), doc='The is_ipv6 field specifies whether the route uses IPv6 addresses.')
     is_autoconfigure_address: _f.AttributeField[bool] = _f.AttributeField('is_autoconfigure_address', _c.builtin('boolean'), doc='The is_autoconfigure_address field specifies whether the destination IP address for the route is automatically configured.')
     is_immortal: _f.AttributeField[bool] = _f.AttributeField('is_immortal', _c.builtin('boolean'), doc='The is_immortal field specifies whether the lifetimes for the route prefixes are infinite.')
     is_loopback: _f.AttributeField[bool] = _f.AttributeField('is_loopback', _c.builtin('boolean'), doc='The is_loopback field specifies whether the route is the default for all packets sent to local network addresses.')
@@ -62,7 +62,7 @@ class NetworkRouteEntry(_cybox_common.ObjectProperties):
         self,
         *,
         object_reference: str | None = None,
-        is_ipv_6: bool | str | None = None,
+        is_ipv6: bool | str | None = None,
         is_autoconfigure_address: bool | str | None = None,
         is_immortal: bool | str | None = None,
         is_loopback: bool | str | None = None,
@@ -82,7 +82,7 @@ class NetworkRouteEntry(_cybox_common.ObjectProperties):
     ) -> None:
         self._init({
             'object_reference': object_reference,
-            'is_ipv_6': is_ipv_6,
+            'is_ipv6': is_ipv6,
             'is_autoconfigure_address': is_autoconfigure_address,
             'is_immortal': is_immortal,
             'is_loopback': is_loopback,
@@ -112,9 +112,10 @@ class Route(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkRouteEntryObject-2}RouteType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkRouteEntryObject-2}RouteType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(

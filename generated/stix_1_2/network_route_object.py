@@ -35,12 +35,12 @@ class NetworkRouteObject(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkRouteObject-2}NetRouteObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#NetworkRouteObject-2}Network_Route_Object'
-    _abstract = False
-    _field_names = ('object_reference', 'is_ipv_6', 'is_autoconfigure_address', 'is_immortal', 'is_loopback', 'is_publish', 'custom_properties', 'description', 'network_route_entries', 'preferred_lifetime', 'valid_lifetime', 'route_age')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkRouteObject-2}NetRouteObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#NetworkRouteObject-2}Network_Route_Object'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_ipv6', 'is_autoconfigure_address', 'is_immortal', 'is_loopback', 'is_publish', 'custom_properties', 'description', 'network_route_entries', 'preferred_lifetime', 'valid_lifetime', 'route_age')
 
-    is_ipv_6: _f.AttributeField[bool] = _f.AttributeField('is_ipv6', _c.builtin('boolean'), doc='The is_ipv6 field specifies whether or not the route uses IPv6 addresses.')
+    is_ipv6: _f.AttributeField[bool] = _f.AttributeField('is_ipv6', _c.builtin('boolean'), doc='The is_ipv6 field specifies whether or not the route uses IPv6 addresses.')
     is_autoconfigure_address: _f.AttributeField[bool] = _f.AttributeField('is_autoconfigure_address', _c.builtin('boolean'), doc='The is_autoconfigure_address field specifies if the IP address is autoconfigured.')
     is_immortal: _f.AttributeField[bool] = _f.AttributeField('is_immortal', _c.builtin('boolean'), doc='The is_immortal field specifies if the route is immortal.')
     is_loopback: _f.AttributeField[bool] = _f.AttributeField('is_loopback', _c.builtin('boolean'), doc='The is_loopback field specifies if the route is a loopback route (the gateway is on the local host).')
@@ -55,7 +55,7 @@ class NetworkRouteObject(_cybox_common.ObjectProperties):
         self,
         *,
         object_reference: str | None = None,
-        is_ipv_6: bool | str | None = None,
+        is_ipv6: bool | str | None = None,
         is_autoconfigure_address: bool | str | None = None,
         is_immortal: bool | str | None = None,
         is_loopback: bool | str | None = None,
@@ -69,7 +69,7 @@ class NetworkRouteObject(_cybox_common.ObjectProperties):
     ) -> None:
         self._init({
             'object_reference': object_reference,
-            'is_ipv_6': is_ipv_6,
+            'is_ipv6': is_ipv6,
             'is_autoconfigure_address': is_autoconfigure_address,
             'is_immortal': is_immortal,
             'is_loopback': is_loopback,
@@ -93,9 +93,9 @@ class NetworkRouteEntries(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkRouteObject-2}NetworkRouteEntriesType'
-    _content = 'element'
-    _field_names = ('network_route_entries',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkRouteObject-2}NetworkRouteEntriesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('network_route_entries',)
 
     network_route_entries: _f.Children[_network_route_entry_object.NetworkRouteEntry] = _f.Children('{http://cybox.mitre.org/objects#NetworkRouteObject-2}Network_Route_Entry', 0, tags={'{http://cybox.mitre.org/objects#NetworkRouteObject-2}Network_Route_Entry': 'network_route_entry_object:NetworkRouteEntry'}, max_occurs=None, doc='The Network_Route field is optional and characterizes a single network route segment entry.')
 

@@ -42,9 +42,10 @@ class AddressFamily(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}AddressFamilyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}AddressFamilyType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -108,9 +109,10 @@ class DomainFamily(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}DomainFamilyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}DomainFamilyType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -172,10 +174,10 @@ class NetworkSocket(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}NetworkSocketObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}Network_Socket'
-    _abstract = False
-    _field_names = ('object_reference', 'is_blocking', 'is_listening', 'custom_properties', 'address_family', 'domain', 'local_address', 'options', 'protocol', 'remote_address', 'type_', 'socket_descriptor')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}NetworkSocketObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}Network_Socket'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_blocking', 'is_listening', 'custom_properties', 'address_family', 'domain', 'local_address', 'options', 'protocol', 'remote_address', 'type_', 'socket_descriptor')
 
     is_blocking: _f.AttributeField[bool] = _f.AttributeField('is_blocking', _c.builtin('boolean'), doc='The is_blocking field specifies whether or not the socket is in blocking mode.')
     is_listening: _f.AttributeField[bool] = _f.AttributeField('is_listening', _c.builtin('boolean'), doc='The is_listening field specifies whether or not the socket is in listening mode.')
@@ -230,9 +232,10 @@ class Protocol(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}ProtocolType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}ProtocolType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -296,12 +299,12 @@ class SocketOptions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}SocketOptionsType'
-    _content = 'element'
-    _field_names = ('ip_multicast_if', 'ip_multicast_if_2', 'ip_multicast_loop', 'ip_tos', 'so_broadcast', 'so_conditional_accept', 'so_keepalive', 'so_dontroute', 'so_linger', 'so_dontlinger', 'so_oobinline', 'so_rcvbuf', 'so_group_priority', 'so_reuseaddr', 'so_debug', 'so_rcvtimeo', 'so_sndbuf', 'so_sndtimeo', 'so_update_accept_context', 'so_timeout', 'tcp_nodelay')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}SocketOptionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ip_multicast_if', 'ip_multicast_if2', 'ip_multicast_loop', 'ip_tos', 'so_broadcast', 'so_conditional_accept', 'so_keepalive', 'so_dontroute', 'so_linger', 'so_dontlinger', 'so_oobinline', 'so_rcvbuf', 'so_group_priority', 'so_reuseaddr', 'so_debug', 'so_rcvtimeo', 'so_sndbuf', 'so_sndtimeo', 'so_update_accept_context', 'so_timeout', 'tcp_nodelay')
 
     ip_multicast_if: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkSocketObject-2}IP_MULTICAST_IF', 0, tags={'{http://cybox.mitre.org/objects#NetworkSocketObject-2}IP_MULTICAST_IF': 'cybox_common:StringObjectProperty'}, doc='Set the interface over which outgoing multicast datagrams should be sent (AF_INET / SOCK_DGRAM or SOCK_RAW).')
-    ip_multicast_if_2: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkSocketObject-2}IP_MULTICAST_IF2', 1, tags={'{http://cybox.mitre.org/objects#NetworkSocketObject-2}IP_MULTICAST_IF2': 'cybox_common:StringObjectProperty'}, doc='Set the interface over which outgoing multicast datagrams should be sent (AF_INET6 / SOCK_DGRAM or SOCK_RAW) .')
+    ip_multicast_if2: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkSocketObject-2}IP_MULTICAST_IF2', 1, tags={'{http://cybox.mitre.org/objects#NetworkSocketObject-2}IP_MULTICAST_IF2': 'cybox_common:StringObjectProperty'}, doc='Set the interface over which outgoing multicast datagrams should be sent (AF_INET6 / SOCK_DGRAM or SOCK_RAW) .')
     ip_multicast_loop: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#NetworkSocketObject-2}IP_MULTICAST_LOOP', 2, _c.builtin('boolean'), doc='Specify that the sending host receives a copy of an outgoing multicast datagram (AF_INET / SOCK_DGRAM or SOCK_RAW).')
     ip_tos: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkSocketObject-2}IP_TOS', 3, tags={'{http://cybox.mitre.org/objects#NetworkSocketObject-2}IP_TOS': 'cybox_common:StringObjectProperty'}, doc='Set Type of Service (TOS) and Precedence in the IP header (AF_INET).')
     so_broadcast: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#NetworkSocketObject-2}SO_BROADCAST', 4, _c.builtin('boolean'), doc='Enable the socket for issuing messages to a broadcast address (AF_INET / SOCK_DGRAM or SOCK_RAW). (.')
@@ -326,7 +329,7 @@ class SocketOptions(_BundleObject):
         self,
         *,
         ip_multicast_if: _cybox_common.StringObjectProperty | str | None = None,
-        ip_multicast_if_2: _cybox_common.StringObjectProperty | str | None = None,
+        ip_multicast_if2: _cybox_common.StringObjectProperty | str | None = None,
         ip_multicast_loop: bool | str | None = None,
         ip_tos: _cybox_common.StringObjectProperty | str | None = None,
         so_broadcast: bool | str | None = None,
@@ -349,7 +352,7 @@ class SocketOptions(_BundleObject):
     ) -> None:
         self._init({
             'ip_multicast_if': ip_multicast_if,
-            'ip_multicast_if_2': ip_multicast_if_2,
+            'ip_multicast_if2': ip_multicast_if2,
             'ip_multicast_loop': ip_multicast_loop,
             'ip_tos': ip_tos,
             'so_broadcast': so_broadcast,
@@ -382,9 +385,10 @@ class Socket(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}SocketType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkSocketObject-2}SocketType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(

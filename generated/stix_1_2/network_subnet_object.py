@@ -36,10 +36,10 @@ class NetworkSubnet(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkSubnetObject-2}NetworkSubnetObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#NetworkSubnetObject-2}Network_Subnet'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'name', 'description', 'number_of_ip_addresses', 'routes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkSubnetObject-2}NetworkSubnetObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#NetworkSubnetObject-2}Network_Subnet'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'name', 'description', 'number_of_ip_addresses', 'routes')
 
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#NetworkSubnetObject-2}Name', 1, tags={'{http://cybox.mitre.org/objects#NetworkSubnetObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field is intended to specify a name for the network subnet.')
     description: _f.Child[_cybox_common.StructuredText] = _f.Child('{http://cybox.mitre.org/objects#NetworkSubnetObject-2}Description', 2, tags={'{http://cybox.mitre.org/objects#NetworkSubnetObject-2}Description': 'cybox_common:StructuredText'}, doc='The Description field is intended to provide a description of the network subnet.')
@@ -74,9 +74,9 @@ class Routes(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#NetworkSubnetObject-2}RoutesType'
-    _content = 'element'
-    _field_names = ('routes',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#NetworkSubnetObject-2}RoutesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('routes',)
 
     routes: _f.Children[_network_route_entry_object.NetworkRouteEntry] = _f.Children('{http://cybox.mitre.org/objects#NetworkSubnetObject-2}Route', 0, tags={'{http://cybox.mitre.org/objects#NetworkSubnetObject-2}Route': 'network_route_entry_object:NetworkRouteEntry'}, min_occurs=1, max_occurs=None, doc='The Route field is intended to characterize a single network route.')
 

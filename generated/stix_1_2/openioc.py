@@ -50,9 +50,9 @@ class ArrayOfIocIndicator(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc}ArrayOfIocIndicator'
-    _content = 'element'
-    _field_names = ('indicators',)
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc}ArrayOfIocIndicator'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('indicators',)
 
     indicators: _f.Children[IocIndicator] = _f.Children('{http://schemas.mandiant.com/2010/ioc}Indicator', 0, tags={'{http://schemas.mandiant.com/2010/ioc}Indicator': 'openioc:IocIndicator'}, max_occurs=None)
 
@@ -72,9 +72,9 @@ class ArrayOfLink(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc}ArrayOfLink'
-    _content = 'element'
-    _field_names = ('links',)
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc}ArrayOfLink'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('links',)
 
     links: _f.Children[Link] = _f.Children('{http://schemas.mandiant.com/2010/ioc}link', 0, tags={'{http://schemas.mandiant.com/2010/ioc}link': 'openioc:Link'}, max_occurs=None)
 
@@ -94,9 +94,9 @@ class Identity(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc}Identity'
-    _content = 'empty'
-    _field_names = ('href',)
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc}Identity'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('href',)
 
     href: _f.AttributeField[str] = _f.AttributeField('href', _c.builtin('string'))
 
@@ -116,9 +116,9 @@ class IndicatorItem(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc}IndicatorItem'
-    _content = 'element'
-    _field_names = ('id_', 'condition', 'context', 'content', 'comment', 'params')
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc}IndicatorItem'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'condition', 'context', 'content', 'comment', 'params')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'))
     condition: _f.AttributeField[str] = _f.AttributeField('condition', _c.builtin('string'))
@@ -153,9 +153,9 @@ class IndicatorItemContent(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc}IndicatorItemContent'
-    _content = 'simple'
-    _field_names = ('type_', 'value')
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc}IndicatorItemContent'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'value')
 
     type_: _f.AttributeField[str] = _f.AttributeField('type', _c.builtin('string'))
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -178,9 +178,9 @@ class IndicatorItemContext(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc}IndicatorItemContext'
-    _content = 'empty'
-    _field_names = ('document', 'search', 'type_')
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc}IndicatorItemContext'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('document', 'search', 'type_')
 
     document: _f.AttributeField[str] = _f.AttributeField('document', _c.builtin('string'))
     search: _f.AttributeField[str] = _f.AttributeField('search', _c.builtin('string'))
@@ -206,10 +206,10 @@ class Ioc(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc}IndicatorOfCompromise'
-    _element_tag = '{http://schemas.mandiant.com/2010/ioc}ioc'
-    _content = 'element'
-    _field_names = ('id_', 'last_modified', 'short_description', 'description', 'keywords', 'authored_by', 'authored_date', 'links', 'definition')
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc}IndicatorOfCompromise'
+    _element_tag: _typing.ClassVar[str | None] = '{http://schemas.mandiant.com/2010/ioc}ioc'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'last_modified', 'short_description', 'description', 'keywords', 'authored_by', 'authored_date', 'links', 'definition')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'))
     last_modified: _f.AttributeField[_dt.datetime] = _f.AttributeField('last-modified', _c.builtin('dateTime'), required=True)
@@ -253,9 +253,9 @@ class IocIndicator(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc}IocIndicator'
-    _content = 'element'
-    _field_names = ('operator', 'id_', 'indicator_items', 'indicators', 'params')
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc}IocIndicator'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('operator', 'id_', 'indicator_items', 'indicators', 'params')
 
     operator: _f.AttributeField[IocOperator] = _f.AttributeField('operator', _c.EnumerationCodec('IocOperator', IocOperator), required=True)
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'))
@@ -287,9 +287,9 @@ class IocTerm(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc}IocTerm'
-    _content = 'element'
-    _field_names = ('title', 'text', 'processor_type', 'display_type', 'data_type', 'any_elements')
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc}IocTerm'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('title', 'text', 'processor_type', 'display_type', 'data_type', 'any_elements')
 
     title: _f.AttributeField[str] = _f.AttributeField('title', _c.builtin('string'))
     text: _f.AttributeField[str] = _f.AttributeField('text', _c.builtin('string'))
@@ -322,10 +322,10 @@ class Ioctermlist(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc}IocTermList'
-    _element_tag = '{http://schemas.mandiant.com/2010/ioc}ioctermlist'
-    _content = 'element'
-    _field_names = ('last_modified', 'iocterms')
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc}IocTermList'
+    _element_tag: _typing.ClassVar[str | None] = '{http://schemas.mandiant.com/2010/ioc}ioctermlist'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('last_modified', 'iocterms')
 
     last_modified: _f.AttributeField[_dt.datetime] = _f.AttributeField('last-modified', _c.builtin('dateTime'), required=True)
     iocterms: _f.Children[IocTerm] = _f.Children('{http://schemas.mandiant.com/2010/ioc}iocterm', 0, tags={'{http://schemas.mandiant.com/2010/ioc}iocterm': 'openioc:IocTerm'}, max_occurs=None)
@@ -348,9 +348,9 @@ class Link(Identity):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc}Link'
-    _content = 'mixed'
-    _field_names = ('href', 'rel', 'title', 'type_')
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc}Link'
+    _content: _typing.ClassVar[str] = 'mixed'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('href', 'rel', 'title', 'type_')
 
     rel: _f.AttributeField[str] = _f.AttributeField('rel', _c.builtin('string'))
     title: _f.AttributeField[str] = _f.AttributeField('title', _c.builtin('string'))
@@ -378,9 +378,9 @@ class Metric(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc}Metric'
-    _content = 'empty'
-    _field_names = ('src', 'name', 'value')
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc}Metric'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('src', 'name', 'value')
 
     src: _f.AttributeField[str] = _f.AttributeField('src', _c.builtin('string'))
     name: _f.AttributeField[str] = _f.AttributeField('name', _c.builtin('string'))
@@ -406,10 +406,10 @@ class Metrics(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc}MetricList'
-    _element_tag = '{http://schemas.mandiant.com/2010/ioc}metrics'
-    _content = 'element'
-    _field_names = ('metrics',)
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc}MetricList'
+    _element_tag: _typing.ClassVar[str | None] = '{http://schemas.mandiant.com/2010/ioc}metrics'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('metrics',)
 
     metrics: _f.Children[Metric] = _f.Children('{http://schemas.mandiant.com/2010/ioc}metric', 0, tags={'{http://schemas.mandiant.com/2010/ioc}metric': 'openioc:Metric'}, max_occurs=None)
 

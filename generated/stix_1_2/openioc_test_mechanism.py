@@ -37,9 +37,9 @@ class OpenIOC2010TestMechanism(_indicator.TestMechanism):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/extensions/TestMechanism#OpenIOC2010-1}OpenIOC2010TestMechanismType'
-    _abstract = False
-    _field_names = ('id_', 'idref', 'efficacy', 'producer', 'ioc')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/extensions/TestMechanism#OpenIOC2010-1}OpenIOC2010TestMechanismType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'efficacy', 'producer', 'ioc')
 
     ioc: _f.Child[_openioc.Ioc] = _f.Child('{http://stix.mitre.org/extensions/TestMechanism#OpenIOC2010-1}ioc', 2, tags={'{http://stix.mitre.org/extensions/TestMechanism#OpenIOC2010-1}ioc': 'openioc:Ioc'}, min_occurs=1, doc='The ioc field contains the structured specification of the OpenIOC test mechanism.')
 

@@ -39,10 +39,10 @@ class Indicator(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc/TR/}IocTest'
-    _element_tag = '{http://schemas.mandiant.com/2010/ioc/TR/}indicator'
-    _content = 'element'
-    _field_names = ('operator', 'params', 'unique_identity')
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc/TR/}IocTest'
+    _element_tag: _typing.ClassVar[str | None] = '{http://schemas.mandiant.com/2010/ioc/TR/}indicator'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('operator', 'params', 'unique_identity')
 
     operator: _f.AttributeField[IocOperator] = _f.AttributeField('operator', _c.EnumerationCodec('IocOperator', IocOperator), required=True)
     params: _f.Children[Param] = _f.Children('{http://schemas.mandiant.com/2010/ioc/TR/}param', 0, tags={'{http://schemas.mandiant.com/2010/ioc/TR/}param': 'openioc_tr:Param'}, max_occurs=None)
@@ -68,10 +68,10 @@ class Param(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://schemas.mandiant.com/2010/ioc/TR/}Parameter'
-    _element_tag = '{http://schemas.mandiant.com/2010/ioc/TR/}param'
-    _content = 'element'
-    _field_names = ('name', 'title', 'value')
+    _qname: _typing.ClassVar[str] = '{http://schemas.mandiant.com/2010/ioc/TR/}Parameter'
+    _element_tag: _typing.ClassVar[str | None] = '{http://schemas.mandiant.com/2010/ioc/TR/}param'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'title', 'value')
 
     name: _f.AttributeField[str] = _f.AttributeField('name', _c.builtin('string'))
     title: _f.AttributeField[str] = _f.AttributeField('title', _c.builtin('string'))

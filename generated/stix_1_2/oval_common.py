@@ -178,8 +178,8 @@ class SimpleDatatypeEnumeration(str, _enum.Enum):
     FLOAT = 'float'
     IOS_VERSION = 'ios_version'
     INT = 'int'
-    IPV_4_ADDRESS = 'ipv4_address'
-    IPV_6_ADDRESS = 'ipv6_address'
+    IPV4_ADDRESS = 'ipv4_address'
+    IPV6_ADDRESS = 'ipv6_address'
     STRING = 'string'
     VERSION = 'version'
 
@@ -194,10 +194,10 @@ class DeprecatedInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-common-5}DeprecatedInfoType'
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-common-5}deprecated_info'
-    _content = 'element'
-    _field_names = ('version', 'reason', 'comment')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-common-5}DeprecatedInfoType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-common-5}deprecated_info'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('version', 'reason', 'comment')
 
     version: _f.Value[str] = _f.Value('{http://oval.mitre.org/XMLSchema/oval-common-5}version', 0, _c.builtin('string'), min_occurs=1, doc='The required version child element details the version of OVAL in which the construct became deprecated.')
     reason: _f.Value[str] = _f.Value('{http://oval.mitre.org/XMLSchema/oval-common-5}reason', 1, _c.builtin('string'), min_occurs=1, doc='The required reason child element is used to provide an explanation as to why an item was deprecated and to direct a reader to possible alternative structures within OVAL.')
@@ -225,9 +225,9 @@ class ElementMapItem(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-common-5}ElementMapItemType'
-    _content = 'simple'
-    _field_names = ('target_namespace', 'value')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-common-5}ElementMapItemType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('target_namespace', 'value')
 
     target_namespace: _f.AttributeField[str] = _f.AttributeField('target_namespace', _c.builtin('anyURI'), doc='The target_namespace attributes indicates what XML namespace the element belongs to. If not present, the namespace is that of the document in which the ElementMapItemType instance element appears.')
     value: _f.Text[str] = _f.Text(_c.builtin('NCName'))
@@ -253,10 +253,10 @@ class ElementMapping(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-common-5}ElementMapType'
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-common-5}element_mapping'
-    _content = 'element'
-    _field_names = ('test', 'object_', 'state', 'item')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-common-5}ElementMapType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-common-5}element_mapping'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('test', 'object_', 'state', 'item')
 
     test: _f.Child[ElementMapItem] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-common-5}test', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-common-5}test': 'oval_common:ElementMapItem'}, min_occurs=1, doc='The local name of an OVAL test.')
     object_: _f.Child[ElementMapItem] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-common-5}object', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-common-5}object': 'oval_common:ElementMapItem'}, doc='The local name of an OVAL object.')
@@ -294,9 +294,9 @@ class Generator(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-common-5}GeneratorType'
-    _content = 'element'
-    _field_names = ('product_name', 'product_version', 'schema_version', 'timestamp', 'any_elements')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-common-5}GeneratorType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('product_name', 'product_version', 'schema_version', 'timestamp', 'any_elements')
 
     product_name: _f.Value[str] = _f.Value('{http://oval.mitre.org/XMLSchema/oval-common-5}product_name', 0, _c.builtin('string'), doc='The optional product_name specifies the name of the application used to generate the file. Product names SHOULD be expressed as CPE Names according to the Common Platform Enumeration: Name Matching Specification Version 2.3.')
     product_version: _f.Value[str] = _f.Value('{http://oval.mitre.org/XMLSchema/oval-common-5}product_version', 1, _c.builtin('string'), doc='The optional product_version specifies the version of the application used to generate the file.')
@@ -334,9 +334,9 @@ class Message(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-common-5}MessageType'
-    _content = 'simple'
-    _field_names = ('level', 'value')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-common-5}MessageType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('level', 'value')
 
     level: _f.AttributeField[MessageLevelEnumeration] = _f.AttributeField('level', _c.EnumerationCodec('MessageLevelEnumeration', MessageLevelEnumeration), default='info')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))

@@ -140,8 +140,8 @@ class EntityObjectIPAddressStringDatatype(str, _enum.Enum):
     external/oval_5.10/oval-definitions-schema.xsd.
     """
 
-    IPV_4_ADDRESS = 'ipv4_address'
-    IPV_6_ADDRESS = 'ipv6_address'
+    IPV4_ADDRESS = 'ipv4_address'
+    IPV6_ADDRESS = 'ipv6_address'
     STRING = 'string'
 
 
@@ -150,8 +150,8 @@ class EntityObjectIPAddressDatatype(str, _enum.Enum):
     external/oval_5.10/oval-definitions-schema.xsd.
     """
 
-    IPV_4_ADDRESS = 'ipv4_address'
-    IPV_6_ADDRESS = 'ipv6_address'
+    IPV4_ADDRESS = 'ipv4_address'
+    IPV6_ADDRESS = 'ipv6_address'
 
 
 class EntityStateIOSVersionDatatype(str, _enum.Enum):
@@ -168,8 +168,8 @@ class EntityStateIPAddressStringDatatype(str, _enum.Enum):
     external/oval_5.10/oval-definitions-schema.xsd.
     """
 
-    IPV_4_ADDRESS = 'ipv4_address'
-    IPV_6_ADDRESS = 'ipv6_address'
+    IPV4_ADDRESS = 'ipv4_address'
+    IPV6_ADDRESS = 'ipv6_address'
     STRING = 'string'
 
 
@@ -178,8 +178,8 @@ class EntityStateIPAddressDatatype(str, _enum.Enum):
     external/oval_5.10/oval-definitions-schema.xsd.
     """
 
-    IPV_4_ADDRESS = 'ipv4_address'
-    IPV_6_ADDRESS = 'ipv6_address'
+    IPV4_ADDRESS = 'ipv4_address'
+    IPV6_ADDRESS = 'ipv6_address'
 
 
 class FilterActionEnumeration(str, _enum.Enum):
@@ -243,9 +243,9 @@ class Affected(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}AffectedType'
-    _content = 'element'
-    _field_names = ('family', 'platforms', 'products')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}AffectedType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('family', 'platforms', 'products')
 
     family: _f.AttributeField[_oval_common.FamilyEnumeration] = _f.AttributeField('family', _BUNDLE.enumeration_codec('FamilyEnumeration', 'oval_common:FamilyEnumeration'), required=True)
     platforms: _f.Values[str] = _f.Values('{http://oval.mitre.org/XMLSchema/oval-definitions-5}platform', 0, _c.builtin('string'), max_occurs=None)
@@ -286,61 +286,61 @@ class ArithmeticFunction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ArithmeticFunctionType'
-    _content = 'element'
-    _field_names = ('arithmetic_operation', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ArithmeticFunctionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('arithmetic_operation', 'object_components', 'variable_components', 'literal_components', 'arithmetics', 'begins', 'concats', 'ends', 'escape_regexes', 'splits', 'substrings', 'time_differences', 'regex_captures', 'uniques', 'counts')
 
     arithmetic_operation: _f.AttributeField[ArithmeticEnumeration] = _f.AttributeField('arithmetic_operation', _c.EnumerationCodec('ArithmeticEnumeration', ArithmeticEnumeration), required=True)
-    object_component: _f.Child[ObjectComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'})
-    variable_component: _f.Child[VariableComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component': 'oval_definitions:VariableComponent'})
-    literal_component: _f.Child[LiteralComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component': 'oval_definitions:LiteralComponent'})
-    arithmetic: _f.Child[ArithmeticFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic', 3, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic': 'oval_definitions:ArithmeticFunction'})
-    begin: _f.Child[BeginFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin', 4, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin': 'oval_definitions:BeginFunction'})
-    concat: _f.Child[ConcatFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat', 5, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat': 'oval_definitions:ConcatFunction'}, container=True)
-    end: _f.Child[EndFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}end', 6, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}end': 'oval_definitions:EndFunction'})
-    escape_regex: _f.Child[EscapeRegexFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex', 7, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex': 'oval_definitions:EscapeRegexFunction'}, container=True)
-    split: _f.Child[SplitFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}split', 8, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}split': 'oval_definitions:SplitFunction'})
-    substring: _f.Child[SubstringFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring', 9, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring': 'oval_definitions:SubstringFunction'})
-    time_difference: _f.Child[TimeDifferenceFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference', 10, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference': 'oval_definitions:TimeDifferenceFunction'})
-    regex_capture: _f.Child[RegexCaptureFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture', 11, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture': 'oval_definitions:RegexCaptureFunction'})
-    unique: _f.Child[UniqueFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique', 12, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique': 'oval_definitions:UniqueFunction'}, container=True)
-    count: _f.Child[CountFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}count', 13, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}count': 'oval_definitions:CountFunction'}, container=True)
+    object_components: _f.Children[ObjectComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'}, max_occurs=None)
+    variable_components: _f.Children[VariableComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component': 'oval_definitions:VariableComponent'}, max_occurs=None)
+    literal_components: _f.Children[LiteralComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component': 'oval_definitions:LiteralComponent'}, max_occurs=None)
+    arithmetics: _f.Children[ArithmeticFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic', 3, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic': 'oval_definitions:ArithmeticFunction'}, max_occurs=None)
+    begins: _f.Children[BeginFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin', 4, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin': 'oval_definitions:BeginFunction'}, max_occurs=None)
+    concats: _f.Children[ConcatFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat', 5, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat': 'oval_definitions:ConcatFunction'}, max_occurs=None)
+    ends: _f.Children[EndFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}end', 6, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}end': 'oval_definitions:EndFunction'}, max_occurs=None)
+    escape_regexes: _f.Children[EscapeRegexFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex', 7, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex': 'oval_definitions:EscapeRegexFunction'}, max_occurs=None)
+    splits: _f.Children[SplitFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}split', 8, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}split': 'oval_definitions:SplitFunction'}, max_occurs=None)
+    substrings: _f.Children[SubstringFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring', 9, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring': 'oval_definitions:SubstringFunction'}, max_occurs=None)
+    time_differences: _f.Children[TimeDifferenceFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference', 10, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference': 'oval_definitions:TimeDifferenceFunction'}, max_occurs=None)
+    regex_captures: _f.Children[RegexCaptureFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture', 11, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture': 'oval_definitions:RegexCaptureFunction'}, max_occurs=None)
+    uniques: _f.Children[UniqueFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique', 12, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique': 'oval_definitions:UniqueFunction'}, max_occurs=None)
+    counts: _f.Children[CountFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}count', 13, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}count': 'oval_definitions:CountFunction'}, max_occurs=None)
 
     def __init__(
         self,
         *,
         arithmetic_operation: ArithmeticEnumeration | str | None = None,
-        object_component: ObjectComponent | None = None,
-        variable_component: VariableComponent | None = None,
-        literal_component: LiteralComponent | str | None = None,
-        arithmetic: ArithmeticFunction | None = None,
-        begin: BeginFunction | None = None,
-        concat: ConcatFunction | None = None,
-        end: EndFunction | None = None,
-        escape_regex: EscapeRegexFunction | None = None,
-        split: SplitFunction | None = None,
-        substring: SubstringFunction | None = None,
-        time_difference: TimeDifferenceFunction | None = None,
-        regex_capture: RegexCaptureFunction | None = None,
-        unique: UniqueFunction | None = None,
-        count: CountFunction | None = None,
+        object_components: _typing.Iterable[ObjectComponent] | None = None,
+        variable_components: _typing.Iterable[VariableComponent] | None = None,
+        literal_components: _typing.Iterable[LiteralComponent] | None = None,
+        arithmetics: _typing.Iterable[ArithmeticFunction] | None = None,
+        begins: _typing.Iterable[BeginFunction] | None = None,
+        concats: _typing.Iterable[ConcatFunction] | None = None,
+        ends: _typing.Iterable[EndFunction] | None = None,
+        escape_regexes: _typing.Iterable[EscapeRegexFunction] | None = None,
+        splits: _typing.Iterable[SplitFunction] | None = None,
+        substrings: _typing.Iterable[SubstringFunction] | None = None,
+        time_differences: _typing.Iterable[TimeDifferenceFunction] | None = None,
+        regex_captures: _typing.Iterable[RegexCaptureFunction] | None = None,
+        uniques: _typing.Iterable[UniqueFunction] | None = None,
+        counts: _typing.Iterable[CountFunction] | None = None,
     ) -> None:
         self._init({
             'arithmetic_operation': arithmetic_operation,
-            'object_component': object_component,
-            'variable_component': variable_component,
-            'literal_component': literal_component,
-            'arithmetic': arithmetic,
-            'begin': begin,
-            'concat': concat,
-            'end': end,
-            'escape_regex': escape_regex,
-            'split': split,
-            'substring': substring,
-            'time_difference': time_difference,
-            'regex_capture': regex_capture,
-            'unique': unique,
-            'count': count,
+            'object_components': object_components,
+            'variable_components': variable_components,
+            'literal_components': literal_components,
+            'arithmetics': arithmetics,
+            'begins': begins,
+            'concats': concats,
+            'ends': ends,
+            'escape_regexes': escape_regexes,
+            'splits': splits,
+            'substrings': substrings,
+            'time_differences': time_differences,
+            'regex_captures': regex_captures,
+            'uniques': uniques,
+            'counts': counts,
         })
 
 
@@ -358,9 +358,9 @@ class BeginFunction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}BeginFunctionType'
-    _content = 'element'
-    _field_names = ('character', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}BeginFunctionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('character', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
 
     character: _f.AttributeField[str] = _f.AttributeField('character', _c.builtin('string'), required=True)
     object_component: _f.Child[ObjectComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'})
@@ -433,58 +433,58 @@ class ConcatFunction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ConcatFunctionType'
-    _content = 'element'
-    _field_names = ('object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ConcatFunctionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_components', 'variable_components', 'literal_components', 'arithmetics', 'begins', 'concats', 'ends', 'escape_regexes', 'splits', 'substrings', 'time_differences', 'regex_captures', 'uniques', 'counts')
 
-    object_component: _f.Child[ObjectComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'})
-    variable_component: _f.Child[VariableComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component': 'oval_definitions:VariableComponent'})
-    literal_component: _f.Child[LiteralComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component': 'oval_definitions:LiteralComponent'})
-    arithmetic: _f.Child[ArithmeticFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic', 3, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic': 'oval_definitions:ArithmeticFunction'})
-    begin: _f.Child[BeginFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin', 4, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin': 'oval_definitions:BeginFunction'})
-    concat: _f.Child[ConcatFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat', 5, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat': 'oval_definitions:ConcatFunction'}, container=True)
-    end: _f.Child[EndFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}end', 6, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}end': 'oval_definitions:EndFunction'})
-    escape_regex: _f.Child[EscapeRegexFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex', 7, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex': 'oval_definitions:EscapeRegexFunction'}, container=True)
-    split: _f.Child[SplitFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}split', 8, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}split': 'oval_definitions:SplitFunction'})
-    substring: _f.Child[SubstringFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring', 9, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring': 'oval_definitions:SubstringFunction'})
-    time_difference: _f.Child[TimeDifferenceFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference', 10, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference': 'oval_definitions:TimeDifferenceFunction'})
-    regex_capture: _f.Child[RegexCaptureFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture', 11, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture': 'oval_definitions:RegexCaptureFunction'})
-    unique: _f.Child[UniqueFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique', 12, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique': 'oval_definitions:UniqueFunction'}, container=True)
-    count: _f.Child[CountFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}count', 13, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}count': 'oval_definitions:CountFunction'}, container=True)
+    object_components: _f.Children[ObjectComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'}, max_occurs=None)
+    variable_components: _f.Children[VariableComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component': 'oval_definitions:VariableComponent'}, max_occurs=None)
+    literal_components: _f.Children[LiteralComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component': 'oval_definitions:LiteralComponent'}, max_occurs=None)
+    arithmetics: _f.Children[ArithmeticFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic', 3, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic': 'oval_definitions:ArithmeticFunction'}, max_occurs=None)
+    begins: _f.Children[BeginFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin', 4, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin': 'oval_definitions:BeginFunction'}, max_occurs=None)
+    concats: _f.Children[ConcatFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat', 5, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat': 'oval_definitions:ConcatFunction'}, max_occurs=None)
+    ends: _f.Children[EndFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}end', 6, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}end': 'oval_definitions:EndFunction'}, max_occurs=None)
+    escape_regexes: _f.Children[EscapeRegexFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex', 7, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex': 'oval_definitions:EscapeRegexFunction'}, max_occurs=None)
+    splits: _f.Children[SplitFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}split', 8, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}split': 'oval_definitions:SplitFunction'}, max_occurs=None)
+    substrings: _f.Children[SubstringFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring', 9, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring': 'oval_definitions:SubstringFunction'}, max_occurs=None)
+    time_differences: _f.Children[TimeDifferenceFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference', 10, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference': 'oval_definitions:TimeDifferenceFunction'}, max_occurs=None)
+    regex_captures: _f.Children[RegexCaptureFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture', 11, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture': 'oval_definitions:RegexCaptureFunction'}, max_occurs=None)
+    uniques: _f.Children[UniqueFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique', 12, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique': 'oval_definitions:UniqueFunction'}, max_occurs=None)
+    counts: _f.Children[CountFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}count', 13, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}count': 'oval_definitions:CountFunction'}, max_occurs=None)
 
     def __init__(
         self,
         *,
-        object_component: ObjectComponent | None = None,
-        variable_component: VariableComponent | None = None,
-        literal_component: LiteralComponent | str | None = None,
-        arithmetic: ArithmeticFunction | None = None,
-        begin: BeginFunction | None = None,
-        concat: ConcatFunction | None = None,
-        end: EndFunction | None = None,
-        escape_regex: EscapeRegexFunction | None = None,
-        split: SplitFunction | None = None,
-        substring: SubstringFunction | None = None,
-        time_difference: TimeDifferenceFunction | None = None,
-        regex_capture: RegexCaptureFunction | None = None,
-        unique: UniqueFunction | None = None,
-        count: CountFunction | None = None,
+        object_components: _typing.Iterable[ObjectComponent] | None = None,
+        variable_components: _typing.Iterable[VariableComponent] | None = None,
+        literal_components: _typing.Iterable[LiteralComponent] | None = None,
+        arithmetics: _typing.Iterable[ArithmeticFunction] | None = None,
+        begins: _typing.Iterable[BeginFunction] | None = None,
+        concats: _typing.Iterable[ConcatFunction] | None = None,
+        ends: _typing.Iterable[EndFunction] | None = None,
+        escape_regexes: _typing.Iterable[EscapeRegexFunction] | None = None,
+        splits: _typing.Iterable[SplitFunction] | None = None,
+        substrings: _typing.Iterable[SubstringFunction] | None = None,
+        time_differences: _typing.Iterable[TimeDifferenceFunction] | None = None,
+        regex_captures: _typing.Iterable[RegexCaptureFunction] | None = None,
+        uniques: _typing.Iterable[UniqueFunction] | None = None,
+        counts: _typing.Iterable[CountFunction] | None = None,
     ) -> None:
         self._init({
-            'object_component': object_component,
-            'variable_component': variable_component,
-            'literal_component': literal_component,
-            'arithmetic': arithmetic,
-            'begin': begin,
-            'concat': concat,
-            'end': end,
-            'escape_regex': escape_regex,
-            'split': split,
-            'substring': substring,
-            'time_difference': time_difference,
-            'regex_capture': regex_capture,
-            'unique': unique,
-            'count': count,
+            'object_components': object_components,
+            'variable_components': variable_components,
+            'literal_components': literal_components,
+            'arithmetics': arithmetics,
+            'begins': begins,
+            'concats': concats,
+            'ends': ends,
+            'escape_regexes': escape_regexes,
+            'splits': splits,
+            'substrings': substrings,
+            'time_differences': time_differences,
+            'regex_captures': regex_captures,
+            'uniques': uniques,
+            'counts': counts,
         })
 
 
@@ -505,58 +505,58 @@ class CountFunction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}CountFunctionType'
-    _content = 'element'
-    _field_names = ('object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}CountFunctionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_components', 'variable_components', 'literal_components', 'arithmetics', 'begins', 'concats', 'ends', 'escape_regexes', 'splits', 'substrings', 'time_differences', 'regex_captures', 'uniques', 'counts')
 
-    object_component: _f.Child[ObjectComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'})
-    variable_component: _f.Child[VariableComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component': 'oval_definitions:VariableComponent'})
-    literal_component: _f.Child[LiteralComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component': 'oval_definitions:LiteralComponent'})
-    arithmetic: _f.Child[ArithmeticFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic', 3, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic': 'oval_definitions:ArithmeticFunction'})
-    begin: _f.Child[BeginFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin', 4, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin': 'oval_definitions:BeginFunction'})
-    concat: _f.Child[ConcatFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat', 5, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat': 'oval_definitions:ConcatFunction'}, container=True)
-    end: _f.Child[EndFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}end', 6, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}end': 'oval_definitions:EndFunction'})
-    escape_regex: _f.Child[EscapeRegexFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex', 7, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex': 'oval_definitions:EscapeRegexFunction'}, container=True)
-    split: _f.Child[SplitFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}split', 8, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}split': 'oval_definitions:SplitFunction'})
-    substring: _f.Child[SubstringFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring', 9, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring': 'oval_definitions:SubstringFunction'})
-    time_difference: _f.Child[TimeDifferenceFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference', 10, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference': 'oval_definitions:TimeDifferenceFunction'})
-    regex_capture: _f.Child[RegexCaptureFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture', 11, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture': 'oval_definitions:RegexCaptureFunction'})
-    unique: _f.Child[UniqueFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique', 12, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique': 'oval_definitions:UniqueFunction'}, container=True)
-    count: _f.Child[CountFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}count', 13, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}count': 'oval_definitions:CountFunction'}, container=True)
+    object_components: _f.Children[ObjectComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'}, max_occurs=None)
+    variable_components: _f.Children[VariableComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component': 'oval_definitions:VariableComponent'}, max_occurs=None)
+    literal_components: _f.Children[LiteralComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component': 'oval_definitions:LiteralComponent'}, max_occurs=None)
+    arithmetics: _f.Children[ArithmeticFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic', 3, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic': 'oval_definitions:ArithmeticFunction'}, max_occurs=None)
+    begins: _f.Children[BeginFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin', 4, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin': 'oval_definitions:BeginFunction'}, max_occurs=None)
+    concats: _f.Children[ConcatFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat', 5, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat': 'oval_definitions:ConcatFunction'}, max_occurs=None)
+    ends: _f.Children[EndFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}end', 6, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}end': 'oval_definitions:EndFunction'}, max_occurs=None)
+    escape_regexes: _f.Children[EscapeRegexFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex', 7, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex': 'oval_definitions:EscapeRegexFunction'}, max_occurs=None)
+    splits: _f.Children[SplitFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}split', 8, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}split': 'oval_definitions:SplitFunction'}, max_occurs=None)
+    substrings: _f.Children[SubstringFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring', 9, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring': 'oval_definitions:SubstringFunction'}, max_occurs=None)
+    time_differences: _f.Children[TimeDifferenceFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference', 10, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference': 'oval_definitions:TimeDifferenceFunction'}, max_occurs=None)
+    regex_captures: _f.Children[RegexCaptureFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture', 11, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture': 'oval_definitions:RegexCaptureFunction'}, max_occurs=None)
+    uniques: _f.Children[UniqueFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique', 12, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique': 'oval_definitions:UniqueFunction'}, max_occurs=None)
+    counts: _f.Children[CountFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}count', 13, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}count': 'oval_definitions:CountFunction'}, max_occurs=None)
 
     def __init__(
         self,
         *,
-        object_component: ObjectComponent | None = None,
-        variable_component: VariableComponent | None = None,
-        literal_component: LiteralComponent | str | None = None,
-        arithmetic: ArithmeticFunction | None = None,
-        begin: BeginFunction | None = None,
-        concat: ConcatFunction | None = None,
-        end: EndFunction | None = None,
-        escape_regex: EscapeRegexFunction | None = None,
-        split: SplitFunction | None = None,
-        substring: SubstringFunction | None = None,
-        time_difference: TimeDifferenceFunction | None = None,
-        regex_capture: RegexCaptureFunction | None = None,
-        unique: UniqueFunction | None = None,
-        count: CountFunction | None = None,
+        object_components: _typing.Iterable[ObjectComponent] | None = None,
+        variable_components: _typing.Iterable[VariableComponent] | None = None,
+        literal_components: _typing.Iterable[LiteralComponent] | None = None,
+        arithmetics: _typing.Iterable[ArithmeticFunction] | None = None,
+        begins: _typing.Iterable[BeginFunction] | None = None,
+        concats: _typing.Iterable[ConcatFunction] | None = None,
+        ends: _typing.Iterable[EndFunction] | None = None,
+        escape_regexes: _typing.Iterable[EscapeRegexFunction] | None = None,
+        splits: _typing.Iterable[SplitFunction] | None = None,
+        substrings: _typing.Iterable[SubstringFunction] | None = None,
+        time_differences: _typing.Iterable[TimeDifferenceFunction] | None = None,
+        regex_captures: _typing.Iterable[RegexCaptureFunction] | None = None,
+        uniques: _typing.Iterable[UniqueFunction] | None = None,
+        counts: _typing.Iterable[CountFunction] | None = None,
     ) -> None:
         self._init({
-            'object_component': object_component,
-            'variable_component': variable_component,
-            'literal_component': literal_component,
-            'arithmetic': arithmetic,
-            'begin': begin,
-            'concat': concat,
-            'end': end,
-            'escape_regex': escape_regex,
-            'split': split,
-            'substring': substring,
-            'time_difference': time_difference,
-            'regex_capture': regex_capture,
-            'unique': unique,
-            'count': count,
+            'object_components': object_components,
+            'variable_components': variable_components,
+            'literal_components': literal_components,
+            'arithmetics': arithmetics,
+            'begins': begins,
+            'concats': concats,
+            'ends': ends,
+            'escape_regexes': escape_regexes,
+            'splits': splits,
+            'substrings': substrings,
+            'time_differences': time_differences,
+            'regex_captures': regex_captures,
+            'uniques': uniques,
+            'counts': counts,
         })
 
 
@@ -586,17 +586,17 @@ class Criteria(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}CriteriaType'
-    _content = 'element'
-    _field_names = ('applicability_check', 'operator', 'negate', 'comment', 'criteria', 'criterion', 'extend_definition')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}CriteriaType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('applicability_check', 'operator', 'negate', 'comment', 'criterias', 'criterions', 'extend_definitions')
 
     applicability_check: _f.AttributeField[bool] = _f.AttributeField('applicability_check', _c.builtin('boolean'))
     operator: _f.AttributeField[_oval_common.OperatorEnumeration] = _f.AttributeField('operator', _BUNDLE.enumeration_codec('OperatorEnumeration', 'oval_common:OperatorEnumeration'), default='AND')
     negate: _f.AttributeField[bool] = _f.AttributeField('negate', _c.builtin('boolean'), default='false')
     comment: _f.AttributeField[str] = _f.AttributeField('comment', _c.builtin('string'))
-    criteria: _f.Child[Criteria] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}criteria', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}criteria': 'oval_definitions:Criteria'})
-    criterion: _f.Child[Criterion] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}criterion', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}criterion': 'oval_definitions:Criterion'})
-    extend_definition: _f.Child[ExtendDefinition] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}extend_definition', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}extend_definition': 'oval_definitions:ExtendDefinition'})
+    criterias: _f.Children[Criteria] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}criteria', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}criteria': 'oval_definitions:Criteria'}, max_occurs=None)
+    criterions: _f.Children[Criterion] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}criterion', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}criterion': 'oval_definitions:Criterion'}, max_occurs=None)
+    extend_definitions: _f.Children[ExtendDefinition] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}extend_definition', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}extend_definition': 'oval_definitions:ExtendDefinition'}, max_occurs=None)
 
     def __init__(
         self,
@@ -605,18 +605,18 @@ class Criteria(_BundleObject):
         operator: _oval_common.OperatorEnumeration | str | None = None,
         negate: bool | str | None = None,
         comment: str | None = None,
-        criteria: Criteria | None = None,
-        criterion: Criterion | None = None,
-        extend_definition: ExtendDefinition | None = None,
+        criterias: _typing.Iterable[Criteria] | None = None,
+        criterions: _typing.Iterable[Criterion] | None = None,
+        extend_definitions: _typing.Iterable[ExtendDefinition] | None = None,
     ) -> None:
         self._init({
             'applicability_check': applicability_check,
             'operator': operator,
             'negate': negate,
             'comment': comment,
-            'criteria': criteria,
-            'criterion': criterion,
-            'extend_definition': extend_definition,
+            'criterias': criterias,
+            'criterions': criterions,
+            'extend_definitions': extend_definitions,
         })
 
 
@@ -640,9 +640,9 @@ class Criterion(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}CriterionType'
-    _content = 'empty'
-    _field_names = ('applicability_check', 'test_ref', 'negate', 'comment')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}CriterionType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('applicability_check', 'test_ref', 'negate', 'comment')
 
     applicability_check: _f.AttributeField[bool] = _f.AttributeField('applicability_check', _c.builtin('boolean'))
     test_ref: _f.AttributeField[str] = _f.AttributeField('test_ref', _c.builtin('string'), required=True)
@@ -702,10 +702,10 @@ class Definition(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}DefinitionType'
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}definition'
-    _content = 'element'
-    _field_names = ('id_', 'version', 'class_', 'deprecated', 'signature', 'metadata', 'notes', 'criteria')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}DefinitionType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}definition'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'version', 'class_', 'deprecated', 'signature', 'metadata', 'notes', 'criteria')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     version: _f.AttributeField[int] = _f.AttributeField('version', _c.builtin('nonNegativeInteger'), required=True)
@@ -751,9 +751,9 @@ class Definitions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}DefinitionsType'
-    _content = 'element'
-    _field_names = ('definitions',)
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}DefinitionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('definitions',)
 
     definitions: _f.Children[Definition] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}definition', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}definition': 'oval_definitions:Definition'}, min_occurs=1, max_occurs=None, doc='The definition element represents the globally defined element of type DefinitionType. For more information please see the documentation on the DefinitionType.')
 
@@ -781,9 +781,9 @@ class EndFunction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EndFunctionType'
-    _content = 'element'
-    _field_names = ('character', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EndFunctionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('character', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
 
     character: _f.AttributeField[str] = _f.AttributeField('character', _c.builtin('string'), required=True)
     object_component: _f.Child[ObjectComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'})
@@ -852,10 +852,10 @@ class EntityComplexBase(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityComplexBaseType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ('datatype', 'operation', 'mask', 'var_ref', 'var_check')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityComplexBaseType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('datatype', 'operation', 'mask', 'var_ref', 'var_check')
 
     datatype: _f.AttributeField[str] = _f.AttributeField('datatype', _c.StringCodec('DatatypeEnumeration'), default='string', doc="The optional datatype attribute specifies how the given operation should be applied to the data. Since we are dealing with XML everything is technically a string, but often the value is meant to represent some other datatype and this affects the way an operation is performed. For example, with the statement 'is 123 less than 98'. If the data is treated as integers the answer is no, but if the data is treated as strings, then the answer is yes. Specifying a datatype defines how the less than operation should be performed. Another way of thinking of things is that the datatype attribute specifies how the data should be cast before performing the operation (note that the default datatype is 'string'). In the previous example, if the datatype is set to int, then '123' and '98' should be cast as integers. Another example is applying the 'equals' operation to '1.0.0.0' and '1.0'. With datatype 'string' they are not equal, with datatype 'version' they are. Note that there are certain cases where a cast from one datatype to another is not possible. If a cast cannot be made, (trying to cast 'abc' to an integer) then an error should be reported. For example, if the datatype is set to 'integer' and the value is the empty string. There is no way to cast the empty string (or NULL) to an integer, and in cases like this an error should be reported.")
     operation: _f.AttributeField[_oval_common.OperationEnumeration] = _f.AttributeField('operation', _BUNDLE.enumeration_codec('OperationEnumeration', 'oval_common:OperationEnumeration'), default='equals', doc="The optional operation attribute determines how the individual entities should be evaluated (the default operation is 'equals').")
@@ -894,10 +894,10 @@ class EntitySimpleBase(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntitySimpleBaseType'
-    _abstract = True
-    _content = 'simple'
-    _field_names = ('datatype', 'operation', 'mask', 'var_ref', 'var_check', 'value')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntitySimpleBaseType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('datatype', 'operation', 'mask', 'var_ref', 'var_check', 'value')
 
     datatype: _f.AttributeField[str] = _f.AttributeField('datatype', _c.StringCodec('DatatypeEnumeration'), default='string', doc="The optional datatype attribute specifies how the given operation should be applied to the data. Since we are dealing with XML everything is technically a string, but often the value is meant to represent some other datatype and this affects the way an operation is performed. For example, with the statement 'is 123 less than 98'. If the data is treated as integers the answer is no, but if the data is treated as strings, then the answer is yes. Specifying a datatype defines how the less than operation should be performed. Another way of thinking of things is that the datatype attribute specifies how the data should be cast before performing the operation (note that the default datatype is 'string'). In the previous example, if the datatype is set to int, then '123' and '98' should be cast as integers. Another example is applying the 'equals' operation to '1.0.0.0' and '1.0'. With datatype 'string' they are not equal, with datatype 'version' they are. Note that there are certain cases where a cast from one datatype to another is not possible. If a cast cannot be made, (trying to cast 'abc' to an integer) then an error should be reported. For example, if the datatype is set to 'integer' and the value is the empty string. There is no way to cast the empty string (or NULL) to an integer, and in cases like this an error should be reported.")
     operation: _f.AttributeField[_oval_common.OperationEnumeration] = _f.AttributeField('operation', _BUNDLE.enumeration_codec('OperationEnumeration', 'oval_common:OperationEnumeration'), default='equals', doc="The optional operation attribute determines how the individual entities should be evaluated (the default operation is 'equals').")
@@ -938,10 +938,10 @@ class EntityObjectAnySimple(EntitySimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectAnySimpleType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectAnySimpleType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), default='string')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), default='string')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
@@ -976,10 +976,10 @@ class EntityObjectBinary(EntitySimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectBinaryType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectBinaryType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='binary')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='binary')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1014,10 +1014,10 @@ class EntityObjectBool(EntitySimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectBoolType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectBoolType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='boolean')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='boolean')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1069,9 +1069,9 @@ class EntityObjectField(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectFieldType'
-    _content = 'simple'
-    _field_names = ('name', 'datatype', 'operation', 'mask', 'var_ref', 'var_check', 'entity_check', 'value')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectFieldType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'datatype', 'operation', 'mask', 'var_ref', 'var_check', 'entity_check', 'value')
 
     name: _f.AttributeField[str] = _f.AttributeField('name', _c.builtin('string'), required=True, doc='A string restricted to disallow upper case characters.')
     datatype: _f.AttributeField[str] = _f.AttributeField('datatype', _c.StringCodec('DatatypeEnumeration'), default='string', doc="The optional datatype attribute specifies how the given operation should be applied to the data. Since we are dealing with XML everything is technically a string, but often the value is meant to represent some other datatype and this affects the way an operation is performed. For example, with the statement 'is 123 less than 98'. If the data is treated as integers the answer is no, but if the data is treated as strings, then the answer is yes. Specifying a datatype defines how the less than operation should be performed. Another way of thinking of things is that the datatype attribute specifies how the data should be cast before performing the operation (note that the default datatype is 'string'). In the previous example, if the datatype is set to int, then '123' and '98' should be cast as integers. Another example is applying the 'equals' operation to '1.0.0.0' and '1.0'. With datatype 'string' they are not equal, with datatype 'version' they are. Note that there are certain cases where a cast from one datatype to another is not possible. If a cast cannot be made, (trying to cast 'abc' to an integer) then an error should be reported. For example, if the datatype is set to 'integer' and the value is the empty string. There is no way to cast the empty string (or NULL) to an integer, and in cases like this an error should be reported.")
@@ -1119,10 +1119,10 @@ class EntityObjectFloat(EntitySimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectFloatType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectFloatType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='float')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='float')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1157,10 +1157,10 @@ class EntityObjectIPAddressString(EntitySimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectIPAddressStringType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectIPAddressStringType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[EntityObjectIPAddressStringDatatype] = _f.AttributeField('datatype', _c.EnumerationCodec('restriction of SimpleDatatypeEnumeration', EntityObjectIPAddressStringDatatype), default='string')  # type: ignore[assignment]
+    datatype: _f.AttributeField[EntityObjectIPAddressStringDatatype] = _f.AttributeField('datatype', _c.EnumerationCodec('restriction of SimpleDatatypeEnumeration', EntityObjectIPAddressStringDatatype), default='string')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
@@ -1195,10 +1195,10 @@ class EntityObjectIPAddress(EntitySimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectIPAddressType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectIPAddressType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[EntityObjectIPAddressDatatype] = _f.AttributeField('datatype', _c.EnumerationCodec('restriction of SimpleDatatypeEnumeration', EntityObjectIPAddressDatatype), required=True)  # type: ignore[assignment]
+    datatype: _f.AttributeField[EntityObjectIPAddressDatatype] = _f.AttributeField('datatype', _c.EnumerationCodec('restriction of SimpleDatatypeEnumeration', EntityObjectIPAddressDatatype), required=True)
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
@@ -1233,10 +1233,10 @@ class EntityObjectInt(EntitySimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectIntType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectIntType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='int')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='int')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1285,10 +1285,10 @@ class EntityObjectRecord(EntityComplexBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectRecordType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('datatype', 'operation', 'mask', 'var_ref', 'var_check', 'fields')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectRecordType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('datatype', 'operation', 'mask', 'var_ref', 'var_check', 'fields')
 
     fields: _f.Children[EntityObjectField] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}field', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}field': 'oval_definitions:EntityObjectField'}, max_occurs=None)
 
@@ -1323,10 +1323,10 @@ class EntityObjectString(EntitySimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectStringType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectStringType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), fixed='string')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), fixed='string')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
@@ -1361,10 +1361,10 @@ class EntityObjectVersion(EntitySimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectVersionType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityObjectVersionType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='version')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='version')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
@@ -1421,8 +1421,8 @@ class EntityStateSimpleBase(EntitySimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateSimpleBaseType'
-    _field_names = ('datatype', 'operation', 'mask', 'var_ref', 'var_check', 'entity_check', 'value')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateSimpleBaseType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('datatype', 'operation', 'mask', 'var_ref', 'var_check', 'entity_check', 'value')
 
     entity_check: _f.AttributeField[_oval_common.CheckEnumeration] = _f.AttributeField('entity_check', _BUNDLE.enumeration_codec('CheckEnumeration', 'oval_common:CheckEnumeration'), default='all')
 
@@ -1460,10 +1460,10 @@ class EntityStateAnySimple(EntityStateSimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateAnySimpleType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateAnySimpleType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), default='string')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), default='string')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
@@ -1501,10 +1501,10 @@ class EntityStateBinary(EntityStateSimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateBinaryType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateBinaryType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='binary')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='binary')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1542,10 +1542,10 @@ class EntityStateBool(EntityStateSimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateBoolType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateBoolType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='boolean')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='boolean')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1604,8 +1604,8 @@ class EntityStateComplexBase(EntityComplexBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateComplexBaseType'
-    _field_names = ('datatype', 'operation', 'mask', 'var_ref', 'var_check', 'entity_check')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateComplexBaseType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('datatype', 'operation', 'mask', 'var_ref', 'var_check', 'entity_check')
 
     entity_check: _f.AttributeField[_oval_common.CheckEnumeration] = _f.AttributeField('entity_check', _BUNDLE.enumeration_codec('CheckEnumeration', 'oval_common:CheckEnumeration'), default='all')
 
@@ -1645,10 +1645,10 @@ class EntityStateEVRString(EntityStateSimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateEVRStringType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateEVRStringType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='evr_string')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='evr_string')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
@@ -1702,9 +1702,9 @@ class EntityStateField(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateFieldType'
-    _content = 'simple'
-    _field_names = ('name', 'datatype', 'operation', 'mask', 'var_ref', 'var_check', 'entity_check', 'value')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateFieldType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'datatype', 'operation', 'mask', 'var_ref', 'var_check', 'entity_check', 'value')
 
     name: _f.AttributeField[str] = _f.AttributeField('name', _c.builtin('string'), required=True, doc='A string restricted to disallow upper case characters.')
     datatype: _f.AttributeField[str] = _f.AttributeField('datatype', _c.StringCodec('DatatypeEnumeration'), default='string', doc="The optional datatype attribute specifies how the given operation should be applied to the data. Since we are dealing with XML everything is technically a string, but often the value is meant to represent some other datatype and this affects the way an operation is performed. For example, with the statement 'is 123 less than 98'. If the data is treated as integers the answer is no, but if the data is treated as strings, then the answer is yes. Specifying a datatype defines how the less than operation should be performed. Another way of thinking of things is that the datatype attribute specifies how the data should be cast before performing the operation (note that the default datatype is 'string'). In the previous example, if the datatype is set to int, then '123' and '98' should be cast as integers. Another example is applying the 'equals' operation to '1.0.0.0' and '1.0'. With datatype 'string' they are not equal, with datatype 'version' they are. Note that there are certain cases where a cast from one datatype to another is not possible. If a cast cannot be made, (trying to cast 'abc' to an integer) then an error should be reported. For example, if the datatype is set to 'integer' and the value is the empty string. There is no way to cast the empty string (or NULL) to an integer, and in cases like this an error should be reported.")
@@ -1751,10 +1751,10 @@ class EntityStateFileSetRevision(EntityStateSimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateFileSetRevisionType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateFileSetRevisionType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='fileset_revision')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='fileset_revision')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
@@ -1792,10 +1792,10 @@ class EntityStateFloat(EntityStateSimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateFloatType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateFloatType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='float')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='float')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1832,10 +1832,10 @@ class EntityStateIOSVersion(EntityStateSimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateIOSVersionType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateIOSVersionType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[EntityStateIOSVersionDatatype] = _f.AttributeField('datatype', _c.EnumerationCodec('restriction of SimpleDatatypeEnumeration', EntityStateIOSVersionDatatype), default='string')  # type: ignore[assignment]
+    datatype: _f.AttributeField[EntityStateIOSVersionDatatype] = _f.AttributeField('datatype', _c.EnumerationCodec('restriction of SimpleDatatypeEnumeration', EntityStateIOSVersionDatatype), default='string')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
@@ -1872,10 +1872,10 @@ class EntityStateIPAddressString(EntityStateSimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateIPAddressStringType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateIPAddressStringType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[EntityStateIPAddressStringDatatype] = _f.AttributeField('datatype', _c.EnumerationCodec('restriction of SimpleDatatypeEnumeration', EntityStateIPAddressStringDatatype), default='string')  # type: ignore[assignment]
+    datatype: _f.AttributeField[EntityStateIPAddressStringDatatype] = _f.AttributeField('datatype', _c.EnumerationCodec('restriction of SimpleDatatypeEnumeration', EntityStateIPAddressStringDatatype), default='string')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
@@ -1912,10 +1912,10 @@ class EntityStateIPAddress(EntityStateSimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateIPAddressType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateIPAddressType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[EntityStateIPAddressDatatype] = _f.AttributeField('datatype', _c.EnumerationCodec('restriction of SimpleDatatypeEnumeration', EntityStateIPAddressDatatype), required=True)  # type: ignore[assignment]
+    datatype: _f.AttributeField[EntityStateIPAddressDatatype] = _f.AttributeField('datatype', _c.EnumerationCodec('restriction of SimpleDatatypeEnumeration', EntityStateIPAddressDatatype), required=True)
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
@@ -1951,10 +1951,10 @@ class EntityStateInt(EntityStateSimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateIntType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateIntType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='int')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='int')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -2005,10 +2005,10 @@ class EntityStateRecord(EntityStateComplexBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateRecordType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('datatype', 'operation', 'mask', 'var_ref', 'var_check', 'entity_check', 'fields')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateRecordType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('datatype', 'operation', 'mask', 'var_ref', 'var_check', 'entity_check', 'fields')
 
     fields: _f.Children[EntityStateField] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}field', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}field': 'oval_definitions:EntityStateField'}, max_occurs=None)
 
@@ -2046,10 +2046,10 @@ class EntityStateString(EntityStateSimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateStringType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateStringType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), fixed='string')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), fixed='string')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
@@ -2086,10 +2086,10 @@ class EntityStateVersion(EntityStateSimpleBase):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateVersionType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EntityStateVersionType'
+    _abstract: _typing.ClassVar[bool] = False
 
-    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='version')  # type: ignore[assignment]
+    datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, fixed='version')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
     def __init__(
@@ -2138,9 +2138,9 @@ class EscapeRegexFunction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EscapeRegexFunctionType'
-    _content = 'element'
-    _field_names = ('object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}EscapeRegexFunctionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
 
     object_component: _f.Child[ObjectComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'})
     variable_component: _f.Child[VariableComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component': 'oval_definitions:VariableComponent'})
@@ -2216,9 +2216,9 @@ class ExtendDefinition(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ExtendDefinitionType'
-    _content = 'empty'
-    _field_names = ('applicability_check', 'definition_ref', 'negate', 'comment')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ExtendDefinitionType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('applicability_check', 'definition_ref', 'negate', 'comment')
 
     applicability_check: _f.AttributeField[bool] = _f.AttributeField('applicability_check', _c.builtin('boolean'))
     definition_ref: _f.AttributeField[str] = _f.AttributeField('definition_ref', _c.builtin('string'), required=True)
@@ -2252,9 +2252,9 @@ class LiteralComponent(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}LiteralComponentType'
-    _content = 'simple'
-    _field_names = ('datatype', 'value')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}LiteralComponentType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('datatype', 'value')
 
     datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), default='string')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -2294,9 +2294,9 @@ class Metadata(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}MetadataType'
-    _content = 'element'
-    _field_names = ('title', 'affecteds', 'references', 'description', 'any_elements')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}MetadataType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('title', 'affecteds', 'references', 'description', 'any_elements')
 
     title: _f.Value[str] = _f.Value('{http://oval.mitre.org/XMLSchema/oval-definitions-5}title', 0, _c.builtin('string'), min_occurs=1)
     affecteds: _f.Children[Affected] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}affected', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}affected': 'oval_definitions:Affected'}, max_occurs=None)
@@ -2331,9 +2331,9 @@ class Notes(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}NotesType'
-    _content = 'element'
-    _field_names = ('notes',)
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}NotesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('notes',)
 
     notes: _f.Values[str] = _f.Values('{http://oval.mitre.org/XMLSchema/oval-definitions-5}note', 0, _c.builtin('string'), min_occurs=1, max_occurs=None)
 
@@ -2381,9 +2381,9 @@ class ObjectComponent(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ObjectComponentType'
-    _content = 'empty'
-    _field_names = ('object_ref', 'item_field', 'record_field')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ObjectComponentType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_ref', 'item_field', 'record_field')
 
     object_ref: _f.AttributeField[str] = _f.AttributeField('object_ref', _c.builtin('string'), required=True)
     item_field: _f.AttributeField[str] = _f.AttributeField('item_field', _c.builtin('string'), required=True)
@@ -2413,9 +2413,9 @@ class ObjectRef(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ObjectRefType'
-    _content = 'empty'
-    _field_names = ('object_ref',)
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ObjectRefType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_ref',)
 
     object_ref: _f.AttributeField[str] = _f.AttributeField('object_ref', _c.builtin('string'), required=True)
 
@@ -2450,10 +2450,10 @@ class Object(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ObjectType'
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}object'
-    _content = 'element'
-    _field_names = ('id_', 'version', 'comment', 'deprecated', 'signature', 'notes')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}object'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'version', 'comment', 'deprecated', 'signature', 'notes')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     version: _f.AttributeField[int] = _f.AttributeField('version', _c.builtin('nonNegativeInteger'), required=True)
@@ -2493,9 +2493,9 @@ class Objects(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ObjectsType'
-    _content = 'element'
-    _field_names = ('objects',)
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ObjectsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('objects',)
 
     objects: _f.Children[Object] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object': 'oval_definitions:Object'}, min_occurs=1, max_occurs=None, doc='The object element is an abstract element that is meant to be extended (via substitution groups) by the objects found in the component schemas. An actual object element is not valid. The use of this abstract element simplifies the OVAL schema by allowing individual objects to inherit any common elements and attributes from the base ObjectType. Please refer to the description of the ObjectType complex type for more information. An object is used to identify a set of items to collect. The author of a schema object must define sufficient object entities to allow a user to identify a unique item to be collected. A simple object typically results in a single file, process, etc being identified. But through the use of pattern matches, sets, and variables, multiple matching items can be identified. The set of items matching the object can then be used by an OVAL test and compared against an OVAL state.')
 
@@ -2527,9 +2527,9 @@ class PossibleRestriction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}PossibleRestrictionType'
-    _content = 'element'
-    _field_names = ('hint', 'restrictions')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}PossibleRestrictionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('hint', 'restrictions')
 
     hint: _f.AttributeField[str] = _f.AttributeField('hint', _c.builtin('string'), required=True)
     restrictions: _f.Children[Restriction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}restriction', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}restriction': 'oval_definitions:Restriction'}, min_occurs=1, max_occurs=None)
@@ -2556,9 +2556,9 @@ class PossibleValue(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}PossibleValueType'
-    _content = 'simple'
-    _field_names = ('hint', 'value')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}PossibleValueType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('hint', 'value')
 
     hint: _f.AttributeField[str] = _f.AttributeField('hint', _c.builtin('string'), required=True)
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -2591,9 +2591,9 @@ class Reference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ReferenceType'
-    _content = 'empty'
-    _field_names = ('source', 'ref_id', 'ref_url')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ReferenceType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('source', 'ref_id', 'ref_url')
 
     source: _f.AttributeField[str] = _f.AttributeField('source', _c.builtin('string'), required=True)
     ref_id: _f.AttributeField[str] = _f.AttributeField('ref_id', _c.builtin('string'), required=True)
@@ -2638,9 +2638,9 @@ class RegexCaptureFunction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}RegexCaptureFunctionType'
-    _content = 'element'
-    _field_names = ('pattern', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}RegexCaptureFunctionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('pattern', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
 
     pattern: _f.AttributeField[str] = _f.AttributeField('pattern', _c.builtin('string'))
     object_component: _f.Child[ObjectComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'})
@@ -2708,9 +2708,9 @@ class Restriction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}RestrictionType'
-    _content = 'simple'
-    _field_names = ('operation', 'value')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}RestrictionType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('operation', 'value')
 
     operation: _f.AttributeField[_oval_common.OperationEnumeration] = _f.AttributeField('operation', _BUNDLE.enumeration_codec('OperationEnumeration', 'oval_common:OperationEnumeration'), required=True)
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -2748,9 +2748,9 @@ class SplitFunction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}SplitFunctionType'
-    _content = 'element'
-    _field_names = ('delimiter', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}SplitFunctionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('delimiter', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
 
     delimiter: _f.AttributeField[str] = _f.AttributeField('delimiter', _c.builtin('string'), required=True)
     object_component: _f.Child[ObjectComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'})
@@ -2816,9 +2816,9 @@ class StateRef(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}StateRefType'
-    _content = 'empty'
-    _field_names = ('state_ref',)
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}StateRefType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('state_ref',)
 
     state_ref: _f.AttributeField[str] = _f.AttributeField('state_ref', _c.builtin('string'), required=True)
 
@@ -2860,10 +2860,10 @@ class State(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}StateType'
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}state'
-    _content = 'element'
-    _field_names = ('id_', 'version', 'operator', 'comment', 'deprecated', 'signature', 'notes')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}StateType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}state'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'version', 'operator', 'comment', 'deprecated', 'signature', 'notes')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     version: _f.AttributeField[int] = _f.AttributeField('version', _c.builtin('nonNegativeInteger'), required=True)
@@ -2906,9 +2906,9 @@ class States(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}StatesType'
-    _content = 'element'
-    _field_names = ('states',)
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}StatesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('states',)
 
     states: _f.Children[State] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}state', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}state': 'oval_definitions:State'}, min_occurs=1, max_occurs=None, doc='The state element is an abstract element that is meant to be extended (via substitution groups) by the states found in the component schemas. An actual state element is not valid. The use of this abstract class simplifies the OVAL schema by allowing individual states to inherit the optional notes child element, and the id and operator attributes from the base StateType. Please refer to the description of the StateType complex type for more information. An OVAL State is a collection of one or more characteristics pertaining to a specific object type. The OVAL State is used by an OVAL Test to determine if a unique set of items identified on a system meet certain characteristics.')
 
@@ -2945,9 +2945,9 @@ class SubstringFunction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}SubstringFunctionType'
-    _content = 'element'
-    _field_names = ('substring_start', 'substring_length', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}SubstringFunctionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('substring_start', 'substring_length', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
 
     substring_start: _f.AttributeField[int] = _f.AttributeField('substring_start', _c.builtin('int'), required=True)
     substring_length: _f.AttributeField[int] = _f.AttributeField('substring_length', _c.builtin('int'), required=True)
@@ -3071,10 +3071,10 @@ class Test(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}TestType'
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}test'
-    _content = 'element'
-    _field_names = ('id_', 'version', 'check_existence', 'check', 'state_operator', 'comment', 'deprecated', 'signature', 'notes')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}TestType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}test'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'version', 'check_existence', 'check', 'state_operator', 'comment', 'deprecated', 'signature', 'notes')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     version: _f.AttributeField[int] = _f.AttributeField('version', _c.builtin('nonNegativeInteger'), required=True)
@@ -3122,9 +3122,9 @@ class Tests(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}TestsType'
-    _content = 'element'
-    _field_names = ('tests',)
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}TestsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('tests',)
 
     tests: _f.Children[Test] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}test', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}test': 'oval_definitions:Test'}, min_occurs=1, max_occurs=None, doc='The test element is an abstract element that is meant to be extended (via substitution groups) by the individual tests found in the component schemas. An OVAL Test is used to compare an object(s) against a defined state. An actual test element is not valid. The use of this abstract class simplifies the OVAL schema by allowing individual tests to inherit the optional notes child element, and the id and comment attributes from the base TestType. Please refer to the description of the TestType complex type for more information.')
 
@@ -3174,64 +3174,64 @@ class TimeDifferenceFunction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}TimeDifferenceFunctionType'
-    _content = 'element'
-    _field_names = ('format_1', 'format_2', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}TimeDifferenceFunctionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('format_1', 'format_2', 'object_components', 'variable_components', 'literal_components', 'arithmetics', 'begins', 'concats', 'ends', 'escape_regexes', 'splits', 'substrings', 'time_differences', 'regex_captures', 'uniques', 'counts')
 
     format_1: _f.AttributeField[DateTimeFormatEnumeration] = _f.AttributeField('format_1', _c.EnumerationCodec('DateTimeFormatEnumeration', DateTimeFormatEnumeration), default='year_month_day')
     format_2: _f.AttributeField[DateTimeFormatEnumeration] = _f.AttributeField('format_2', _c.EnumerationCodec('DateTimeFormatEnumeration', DateTimeFormatEnumeration), default='year_month_day')
-    object_component: _f.Child[ObjectComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'})
-    variable_component: _f.Child[VariableComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component': 'oval_definitions:VariableComponent'})
-    literal_component: _f.Child[LiteralComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component': 'oval_definitions:LiteralComponent'})
-    arithmetic: _f.Child[ArithmeticFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic', 3, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic': 'oval_definitions:ArithmeticFunction'})
-    begin: _f.Child[BeginFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin', 4, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin': 'oval_definitions:BeginFunction'})
-    concat: _f.Child[ConcatFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat', 5, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat': 'oval_definitions:ConcatFunction'}, container=True)
-    end: _f.Child[EndFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}end', 6, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}end': 'oval_definitions:EndFunction'})
-    escape_regex: _f.Child[EscapeRegexFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex', 7, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex': 'oval_definitions:EscapeRegexFunction'}, container=True)
-    split: _f.Child[SplitFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}split', 8, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}split': 'oval_definitions:SplitFunction'})
-    substring: _f.Child[SubstringFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring', 9, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring': 'oval_definitions:SubstringFunction'})
-    time_difference: _f.Child[TimeDifferenceFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference', 10, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference': 'oval_definitions:TimeDifferenceFunction'})
-    regex_capture: _f.Child[RegexCaptureFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture', 11, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture': 'oval_definitions:RegexCaptureFunction'})
-    unique: _f.Child[UniqueFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique', 12, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique': 'oval_definitions:UniqueFunction'}, container=True)
-    count: _f.Child[CountFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}count', 13, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}count': 'oval_definitions:CountFunction'}, container=True)
+    object_components: _f.Children[ObjectComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'}, max_occurs=2)
+    variable_components: _f.Children[VariableComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component': 'oval_definitions:VariableComponent'}, max_occurs=2)
+    literal_components: _f.Children[LiteralComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component': 'oval_definitions:LiteralComponent'}, max_occurs=2)
+    arithmetics: _f.Children[ArithmeticFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic', 3, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic': 'oval_definitions:ArithmeticFunction'}, max_occurs=2)
+    begins: _f.Children[BeginFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin', 4, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin': 'oval_definitions:BeginFunction'}, max_occurs=2)
+    concats: _f.Children[ConcatFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat', 5, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat': 'oval_definitions:ConcatFunction'}, max_occurs=2)
+    ends: _f.Children[EndFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}end', 6, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}end': 'oval_definitions:EndFunction'}, max_occurs=2)
+    escape_regexes: _f.Children[EscapeRegexFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex', 7, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex': 'oval_definitions:EscapeRegexFunction'}, max_occurs=2)
+    splits: _f.Children[SplitFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}split', 8, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}split': 'oval_definitions:SplitFunction'}, max_occurs=2)
+    substrings: _f.Children[SubstringFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring', 9, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring': 'oval_definitions:SubstringFunction'}, max_occurs=2)
+    time_differences: _f.Children[TimeDifferenceFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference', 10, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference': 'oval_definitions:TimeDifferenceFunction'}, max_occurs=2)
+    regex_captures: _f.Children[RegexCaptureFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture', 11, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture': 'oval_definitions:RegexCaptureFunction'}, max_occurs=2)
+    uniques: _f.Children[UniqueFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique', 12, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique': 'oval_definitions:UniqueFunction'}, max_occurs=2)
+    counts: _f.Children[CountFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}count', 13, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}count': 'oval_definitions:CountFunction'}, max_occurs=2)
 
     def __init__(
         self,
         *,
         format_1: DateTimeFormatEnumeration | str | None = None,
         format_2: DateTimeFormatEnumeration | str | None = None,
-        object_component: ObjectComponent | None = None,
-        variable_component: VariableComponent | None = None,
-        literal_component: LiteralComponent | str | None = None,
-        arithmetic: ArithmeticFunction | None = None,
-        begin: BeginFunction | None = None,
-        concat: ConcatFunction | None = None,
-        end: EndFunction | None = None,
-        escape_regex: EscapeRegexFunction | None = None,
-        split: SplitFunction | None = None,
-        substring: SubstringFunction | None = None,
-        time_difference: TimeDifferenceFunction | None = None,
-        regex_capture: RegexCaptureFunction | None = None,
-        unique: UniqueFunction | None = None,
-        count: CountFunction | None = None,
+        object_components: _typing.Iterable[ObjectComponent] | None = None,
+        variable_components: _typing.Iterable[VariableComponent] | None = None,
+        literal_components: _typing.Iterable[LiteralComponent] | None = None,
+        arithmetics: _typing.Iterable[ArithmeticFunction] | None = None,
+        begins: _typing.Iterable[BeginFunction] | None = None,
+        concats: _typing.Iterable[ConcatFunction] | None = None,
+        ends: _typing.Iterable[EndFunction] | None = None,
+        escape_regexes: _typing.Iterable[EscapeRegexFunction] | None = None,
+        splits: _typing.Iterable[SplitFunction] | None = None,
+        substrings: _typing.Iterable[SubstringFunction] | None = None,
+        time_differences: _typing.Iterable[TimeDifferenceFunction] | None = None,
+        regex_captures: _typing.Iterable[RegexCaptureFunction] | None = None,
+        uniques: _typing.Iterable[UniqueFunction] | None = None,
+        counts: _typing.Iterable[CountFunction] | None = None,
     ) -> None:
         self._init({
             'format_1': format_1,
             'format_2': format_2,
-            'object_component': object_component,
-            'variable_component': variable_component,
-            'literal_component': literal_component,
-            'arithmetic': arithmetic,
-            'begin': begin,
-            'concat': concat,
-            'end': end,
-            'escape_regex': escape_regex,
-            'split': split,
-            'substring': substring,
-            'time_difference': time_difference,
-            'regex_capture': regex_capture,
-            'unique': unique,
-            'count': count,
+            'object_components': object_components,
+            'variable_components': variable_components,
+            'literal_components': literal_components,
+            'arithmetics': arithmetics,
+            'begins': begins,
+            'concats': concats,
+            'ends': ends,
+            'escape_regexes': escape_regexes,
+            'splits': splits,
+            'substrings': substrings,
+            'time_differences': time_differences,
+            'regex_captures': regex_captures,
+            'uniques': uniques,
+            'counts': counts,
         })
 
 
@@ -3254,58 +3254,58 @@ class UniqueFunction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}UniqueFunctionType'
-    _content = 'element'
-    _field_names = ('object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}UniqueFunctionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_components', 'variable_components', 'literal_components', 'arithmetics', 'begins', 'concats', 'ends', 'escape_regexes', 'splits', 'substrings', 'time_differences', 'regex_captures', 'uniques', 'counts')
 
-    object_component: _f.Child[ObjectComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'})
-    variable_component: _f.Child[VariableComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component': 'oval_definitions:VariableComponent'})
-    literal_component: _f.Child[LiteralComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component': 'oval_definitions:LiteralComponent'})
-    arithmetic: _f.Child[ArithmeticFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic', 3, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic': 'oval_definitions:ArithmeticFunction'})
-    begin: _f.Child[BeginFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin', 4, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin': 'oval_definitions:BeginFunction'})
-    concat: _f.Child[ConcatFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat', 5, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat': 'oval_definitions:ConcatFunction'}, container=True)
-    end: _f.Child[EndFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}end', 6, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}end': 'oval_definitions:EndFunction'})
-    escape_regex: _f.Child[EscapeRegexFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex', 7, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex': 'oval_definitions:EscapeRegexFunction'}, container=True)
-    split: _f.Child[SplitFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}split', 8, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}split': 'oval_definitions:SplitFunction'})
-    substring: _f.Child[SubstringFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring', 9, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring': 'oval_definitions:SubstringFunction'})
-    time_difference: _f.Child[TimeDifferenceFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference', 10, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference': 'oval_definitions:TimeDifferenceFunction'})
-    regex_capture: _f.Child[RegexCaptureFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture', 11, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture': 'oval_definitions:RegexCaptureFunction'})
-    unique: _f.Child[UniqueFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique', 12, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique': 'oval_definitions:UniqueFunction'}, container=True)
-    count: _f.Child[CountFunction] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}count', 13, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}count': 'oval_definitions:CountFunction'}, container=True)
+    object_components: _f.Children[ObjectComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'}, max_occurs=None)
+    variable_components: _f.Children[VariableComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component': 'oval_definitions:VariableComponent'}, max_occurs=None)
+    literal_components: _f.Children[LiteralComponent] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}literal_component': 'oval_definitions:LiteralComponent'}, max_occurs=None)
+    arithmetics: _f.Children[ArithmeticFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic', 3, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}arithmetic': 'oval_definitions:ArithmeticFunction'}, max_occurs=None)
+    begins: _f.Children[BeginFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin', 4, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}begin': 'oval_definitions:BeginFunction'}, max_occurs=None)
+    concats: _f.Children[ConcatFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat', 5, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}concat': 'oval_definitions:ConcatFunction'}, max_occurs=None)
+    ends: _f.Children[EndFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}end', 6, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}end': 'oval_definitions:EndFunction'}, max_occurs=None)
+    escape_regexes: _f.Children[EscapeRegexFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex', 7, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}escape_regex': 'oval_definitions:EscapeRegexFunction'}, max_occurs=None)
+    splits: _f.Children[SplitFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}split', 8, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}split': 'oval_definitions:SplitFunction'}, max_occurs=None)
+    substrings: _f.Children[SubstringFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring', 9, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}substring': 'oval_definitions:SubstringFunction'}, max_occurs=None)
+    time_differences: _f.Children[TimeDifferenceFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference', 10, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}time_difference': 'oval_definitions:TimeDifferenceFunction'}, max_occurs=None)
+    regex_captures: _f.Children[RegexCaptureFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture', 11, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}regex_capture': 'oval_definitions:RegexCaptureFunction'}, max_occurs=None)
+    uniques: _f.Children[UniqueFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique', 12, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}unique': 'oval_definitions:UniqueFunction'}, max_occurs=None)
+    counts: _f.Children[CountFunction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}count', 13, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}count': 'oval_definitions:CountFunction'}, max_occurs=None)
 
     def __init__(
         self,
         *,
-        object_component: ObjectComponent | None = None,
-        variable_component: VariableComponent | None = None,
-        literal_component: LiteralComponent | str | None = None,
-        arithmetic: ArithmeticFunction | None = None,
-        begin: BeginFunction | None = None,
-        concat: ConcatFunction | None = None,
-        end: EndFunction | None = None,
-        escape_regex: EscapeRegexFunction | None = None,
-        split: SplitFunction | None = None,
-        substring: SubstringFunction | None = None,
-        time_difference: TimeDifferenceFunction | None = None,
-        regex_capture: RegexCaptureFunction | None = None,
-        unique: UniqueFunction | None = None,
-        count: CountFunction | None = None,
+        object_components: _typing.Iterable[ObjectComponent] | None = None,
+        variable_components: _typing.Iterable[VariableComponent] | None = None,
+        literal_components: _typing.Iterable[LiteralComponent] | None = None,
+        arithmetics: _typing.Iterable[ArithmeticFunction] | None = None,
+        begins: _typing.Iterable[BeginFunction] | None = None,
+        concats: _typing.Iterable[ConcatFunction] | None = None,
+        ends: _typing.Iterable[EndFunction] | None = None,
+        escape_regexes: _typing.Iterable[EscapeRegexFunction] | None = None,
+        splits: _typing.Iterable[SplitFunction] | None = None,
+        substrings: _typing.Iterable[SubstringFunction] | None = None,
+        time_differences: _typing.Iterable[TimeDifferenceFunction] | None = None,
+        regex_captures: _typing.Iterable[RegexCaptureFunction] | None = None,
+        uniques: _typing.Iterable[UniqueFunction] | None = None,
+        counts: _typing.Iterable[CountFunction] | None = None,
     ) -> None:
         self._init({
-            'object_component': object_component,
-            'variable_component': variable_component,
-            'literal_component': literal_component,
-            'arithmetic': arithmetic,
-            'begin': begin,
-            'concat': concat,
-            'end': end,
-            'escape_regex': escape_regex,
-            'split': split,
-            'substring': substring,
-            'time_difference': time_difference,
-            'regex_capture': regex_capture,
-            'unique': unique,
-            'count': count,
+            'object_components': object_components,
+            'variable_components': variable_components,
+            'literal_components': literal_components,
+            'arithmetics': arithmetics,
+            'begins': begins,
+            'concats': concats,
+            'ends': ends,
+            'escape_regexes': escape_regexes,
+            'splits': splits,
+            'substrings': substrings,
+            'time_differences': time_differences,
+            'regex_captures': regex_captures,
+            'uniques': uniques,
+            'counts': counts,
         })
 
 
@@ -3319,9 +3319,9 @@ class Value(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ValueType'
-    _content = 'simple'
-    _field_names = ('value',)
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}ValueType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('value',)
 
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
 
@@ -3347,9 +3347,9 @@ class VariableComponent(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}VariableComponentType'
-    _content = 'empty'
-    _field_names = ('var_ref',)
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}VariableComponentType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('var_ref',)
 
     var_ref: _f.AttributeField[str] = _f.AttributeField('var_ref', _c.builtin('string'), required=True)
 
@@ -3387,10 +3387,10 @@ class Variable(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}VariableType'
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable'
-    _content = 'element'
-    _field_names = ('id_', 'version', 'datatype', 'comment', 'deprecated', 'signature')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}VariableType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'version', 'datatype', 'comment', 'deprecated', 'signature')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     version: _f.AttributeField[int] = _f.AttributeField('version', _c.builtin('nonNegativeInteger'), required=True)
@@ -3429,9 +3429,9 @@ class Variables(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}VariablesType'
-    _content = 'element'
-    _field_names = ('variables',)
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}VariablesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('variables',)
 
     variables: _f.Children[Variable] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable': 'oval_definitions:Variable', '{http://oval.mitre.org/XMLSchema/oval-definitions-5}constant_variable': 'oval_definitions:ConstantVariable', '{http://oval.mitre.org/XMLSchema/oval-definitions-5}external_variable': 'oval_definitions:ExternalVariable', '{http://oval.mitre.org/XMLSchema/oval-definitions-5}local_variable': 'oval_definitions:LocalVariable'}, min_occurs=1, max_occurs=None, doc="The variable element is an abstract element that is meant to be extended (via substitution groups) by the different types of variables. An actual variable element is not valid. The different variable types describe different sources for obtaining a value(s) for the variable. There are currently three types of variables; local, external, and constant. Please refer to the description of each one for more specific information. The value(s) of a variable is treated as if it were inserted where referenced. One of the main benefits of variables is that they allow tests to evaluate user-defined policy. For example, an OVAL Test might check to see if a password is at least a certain number of characters long, but this number depends upon the individual policy of the user. To solve this, the test for password length can be written to refer to a variable element that defines the length. If a variable defines an array of values, any entity that references the variable will evaluate to true depending on the value of the var_check attribute. For example, if an entity 'size' with an operation of 'less than' references a variable that returns five different integers, and the var_check attribute has a value of 'all', then the 'size' entity returns true only if the actual size is less than each of the five integers defined by the variable. If a variable does not return any value, then an error should be reported during OVAL analysis.")
 
@@ -3452,9 +3452,9 @@ class ConstantVariable(Variable):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}constant_variable'
-    _field_names = ('id_', 'version', 'datatype', 'comment', 'deprecated', 'signature', 'values')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}constant_variable'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'version', 'datatype', 'comment', 'deprecated', 'signature', 'values')
 
     values: _f.Children[Value] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}value', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}value': 'oval_definitions:Value'}, min_occurs=1, max_occurs=None)
 
@@ -3487,9 +3487,9 @@ class ExternalVariable(Variable):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}external_variable'
-    _field_names = ('id_', 'version', 'datatype', 'comment', 'deprecated', 'signature', 'possible_values', 'possible_restrictions')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}external_variable'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'version', 'datatype', 'comment', 'deprecated', 'signature', 'possible_values', 'possible_restrictions')
 
     possible_values: _f.Children[PossibleValue] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}possible_value', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}possible_value': 'oval_definitions:PossibleValue'}, max_occurs=None)
     possible_restrictions: _f.Children[PossibleRestriction] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}possible_restriction', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}possible_restriction': 'oval_definitions:PossibleRestriction'}, max_occurs=None)
@@ -3525,10 +3525,10 @@ class Filter(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}filter'
-    _content = 'simple'
-    _field_names = ('action', 'value')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}filter'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('action', 'value')
 
     action: _f.AttributeField[FilterActionEnumeration] = _f.AttributeField('action', _c.EnumerationCodec('FilterActionEnumeration', FilterActionEnumeration), default='exclude')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -3552,9 +3552,9 @@ class LocalVariable(Variable):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}local_variable'
-    _field_names = ('id_', 'version', 'datatype', 'comment', 'deprecated', 'signature', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}local_variable'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'version', 'datatype', 'comment', 'deprecated', 'signature', 'object_component', 'variable_component', 'literal_component', 'arithmetic', 'begin', 'concat', 'end', 'escape_regex', 'split', 'substring', 'time_difference', 'regex_capture', 'unique', 'count')
 
     object_component: _f.Child[ObjectComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}object_component': 'oval_definitions:ObjectComponent'})
     variable_component: _f.Child[VariableComponent] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}variable_component': 'oval_definitions:VariableComponent'})
@@ -3626,10 +3626,10 @@ class OvalDefinitions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}oval_definitions'
-    _content = 'element'
-    _field_names = ('generator', 'definitions', 'tests', 'objects', 'states', 'variables', 'signature')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}oval_definitions'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('generator', 'definitions', 'tests', 'objects', 'states', 'variables', 'signature')
 
     generator: _f.Child[_oval_common.Generator] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}generator', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}generator': 'oval_common:Generator'}, container=True, min_occurs=1, doc='The required generator section provides information about when the definition file was compiled and under what version.')
     definitions: _f.WrappedChildren[Definition] = _f.WrappedChildren('{http://oval.mitre.org/XMLSchema/oval-definitions-5}definitions', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}definitions': 'oval_definitions:Definitions'}, item_tag='{http://oval.mitre.org/XMLSchema/oval-definitions-5}definition', item_class='oval_definitions:Definition', doc='The optional definitions section contains 1 or more definitions.')
@@ -3668,10 +3668,10 @@ class Set(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}set'
-    _content = 'element'
-    _field_names = ('set_operator', 'sets', 'object_references', 'filters')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-definitions-5}set'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('set_operator', 'sets', 'object_references', 'filters')
 
     set_operator: _f.AttributeField[SetOperatorEnumeration] = _f.AttributeField('set_operator', _c.EnumerationCodec('SetOperatorEnumeration', SetOperatorEnumeration), default='UNION')
     sets: _f.Children[Set] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-definitions-5}set', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}set': 'oval_definitions:Set'}, max_occurs=2, doc="The set element enables complex objects to be described. It is a recursive element in that each set element can contain additional set elements as children. Each set element defines characteristics that produce a matching unique set of items. This set of items is defined by one or two references to OVAL Objects that provide the criteria needed to collect a set of system items. These items can have one or more filters applied to allow a subset of those items to be specifically included or excluded from the overall set of items. The set element's object_reference refers to an existing OVAL Object. The set element's filter element provides a reference to an existing OVAL State and includes an optional action attribute. The filter's action attribute allows the author to specify whether matching items should be included or excluded from the overall set. The default filter action is to exclude all matching items. In other words, the filter can be thought of filtering items out by default. Each filter is applied to the items identified by each OVAL Object before the set_operator is applied. For example, if an object_reference points to an OVAL Object that identifies every file in a certain directory, a filter might be set up to limit the object set to only those files with a size less than 10 KB. If multiple filters are provided, then each filter is applied to the set of items identified by the OVAL Object. Care must be taken to ensure that conflicting filters are not applied. It is possible to exclude all items with a size of 10 KB and then include only items with a size of 10 KB. This example would result in the empty set. The required set_operator attribute defines how different child sets are combined to form the overall unique set of objects. For example, does one take the union of different sets or the intersection? For a description of the valid values please refer to the SetOperatorEnumeration simple type.")

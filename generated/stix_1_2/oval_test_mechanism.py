@@ -38,9 +38,9 @@ class OVAL5_10TestMechanism(_indicator.TestMechanism):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/extensions/TestMechanism#OVAL5.10-1}OVAL5.10TestMechanismType'
-    _abstract = False
-    _field_names = ('id_', 'idref', 'efficacy', 'producer', 'oval_definitions', 'oval_variables')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/extensions/TestMechanism#OVAL5.10-1}OVAL5.10TestMechanismType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'efficacy', 'producer', 'oval_definitions', 'oval_variables')
 
     oval_definitions: _f.Child[_oval_definitions.OvalDefinitions] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-definitions-5}oval_definitions', 2, tags={'{http://oval.mitre.org/XMLSchema/oval-definitions-5}oval_definitions': 'oval_definitions:OvalDefinitions'}, container=True, min_occurs=1, doc='The oval_definitions field contains the structured specification of the OVAL test mechanism. When including OVAL Definition documents it is expected that at least one valid OVAL Definition Definition is included.')
     oval_variables: _f.Child[_oval_variables.OvalVariables] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-variables-5}oval_variables', 3, tags={'{http://oval.mitre.org/XMLSchema/oval-variables-5}oval_variables': 'oval_variables:OvalVariables'}, container=True, doc="The oval_variables field contains a valid OVAL Variables document and should only be used to supply external variable values needed by this OVAL Test Mechanism's OVAL Definitions.")

@@ -36,9 +36,9 @@ class Variable(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-variables-5}VariableType'
-    _content = 'element'
-    _field_names = ('id_', 'datatype', 'comment', 'values')
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-variables-5}VariableType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'datatype', 'comment', 'values')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('string'), required=True)
     datatype: _f.AttributeField[_oval_common.SimpleDatatypeEnumeration] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('SimpleDatatypeEnumeration', 'oval_common:SimpleDatatypeEnumeration'), required=True, doc="Note that the 'record' datatype is not permitted on variables.")
@@ -72,9 +72,9 @@ class Variables(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://oval.mitre.org/XMLSchema/oval-variables-5}VariablesType'
-    _content = 'element'
-    _field_names = ('variables',)
+    _qname: _typing.ClassVar[str] = '{http://oval.mitre.org/XMLSchema/oval-variables-5}VariablesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('variables',)
 
     variables: _f.Children[Variable] = _f.Children('{http://oval.mitre.org/XMLSchema/oval-variables-5}variable', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-variables-5}variable': 'oval_variables:Variable'}, min_occurs=1, max_occurs=None)
 
@@ -95,10 +95,10 @@ class OvalVariables(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = ''
-    _element_tag = '{http://oval.mitre.org/XMLSchema/oval-variables-5}oval_variables'
-    _content = 'element'
-    _field_names = ('generator', 'variables', 'signature')
+    _qname: _typing.ClassVar[str] = ''
+    _element_tag: _typing.ClassVar[str | None] = '{http://oval.mitre.org/XMLSchema/oval-variables-5}oval_variables'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('generator', 'variables', 'signature')
 
     generator: _f.Child[_oval_common.Generator] = _f.Child('{http://oval.mitre.org/XMLSchema/oval-variables-5}generator', 0, tags={'{http://oval.mitre.org/XMLSchema/oval-variables-5}generator': 'oval_common:Generator'}, container=True, min_occurs=1)
     variables: _f.WrappedChildren[Variable] = _f.WrappedChildren('{http://oval.mitre.org/XMLSchema/oval-variables-5}variables', 1, tags={'{http://oval.mitre.org/XMLSchema/oval-variables-5}variables': 'oval_variables:Variables'}, item_tag='{http://oval.mitre.org/XMLSchema/oval-variables-5}variable', item_class='oval_variables:Variable')

@@ -81,9 +81,9 @@ class PDFDictionary(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFDictionaryType'
-    _content = 'element'
-    _field_names = ('object_reference', 'raw_contents')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFDictionaryType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'raw_contents')
 
     object_reference: _f.Child[PDFIndirectObjectID] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Object_Reference', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Object_Reference': 'pdf_file_object:PDFIndirectObjectID'}, container=True, doc='The Object_Reference field captures a reference to an indirect PDF object that contains the dictionary, via its object and generation numbers.')
     raw_contents: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Raw_Contents', 1, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Raw_Contents': 'cybox_common:StringObjectProperty'}, doc='The Raw_Contents field captures the contents of the dictionary as a string enclosed in an XML CDATA section.')
@@ -110,9 +110,9 @@ class PDFDocumentInformationDictionary(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFDocumentInformationDictionaryType'
-    _content = 'element'
-    _field_names = ('title', 'author', 'subject', 'keywords', 'creator', 'producer', 'creation_date', 'mod_date', 'trapped')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFDocumentInformationDictionaryType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('title', 'author', 'subject', 'keywords', 'creator', 'producer', 'creation_date', 'mod_date', 'trapped')
 
     title: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Title', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Title': 'cybox_common:StringObjectProperty'}, doc='The Title field captures the title of the PDF document.')
     author: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Author', 1, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Author': 'cybox_common:StringObjectProperty'}, doc='The Author field captures the name of the person who created the PDF document.')
@@ -158,9 +158,9 @@ class PDFFileID(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFFileIDType'
-    _content = 'element'
-    _field_names = ('id_strings',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFFileIDType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_strings',)
 
     id_strings: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#PDFFileObject-1}ID_String', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}ID_String': 'cybox_common:StringObjectProperty'}, min_occurs=1, max_occurs=2, doc='The ID_String field captures one of the two strings that constitutes the file identifier.')
 
@@ -182,9 +182,9 @@ class PDFFileMetadata(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFFileMetadataType'
-    _content = 'element'
-    _field_names = ('encrypted', 'optimized', 'document_information_dictionary', 'number_of_indirect_objects', 'number_of_trailers', 'number_of_cross_reference_tables', 'keyword_counts')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFFileMetadataType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('encrypted', 'optimized', 'document_information_dictionary', 'number_of_indirect_objects', 'number_of_trailers', 'number_of_cross_reference_tables', 'keyword_counts')
 
     encrypted: _f.AttributeField[bool] = _f.AttributeField('encrypted', _c.builtin('boolean'), doc='The encrypted field specifies whether the PDF file is encrypted.')
     optimized: _f.AttributeField[bool] = _f.AttributeField('optimized', _c.builtin('boolean'), doc='The optimized field specifies whether the PDF file has been optimized.')
@@ -225,9 +225,9 @@ class PDFFile(_file_object.File):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFFileObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDF_File'
-    _field_names = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'metadata', 'version', 'indirect_objects', 'cross_reference_tables', 'trailers')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFFileObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDF_File'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'metadata', 'version', 'indirect_objects', 'cross_reference_tables', 'trailers')
 
     metadata: _f.Child[PDFFileMetadata] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Metadata', 27, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Metadata': 'pdf_file_object:PDFFileMetadata'}, doc='The Metadata field captures some useful metadata associated with the PDF file.')
     version: _f.Child[_cybox_common.DoubleObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Version', 28, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Version': 'cybox_common:DoubleObjectProperty'}, doc="The Version field specifies the decimal version number portion of the string from the PDF Header that specifies the version of the PDF specification to which the PDF file conforms, e.g. '1.4'.")
@@ -323,9 +323,9 @@ class PDFIndirectObjectContents(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFIndirectObjectContentsType'
-    _content = 'element'
-    _field_names = ('non_stream_contents', 'stream_contents')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFIndirectObjectContentsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('non_stream_contents', 'stream_contents')
 
     non_stream_contents: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Non_Stream_Contents', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Non_Stream_Contents': 'cybox_common:StringObjectProperty'}, doc="The Non_Stream_Contents field captures the raw contents of the PDF indirect object excluding any stream data (i.e. everything after the 'obj' keyword and before the 'endobj' keyword up to but not including anything between the 'stream' and 'endstream' keywords) as a string enclosed in an XML CDATA section.")
     stream_contents: _f.Child[PDFStream] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Stream_Contents', 1, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Stream_Contents': 'pdf_file_object:PDFStream'}, container=True, doc='The Stream_Contents field captures the stream contained within in the PDF indirect object, if applicable.')
@@ -351,9 +351,9 @@ class PDFIndirectObjectID(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFIndirectObjectIDType'
-    _content = 'element'
-    _field_names = ('object_number', 'generation_number')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFIndirectObjectIDType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_number', 'generation_number')
 
     object_number: _f.Child[_cybox_common.PositiveIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Object_Number', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Object_Number': 'cybox_common:PositiveIntegerObjectProperty'}, doc='The Object_Number field captures the number portion of the indirect object ID.')
     generation_number: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Generation_Number', 1, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Generation_Number': 'cybox_common:NonNegativeIntegerObjectProperty'}, doc='The Generation_Number field captures the generation number portion of the indirect object ID.')
@@ -379,9 +379,9 @@ class PDFIndirectObjectList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFIndirectObjectListType'
-    _content = 'element'
-    _field_names = ('indirect_objects',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFIndirectObjectListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('indirect_objects',)
 
     indirect_objects: _f.Children[PDFIndirectObject] = _f.Children('{http://cybox.mitre.org/objects#PDFFileObject-1}Indirect_Object', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Indirect_Object': 'pdf_file_object:PDFIndirectObject'}, min_occurs=1, max_occurs=None, doc='The Indirect_Object field captures a single PDF indirect object contained in the file.')
 
@@ -404,9 +404,9 @@ class PDFIndirectObject(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFIndirectObjectType'
-    _content = 'element'
-    _field_names = ('type_', 'id_', 'contents', 'offset', 'hashes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFIndirectObjectType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'id_', 'contents', 'offset', 'hashes')
 
     type_: _f.AttributeField[PDFObjectTypeEnum] = _f.AttributeField('type', _c.EnumerationCodec('PDFObjectTypeEnum', PDFObjectTypeEnum), doc='The type field specifies the basic type of the PDF indirect object.')
     id_: _f.Child[PDFIndirectObjectID] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}ID', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}ID': 'pdf_file_object:PDFIndirectObjectID'}, container=True, doc='The ID field specifies the identifier of the PDF indirect object, consisting of an object number and generation number.')
@@ -441,9 +441,9 @@ class PDFKeywordCount(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFKeywordCountType'
-    _content = 'element'
-    _field_names = ('non_obfuscated_count', 'obfuscated_count')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFKeywordCountType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('non_obfuscated_count', 'obfuscated_count')
 
     non_obfuscated_count: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Non_Obfuscated_Count', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Non_Obfuscated_Count': 'cybox_common:NonNegativeIntegerObjectProperty'}, doc='The Non_Obfuscated_Count field captures the number of times the keyword occurred in the PDF file without any obfuscation.')
     obfuscated_count: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Obfuscated_Count', 1, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Obfuscated_Count': 'cybox_common:NonNegativeIntegerObjectProperty'}, doc='The Obfuscated_Count field captures the number of times the keyword occurred in the PDF file with some form of obfuscation, such as with hexcodes.')
@@ -468,9 +468,9 @@ class PDFKeywordCounts(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFKeywordCountsType'
-    _content = 'element'
-    _field_names = ('page_count', 'encrypt_count', 'obj_stm_count', 'js_count', 'java_script_count', 'aa_count', 'open_action_count', 'ascii_hex_decode_count', 'ascii_85_decode_count', 'lzw_decode_count', 'flate_decode_count', 'run_length_decode_count', 'jbig_2_decode_count', 'dct_decode_count', 'rich_media_count', 'ccitt_fax_decode_count', 'launch_count', 'xfa_count')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFKeywordCountsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('page_count', 'encrypt_count', 'obj_stm_count', 'js_count', 'java_script_count', 'aa_count', 'open_action_count', 'ascii_hex_decode_count', 'ascii85_decode_count', 'lzw_decode_count', 'flate_decode_count', 'run_length_decode_count', 'jbig2_decode_count', 'dct_decode_count', 'rich_media_count', 'ccitt_fax_decode_count', 'launch_count', 'xfa_count')
 
     page_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Page_Count', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Page_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The Page_Count field captures the number of occurrences of the '/Page' keyword in the PDF file, which provides an indication of the number of pages in the PDF document.")
     encrypt_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Encrypt_Count', 1, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Encrypt_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The Encrypt_Count field captures the number of occurrences of the '/Encrypt' keyword in the PDF file, which indicates that the PDF uses encryption.")
@@ -480,11 +480,11 @@ class PDFKeywordCounts(_BundleObject):
     aa_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}AA_Count', 5, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}AA_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The AA_Count field captures the number of occurrences of the '/AA' keyword in the PDF file.")
     open_action_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}OpenAction_Count', 6, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}OpenAction_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The OpenAction_Count field captures the number of occurrences of the '/OpenAction' keyword in the PDF file.")
     ascii_hex_decode_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}ASCIIHexDecode_Count', 7, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}ASCIIHexDecode_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The ASCIIHexDecode_Count field captures the number of occurrences of the '/ASCIIHexDecode' keyword in the PDF file.")
-    ascii_85_decode_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}ASCII85Decode_Count', 8, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}ASCII85Decode_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The ASCII85Decode_Count field captures the number of occurrences of the '/ASCII85Decode' keyword in the PDF file.")
+    ascii85_decode_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}ASCII85Decode_Count', 8, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}ASCII85Decode_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The ASCII85Decode_Count field captures the number of occurrences of the '/ASCII85Decode' keyword in the PDF file.")
     lzw_decode_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}LZWDecode_Count', 9, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}LZWDecode_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The LZWDecode_Count field captures the number of occurrences of the '/LZWDecode' keyword in the PDF file.")
     flate_decode_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}FlateDecode_Count', 10, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}FlateDecode_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The FlateDecode_Count field captures the number of occurrences of the '/FlateDecode' keyword in the PDF file.")
     run_length_decode_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}RunLengthDecode_Count', 11, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}RunLengthDecode_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The RunLengthDecode_Count field captures the number of occurrences of the '/RunLengthDecode' keyword in the PDF file.")
-    jbig_2_decode_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}JBIG2Decode_Count', 12, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}JBIG2Decode_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The JBIG2Decode_Count field captures the number of occurrences of the '/JBIG2Decode' keyword in the PDF file.")
+    jbig2_decode_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}JBIG2Decode_Count', 12, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}JBIG2Decode_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The JBIG2Decode_Count field captures the number of occurrences of the '/JBIG2Decode' keyword in the PDF file.")
     dct_decode_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}DCTDecode_Count', 13, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}DCTDecode_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The DCTDecode_Count field captures the number of occurrences of the '/DCTDecode' keyword in the PDF file.")
     rich_media_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}RichMedia_Count', 14, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}RichMedia_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The RichMedia_Count field captures the number of occurrences of the '/RichMedia' keyword in the PDF file.")
     ccitt_fax_decode_count: _f.Child[PDFKeywordCount] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}CCITTFaxDecode_Count', 15, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}CCITTFaxDecode_Count': 'pdf_file_object:PDFKeywordCount'}, container=True, doc="The CCITTFaxDecode_Count field captures the number of occurrences of the '/CCITTFaxDecode' keyword in the PDF file.")
@@ -502,11 +502,11 @@ class PDFKeywordCounts(_BundleObject):
         aa_count: PDFKeywordCount | None = None,
         open_action_count: PDFKeywordCount | None = None,
         ascii_hex_decode_count: PDFKeywordCount | None = None,
-        ascii_85_decode_count: PDFKeywordCount | None = None,
+        ascii85_decode_count: PDFKeywordCount | None = None,
         lzw_decode_count: PDFKeywordCount | None = None,
         flate_decode_count: PDFKeywordCount | None = None,
         run_length_decode_count: PDFKeywordCount | None = None,
-        jbig_2_decode_count: PDFKeywordCount | None = None,
+        jbig2_decode_count: PDFKeywordCount | None = None,
         dct_decode_count: PDFKeywordCount | None = None,
         rich_media_count: PDFKeywordCount | None = None,
         ccitt_fax_decode_count: PDFKeywordCount | None = None,
@@ -522,11 +522,11 @@ class PDFKeywordCounts(_BundleObject):
             'aa_count': aa_count,
             'open_action_count': open_action_count,
             'ascii_hex_decode_count': ascii_hex_decode_count,
-            'ascii_85_decode_count': ascii_85_decode_count,
+            'ascii85_decode_count': ascii85_decode_count,
             'lzw_decode_count': lzw_decode_count,
             'flate_decode_count': flate_decode_count,
             'run_length_decode_count': run_length_decode_count,
-            'jbig_2_decode_count': jbig_2_decode_count,
+            'jbig2_decode_count': jbig2_decode_count,
             'dct_decode_count': dct_decode_count,
             'rich_media_count': rich_media_count,
             'ccitt_fax_decode_count': ccitt_fax_decode_count,
@@ -544,9 +544,9 @@ class PDFStream(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFStreamType'
-    _content = 'element'
-    _field_names = ('raw_stream', 'raw_stream_hashes', 'decoded_stream', 'decoded_stream_hashes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFStreamType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('raw_stream', 'raw_stream_hashes', 'decoded_stream', 'decoded_stream_hashes')
 
     raw_stream: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Raw_Stream', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Raw_Stream': 'cybox_common:StringObjectProperty'}, doc="The Raw_Stream element captures the raw, undecoded stream (i.e., everything between the 'stream' and 'endstream' keywords), as a hex string.")
     raw_stream_hashes: _f.Child[_cybox_common.HashList] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Raw_Stream_Hashes', 1, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Raw_Stream_Hashes': 'cybox_common:HashList'}, doc='The Raw_Stream_Hashes field captures any hashes of the raw, undecoded stream.')
@@ -577,9 +577,9 @@ class PDFTrailerList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFTrailerListType'
-    _content = 'element'
-    _field_names = ('trailers',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFTrailerListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('trailers',)
 
     trailers: _f.Children[PDFTrailer] = _f.Children('{http://cybox.mitre.org/objects#PDFFileObject-1}Trailer', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Trailer': 'pdf_file_object:PDFTrailer'}, min_occurs=1, max_occurs=None, doc='The Trailer field captures a PDF file trailer contained in the file, used by applications for quickly locating the cross-reference table and certain special objects.')
 
@@ -601,9 +601,9 @@ class PDFTrailer(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFTrailerType'
-    _content = 'element'
-    _field_names = ('size', 'prev', 'root', 'encrypt', 'info', 'id_', 'last_cross_reference_offset', 'offset', 'hashes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFTrailerType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('size', 'prev', 'root', 'encrypt', 'info', 'id_', 'last_cross_reference_offset', 'offset', 'hashes')
 
     size: _f.Child[_cybox_common.PositiveIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Size', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Size': 'cybox_common:PositiveIntegerObjectProperty'}, doc="The Size field captures the total number of entries in the file's cross-reference table.")
     prev: _f.Child[_cybox_common.PositiveIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Prev', 1, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Prev': 'cybox_common:PositiveIntegerObjectProperty'}, doc='The Prev field the byte offset from the beginning of the file to the beginning of the previous cross-reference table. This is only applicable for files that have more than one cross-reference table.')
@@ -649,9 +649,9 @@ class PDFXRefTableList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFXRefTableListType'
-    _content = 'element'
-    _field_names = ('cross_reference_tables',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFXRefTableListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('cross_reference_tables',)
 
     cross_reference_tables: _f.Children[PDFXRefTable] = _f.Children('{http://cybox.mitre.org/objects#PDFFileObject-1}Cross_Reference_Table', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Cross_Reference_Table': 'pdf_file_object:PDFXRefTable'}, min_occurs=1, max_occurs=None, doc='The Cross_Reference_Table field captures the cross-reference table contained in the PDF file, for the random access of indirect objects contained in the file.')
 
@@ -675,9 +675,9 @@ class PDFXRefTable(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFXRefTableType'
-    _content = 'element'
-    _field_names = ('subsections', 'offset', 'hashes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFXRefTableType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('subsections', 'offset', 'hashes')
 
     subsections: _f.WrappedChildren[PDFXrefTableSubsection] = _f.WrappedChildren('{http://cybox.mitre.org/objects#PDFFileObject-1}Subsections', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Subsections': 'pdf_file_object:PDFXrefTableSubsectionList'}, item_tag='{http://cybox.mitre.org/objects#PDFFileObject-1}Subsection', item_class='pdf_file_object:PDFXrefTableSubsection', doc='The Subsections field captures the subsections contained in the cross-reference table.')
     offset: _f.Child[_cybox_common.PositiveIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Offset', 1, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Offset': 'cybox_common:PositiveIntegerObjectProperty'}, doc='The Offset field specifies the offset of the cross-reference from the beginning of the file, in bytes.')
@@ -706,9 +706,9 @@ class PDFXrefEntryList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFXrefEntryListType'
-    _content = 'element'
-    _field_names = ('cross_reference_entries',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFXrefEntryListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('cross_reference_entries',)
 
     cross_reference_entries: _f.Children[PDFXrefEntry] = _f.Children('{http://cybox.mitre.org/objects#PDFFileObject-1}Cross_Reference_Entry', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Cross_Reference_Entry': 'pdf_file_object:PDFXrefEntry'}, min_occurs=1, max_occurs=None, doc='The Cross_Reference_Entry field captures a single cross-reference subsection entry in the list.')
 
@@ -730,9 +730,9 @@ class PDFXrefEntry(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFXrefEntryType'
-    _content = 'element'
-    _field_names = ('type_', 'byte_offset', 'object_number', 'generation_number')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFXrefEntryType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'byte_offset', 'object_number', 'generation_number')
 
     type_: _f.AttributeField[PDFXrefEntryTypeEnum] = _f.AttributeField('type', _c.EnumerationCodec('PDFXrefEntryTypeEnum', PDFXrefEntryTypeEnum), doc='The type field specifies the type of the cross-reference entry.')
     byte_offset: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Byte_Offset', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Byte_Offset': 'cybox_common:IntegerObjectProperty'}, doc='The Byte_Offset field captures the 10-digit number, padded with leading zeros if necessary, that specifies the number of bytes from the beginning of the file to the beginning of the object.')
@@ -765,9 +765,9 @@ class PDFXrefTableSubsectionList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFXrefTableSubsectionListType'
-    _content = 'element'
-    _field_names = ('subsections',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFXrefTableSubsectionListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('subsections',)
 
     subsections: _f.Children[PDFXrefTableSubsection] = _f.Children('{http://cybox.mitre.org/objects#PDFFileObject-1}Subsection', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Subsection': 'pdf_file_object:PDFXrefTableSubsection'}, min_occurs=1, max_occurs=None, doc='The Subsection field captures a single cross-reference table subsection in the list.')
 
@@ -791,9 +791,9 @@ class PDFXrefTableSubsection(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFXrefTableSubsectionType'
-    _content = 'element'
-    _field_names = ('first_object_number', 'number_of_objects', 'cross_reference_entries')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PDFFileObject-1}PDFXrefTableSubsectionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('first_object_number', 'number_of_objects', 'cross_reference_entries')
 
     first_object_number: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}First_Object_Number', 0, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}First_Object_Number': 'cybox_common:NonNegativeIntegerObjectProperty'}, doc='The First_Object_Number field captures the object number of the first object for which there is a corresponding entry in this cross-reference subsection.')
     number_of_objects: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PDFFileObject-1}Number_Of_Objects', 1, tags={'{http://cybox.mitre.org/objects#PDFFileObject-1}Number_Of_Objects': 'cybox_common:NonNegativeIntegerObjectProperty'}, doc='The Number_Of_Objects field captures the number of objects for which there are corresponding entries in this cross-reference subsection.')

@@ -30,10 +30,10 @@ class Pipe(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PipeObject-2}PipeObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#PipeObject-2}Pipe'
-    _abstract = False
-    _field_names = ('object_reference', 'named', 'custom_properties', 'name')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PipeObject-2}PipeObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#PipeObject-2}Pipe'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'named', 'custom_properties', 'name')
 
     named: _f.AttributeField[bool] = _f.AttributeField('named', _c.builtin('boolean'), doc='The named field specifies whether the pipe is named.')
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PipeObject-2}Name', 1, tags={'{http://cybox.mitre.org/objects#PipeObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the name of the pipe, if applicable.')

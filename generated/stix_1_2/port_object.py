@@ -30,13 +30,13 @@ class Port(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#PortObject-2}PortObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#PortObject-2}Port'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'port_value', 'layer_4_protocol')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#PortObject-2}PortObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#PortObject-2}Port'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'port_value', 'layer4_protocol')
 
     port_value: _f.Child[_cybox_common.PositiveIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#PortObject-2}Port_Value', 1, tags={'{http://cybox.mitre.org/objects#PortObject-2}Port_Value': 'cybox_common:PositiveIntegerObjectProperty'}, doc='The required Port_Value field specifies the actual value of the port.')
-    layer_4_protocol: _f.Child[_cybox_common.Layer4Protocol] = _f.Child('{http://cybox.mitre.org/objects#PortObject-2}Layer4_Protocol', 2, tags={'{http://cybox.mitre.org/objects#PortObject-2}Layer4_Protocol': 'cybox_common:Layer4Protocol'}, doc='The Layer4_Protocol field specifies the Layer 4 Protocol (OSI Model) associated with the port.')
+    layer4_protocol: _f.Child[_cybox_common.Layer4Protocol] = _f.Child('{http://cybox.mitre.org/objects#PortObject-2}Layer4_Protocol', 2, tags={'{http://cybox.mitre.org/objects#PortObject-2}Layer4_Protocol': 'cybox_common:Layer4Protocol'}, doc='The Layer4_Protocol field specifies the Layer 4 Protocol (OSI Model) associated with the port.')
 
     def __init__(
         self,
@@ -44,11 +44,11 @@ class Port(_cybox_common.ObjectProperties):
         object_reference: str | None = None,
         custom_properties: _typing.Iterable[_cybox_common.Property] | None = None,
         port_value: _cybox_common.PositiveIntegerObjectProperty | str | None = None,
-        layer_4_protocol: _cybox_common.Layer4Protocol | str | None = None,
+        layer4_protocol: _cybox_common.Layer4Protocol | str | None = None,
     ) -> None:
         self._init({
             'object_reference': object_reference,
             'custom_properties': custom_properties,
             'port_value': port_value,
-            'layer_4_protocol': layer_4_protocol,
+            'layer4_protocol': layer4_protocol,
         })

@@ -41,9 +41,9 @@ class ArgumentList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ProcessObject-2}ArgumentListType'
-    _content = 'element'
-    _field_names = ('arguments',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ProcessObject-2}ArgumentListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('arguments',)
 
     arguments: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#ProcessObject-2}Argument', 0, tags={'{http://cybox.mitre.org/objects#ProcessObject-2}Argument': 'cybox_common:StringObjectProperty'}, min_occurs=1, max_occurs=None, doc='The Argument field is optional and specifies a single argument utilized in initiating the process.')
 
@@ -66,9 +66,9 @@ class ChildPIDList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ProcessObject-2}ChildPIDListType'
-    _content = 'element'
-    _field_names = ('child_pids',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ProcessObject-2}ChildPIDListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('child_pids',)
 
     child_pids: _f.Children[_cybox_common.UnsignedIntegerObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#ProcessObject-2}Child_PID', 0, tags={'{http://cybox.mitre.org/objects#ProcessObject-2}Child_PID': 'cybox_common:UnsignedIntegerObjectProperty'}, min_occurs=1, max_occurs=None, doc='The Child_PID field specifies the process ID of a single child process.')
 
@@ -90,9 +90,9 @@ class ImageInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ProcessObject-2}ImageInfoType'
-    _content = 'element'
-    _field_names = ('file_name', 'command_line', 'current_directory', 'path')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ProcessObject-2}ImageInfoType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('file_name', 'command_line', 'current_directory', 'path')
 
     file_name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#ProcessObject-2}File_Name', 0, tags={'{http://cybox.mitre.org/objects#ProcessObject-2}File_Name': 'cybox_common:StringObjectProperty'}, doc='The File_Name field specifies the name of the binary file which represents the process image.')
     command_line: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#ProcessObject-2}Command_Line', 1, tags={'{http://cybox.mitre.org/objects#ProcessObject-2}Command_Line': 'cybox_common:StringObjectProperty'}, doc='The Command_Line field specifies the complete command used to execute the process image.')
@@ -124,9 +124,9 @@ class NetworkConnectionList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ProcessObject-2}NetworkConnectionListType'
-    _content = 'element'
-    _field_names = ('network_connections',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ProcessObject-2}NetworkConnectionListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('network_connections',)
 
     network_connections: _f.Children[_network_connection_object.NetworkConnection] = _f.Children('{http://cybox.mitre.org/objects#ProcessObject-2}Network_Connection', 0, tags={'{http://cybox.mitre.org/objects#ProcessObject-2}Network_Connection': 'network_connection_object:NetworkConnection'}, min_occurs=1, max_occurs=None, doc='The Network_Connection field specifies information about a single network connection opened or initiated by the process.')
 
@@ -148,9 +148,9 @@ class PortList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ProcessObject-2}PortListType'
-    _content = 'element'
-    _field_names = ('ports',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ProcessObject-2}PortListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ports',)
 
     ports: _f.Children[_port_object.Port] = _f.Children('{http://cybox.mitre.org/objects#ProcessObject-2}Port', 0, tags={'{http://cybox.mitre.org/objects#ProcessObject-2}Port': 'port_object:Port'}, min_occurs=1, max_occurs=None, doc='The Port field is optional and specifies a single network port.')
 
@@ -172,10 +172,10 @@ class Process(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ProcessObject-2}ProcessObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#ProcessObject-2}Process'
-    _abstract = False
-    _field_names = ('object_reference', 'is_hidden', 'custom_properties', 'pid', 'name', 'creation_time', 'parent_pid', 'child_pid_list', 'image_info', 'argument_list', 'environment_variable_list', 'kernel_time', 'port_list', 'network_connection_list', 'start_time', 'status', 'username', 'user_time', 'extracted_features')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ProcessObject-2}ProcessObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#ProcessObject-2}Process'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_hidden', 'custom_properties', 'pid', 'name', 'creation_time', 'parent_pid', 'child_pid_list', 'image_info', 'argument_list', 'environment_variable_list', 'kernel_time', 'port_list', 'network_connection_list', 'start_time', 'status', 'username', 'user_time', 'extracted_features')
 
     is_hidden: _f.AttributeField[bool] = _f.AttributeField('is_hidden', _c.builtin('boolean'), doc='The is_hidden field specifies whether the process is hidden or not.')
     pid: _f.Child[_cybox_common.UnsignedIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#ProcessObject-2}PID', 1, tags={'{http://cybox.mitre.org/objects#ProcessObject-2}PID': 'cybox_common:UnsignedIntegerObjectProperty'}, doc='The PID field specifies the Process ID, or PID, of the process.')
@@ -251,10 +251,10 @@ class ProcessStatus(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ProcessObject-2}ProcessStatusType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ()
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ProcessObject-2}ProcessStatusType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._init({})

@@ -31,10 +31,10 @@ class Product(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#ProductObject-2}ProductObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#ProductObject-2}Product'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'edition', 'language', 'product', 'update', 'vendor', 'version', 'device_details')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#ProductObject-2}ProductObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#ProductObject-2}Product'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'edition', 'language', 'product', 'update', 'vendor', 'version', 'device_details')
 
     edition: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#ProductObject-2}Edition', 1, tags={'{http://cybox.mitre.org/objects#ProductObject-2}Edition': 'cybox_common:StringObjectProperty'}, doc='The Edition field specifies the edition of the product, if applicable.')
     language: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#ProductObject-2}Language', 2, tags={'{http://cybox.mitre.org/objects#ProductObject-2}Language': 'cybox_common:StringObjectProperty'}, doc='The Language field specifies the language of the product, if applicable.')

@@ -46,9 +46,9 @@ class Campaigns(_BundleObject):
     """Complex type {http://stix.mitre.org/Report-1}CampaignsType, from report.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Report-1}CampaignsType'
-    _content = 'element'
-    _field_names = ('campaigns',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Report-1}CampaignsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('campaigns',)
 
     campaigns: _f.Children[_stix_common.CampaignBase] = _f.Children('{http://stix.mitre.org/Report-1}Campaign', 0, tags={'{http://stix.mitre.org/Report-1}Campaign': 'stix_common:CampaignBase'}, min_occurs=1, max_occurs=None, doc='Characterizes a single cyber threat Campaign. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is CampaignType in the http://stix.mitre.org/Campaign-1 namespace. This type is defined in the campaign.xsd file or at the URL http://stix.mitre.org/XMLSchema/campaign/1.2/campaign.xsd.')
 
@@ -66,9 +66,9 @@ class CoursesOfAction(_BundleObject):
     """Complex type {http://stix.mitre.org/Report-1}CoursesOfActionType, from report.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Report-1}CoursesOfActionType'
-    _content = 'element'
-    _field_names = ('course_of_actions',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Report-1}CoursesOfActionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('course_of_actions',)
 
     course_of_actions: _f.Children[_stix_common.CourseOfActionBase] = _f.Children('{http://stix.mitre.org/Report-1}Course_Of_Action', 0, tags={'{http://stix.mitre.org/Report-1}Course_Of_Action': 'stix_common:CourseOfActionBase'}, min_occurs=1, max_occurs=None, doc='The Course_Of_Action field characterizes a Course of Action to be taken in regards to one of more cyber threats. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is CourseOfActionType in the http://stix.mitre.org/CourseOfAction-1 namespace. This type is defined in the course_of_action.xsd file or at the URL http://stix.mitre.org/XMLSchema/course_of_action/1.2/course_of_action.xsd.')
 
@@ -90,9 +90,9 @@ class Header(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Report-1}HeaderType'
-    _content = 'element'
-    _field_names = ('title', 'intents', 'descriptions', 'short_descriptions', 'handling', 'information_source')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Report-1}HeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('title', 'intents', 'descriptions', 'short_descriptions', 'handling', 'information_source')
 
     title: _f.Value[str] = _f.Value('{http://stix.mitre.org/Report-1}Title', 0, _c.builtin('string'), doc='The Title field provides a simple title for this Report.')
     intents: _f.Children[_stix_common.ControlledVocabularyString] = _f.Children('{http://stix.mitre.org/Report-1}Intent', 1, tags={'{http://stix.mitre.org/Report-1}Intent': 'stix_common:ControlledVocabularyString'}, max_occurs=None, doc='The Intent field characterizes the intended purpose(s) or use(s) for this Report. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is ReportIntentVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')
@@ -125,9 +125,9 @@ class Incidents(_BundleObject):
     """Complex type {http://stix.mitre.org/Report-1}IncidentsType, from report.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Report-1}IncidentsType'
-    _content = 'element'
-    _field_names = ('incidents',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Report-1}IncidentsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('incidents',)
 
     incidents: _f.Children[_stix_common.IncidentBase] = _f.Children('{http://stix.mitre.org/Report-1}Incident', 0, tags={'{http://stix.mitre.org/Report-1}Incident': 'stix_common:IncidentBase'}, min_occurs=1, max_occurs=None, doc='Identifies or characterizes a single cyber threat Incident. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is IncidentType in the http://stix.mitre.org/Incident-1 namespace. This type is defined in the incident.xsd file or at the URL http://stix.mitre.org/XMLSchema/incident/1.2/incident.xsd.')
 
@@ -145,9 +145,9 @@ class Indicators(_BundleObject):
     """Complex type {http://stix.mitre.org/Report-1}IndicatorsType, from report.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Report-1}IndicatorsType'
-    _content = 'element'
-    _field_names = ('indicators',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Report-1}IndicatorsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('indicators',)
 
     indicators: _f.Children[_stix_common.IndicatorBase] = _f.Children('{http://stix.mitre.org/Report-1}Indicator', 0, tags={'{http://stix.mitre.org/Report-1}Indicator': 'stix_common:IndicatorBase'}, min_occurs=1, max_occurs=None, doc='Characterizes a single cyber threat Indicator. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is IndicatorType in the http://stix.mitre.org/Indicator-2 namespace. This type is defined in the indicator.xsd file or at the URL http://stix.mitre.org/XMLSchema/indicator/2.2/indicator.xsd.')
 
@@ -165,10 +165,10 @@ class RelatedReports(_stix_common.GenericRelationshipList):
     """Complex type {http://stix.mitre.org/Report-1}RelatedReportsType, from report.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Report-1}RelatedReportsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'related_reports')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Report-1}RelatedReportsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'related_reports')
 
     related_reports: _f.Children[_stix_common.RelatedReport] = _f.Children('{http://stix.mitre.org/Report-1}Related_Report', 0, tags={'{http://stix.mitre.org/Report-1}Related_Report': 'stix_common:RelatedReport'}, min_occurs=1, max_occurs=None, doc='The Related_Report field is optional and enables content producers to express a relationship between the enclosing report (i.e., the subject of the relationship) and a disparate report (i.e., the object side of the relationship).')
 
@@ -191,10 +191,10 @@ class Report(_stix_common.ReportBase):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Report-1}ReportType'
-    _element_tag = '{http://stix.mitre.org/Report-1}Report'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'timestamp', 'version', 'header', 'observables', 'indicators', 'ttps', 'exploit_targets', 'incidents', 'courses_of_action', 'campaigns', 'threat_actors', 'related_reports')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Report-1}ReportType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://stix.mitre.org/Report-1}Report'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp', 'version', 'header', 'observables', 'indicators', 'ttps', 'exploit_targets', 'incidents', 'courses_of_action', 'campaigns', 'threat_actors', 'related_reports')
 
     version: _f.AttributeField[ReportVersionEnum] = _f.AttributeField('version', _c.EnumerationCodec('ReportVersionEnum', ReportVersionEnum), doc='Specifies the relevant Report schema version for this content.')
     header: _f.Child[Header] = _f.Child('{http://stix.mitre.org/Report-1}Header', 0, tags={'{http://stix.mitre.org/Report-1}Header': 'report:Header'}, container=True, doc='The Header field provides the contextual information for this grouping of STIX content.')
@@ -248,9 +248,9 @@ class TTPs(_BundleObject):
     """Complex type {http://stix.mitre.org/Report-1}TTPsType, from report.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Report-1}TTPsType'
-    _content = 'element'
-    _field_names = ('ttps',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Report-1}TTPsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ttps',)
 
     ttps: _f.Children[_stix_common.TTPBase] = _f.Children('{http://stix.mitre.org/Report-1}TTP', 0, tags={'{http://stix.mitre.org/Report-1}TTP': 'stix_common:TTPBase'}, max_occurs=None, doc='Characterizes a single cyber threat adversary Tactic, Technique or Procedure. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is TTPType in the http://stix.mitre.org/TTP-1 namespace. This type is defined in the ttp.xsd file or at the URL http://stix.mitre.org/XMLSchema/ttp/1.2/ttp.xsd.')
 
@@ -268,9 +268,9 @@ class ThreatActors(_BundleObject):
     """Complex type {http://stix.mitre.org/Report-1}ThreatActorsType, from report.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/Report-1}ThreatActorsType'
-    _content = 'element'
-    _field_names = ('threat_actors',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Report-1}ThreatActorsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('threat_actors',)
 
     threat_actors: _f.Children[_stix_common.ThreatActorBase] = _f.Children('{http://stix.mitre.org/Report-1}Threat_Actor', 0, tags={'{http://stix.mitre.org/Report-1}Threat_Actor': 'stix_common:ThreatActorBase'}, min_occurs=1, max_occurs=None, doc='Characterizes a single cyber Threat Actor. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is ThreatActorType in the http://stix.mitre.org/ThreatActor-1 namespace. This type is defined in the threat_actor.xsd file or at the URL http://stix.mitre.org/XMLSchema/threat_actor/1.2/threat_actor.xsd.')
 

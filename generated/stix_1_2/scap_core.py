@@ -41,9 +41,9 @@ class AssessmentMethod(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/scap-core/1.0}assessmentMethodType'
-    _content = 'element'
-    _field_names = ('assessment_check', 'assessment_engines')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/scap-core/1.0}assessmentMethodType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('assessment_check', 'assessment_engines')
 
     assessment_check: _f.Child[AssessmentCheck] = _f.Child('{http://scap.nist.gov/schema/scap-core/1.0}assessment-check', 0, tags={'{http://scap.nist.gov/schema/scap-core/1.0}assessment-check': 'scap_core:AssessmentCheck'}, min_occurs=1, doc='Identifies a check that can be used to detect the vulnerability or misconfiguration')
     assessment_engines: _f.Values[str] = _f.Values('{http://scap.nist.gov/schema/scap-core/1.0}assessment-engine', 1, _c.builtin('anyURI'), max_occurs=None, doc='The CPE name of the scanning tool. A value must be supplied for this element. The CPE name can be used for a CPE from the NVD. The CPE title attribute can be used for internal naming conventions. (or both, if possible)')
@@ -66,9 +66,9 @@ class CheckSearch(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/scap-core/1.0}checkSearchType'
-    _content = 'empty'
-    _field_names = ('system', 'name')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/scap-core/1.0}checkSearchType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('system', 'name')
 
     system: _f.AttributeField[str] = _f.AttributeField('system', _c.builtin('anyURI'), required=True)
     name: _f.AttributeField[str] = _f.AttributeField('name', _c.builtin('token'))
@@ -98,9 +98,9 @@ class AssessmentCheck(CheckSearch):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/scap-core/1.0}checkReferenceType'
-    _element_tag = '{http://scap.nist.gov/schema/scap-core/1.0}assessment-check'
-    _field_names = ('system', 'name', 'href')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/scap-core/1.0}checkReferenceType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://scap.nist.gov/schema/scap-core/1.0}assessment-check'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('system', 'name', 'href')
 
     href: _f.AttributeField[str] = _f.AttributeField('href', _c.builtin('anyURI'), required=True)
 
@@ -124,9 +124,9 @@ class ControlMapping(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/scap-core/1.0}controlMappingType'
-    _content = 'element'
-    _field_names = ('system_id', 'source', 'last_modified', 'mappings')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/scap-core/1.0}controlMappingType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('system_id', 'source', 'last_modified', 'mappings')
 
     system_id: _f.AttributeField[str] = _f.AttributeField('system-id', _c.builtin('anyURI'), required=True)
     source: _f.AttributeField[str] = _f.AttributeField('source', _c.builtin('anyURI'), required=True)
@@ -155,10 +155,10 @@ class ControlMappings(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/scap-core/1.0}controlMappingsType'
-    _element_tag = '{http://scap.nist.gov/schema/scap-core/1.0}control-mappings'
-    _content = 'element'
-    _field_names = ('control_mappings',)
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/scap-core/1.0}controlMappingsType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://scap.nist.gov/schema/scap-core/1.0}control-mappings'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('control_mappings',)
 
     control_mappings: _f.Children[ControlMapping] = _f.Children('{http://scap.nist.gov/schema/scap-core/1.0}control-mapping', 0, tags={'{http://scap.nist.gov/schema/scap-core/1.0}control-mapping': 'scap_core:ControlMapping'}, min_occurs=1, max_occurs=None)
 
@@ -179,9 +179,9 @@ class IdentifyableAssessmentMethodType(AssessmentMethod):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/scap-core/1.0}identifyableAssessmentMethodType'
-    _element_tag = '{http://scap.nist.gov/schema/scap-core/1.0}assessment-method'
-    _field_names = ('id_', 'assessment_check', 'assessment_engines')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/scap-core/1.0}identifyableAssessmentMethodType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://scap.nist.gov/schema/scap-core/1.0}assessment-method'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'assessment_check', 'assessment_engines')
 
     id_: _f.AttributeField[int] = _f.AttributeField('id', _c.builtin('positiveInteger'))
 
@@ -205,9 +205,9 @@ class MappingInstance(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/scap-core/1.0}mappingInstanceType'
-    _content = 'simple'
-    _field_names = ('published', 'value')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/scap-core/1.0}mappingInstanceType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('published', 'value')
 
     published: _f.AttributeField[_dt.datetime] = _f.AttributeField('published', _c.builtin('dateTime'), required=True)
     value: _f.Text[str] = _f.Text(_c.builtin('token'))
@@ -230,9 +230,9 @@ class SearchableCpeReferences(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://scap.nist.gov/schema/scap-core/1.0}searchableCpeReferencesType'
-    _content = 'element'
-    _field_names = ('cpe_names', 'cpe_searchable_names')
+    _qname: _typing.ClassVar[str] = '{http://scap.nist.gov/schema/scap-core/1.0}searchableCpeReferencesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('cpe_names', 'cpe_searchable_names')
 
     cpe_names: _f.Values[str] = _f.Values('{http://scap.nist.gov/schema/scap-core/1.0}cpe-name', 0, _c.builtin('anyURI'), max_occurs=None)
     cpe_searchable_names: _f.Values[str] = _f.Values('{http://scap.nist.gov/schema/scap-core/1.0}cpe-searchable-name', 1, _c.builtin('anyURI'), max_occurs=None)

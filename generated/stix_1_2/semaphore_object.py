@@ -30,10 +30,10 @@ class Semaphore(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SemaphoreObject-2}SemaphoreObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#SemaphoreObject-2}Semaphore'
-    _abstract = False
-    _field_names = ('object_reference', 'named', 'custom_properties', 'current_count', 'maximum_count', 'name')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SemaphoreObject-2}SemaphoreObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#SemaphoreObject-2}Semaphore'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'named', 'custom_properties', 'current_count', 'maximum_count', 'name')
 
     named: _f.AttributeField[bool] = _f.AttributeField('named', _c.builtin('boolean'), doc='The named field specifies whether the Semaphore is named.')
     current_count: _f.Child[_cybox_common.UnsignedIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#SemaphoreObject-2}Current_Count', 1, tags={'{http://cybox.mitre.org/objects#SemaphoreObject-2}Current_Count': 'cybox_common:UnsignedIntegerObjectProperty'}, doc='The Current_Count field specifies the current count value for the semaphore.')

@@ -39,9 +39,9 @@ class SimpleMarkingStructure(_data_marking.MarkingStructure):
     """
 
     __slots__ = ()
-    _qname = '{http://data-marking.mitre.org/extensions/MarkingStructure#Simple-1}SimpleMarkingStructureType'
-    _content = 'element'
-    _field_names = ('marking_model_name', 'marking_model_ref', 'id_', 'idref', 'statement')
+    _qname: _typing.ClassVar[str] = '{http://data-marking.mitre.org/extensions/MarkingStructure#Simple-1}SimpleMarkingStructureType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('marking_model_name', 'marking_model_ref', 'id_', 'idref', 'statement')
 
     statement: _f.Value[str] = _f.Value('{http://data-marking.mitre.org/extensions/MarkingStructure#Simple-1}Statement', 0, _c.builtin('string'), min_occurs=1, doc='The statement to apply to the structure for which the Marking is to be applied.')
 

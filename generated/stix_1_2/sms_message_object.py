@@ -32,10 +32,10 @@ class SMSMessage(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SMSMessageObject-1}SMSMessageObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#SMSMessageObject-1}SMS_Message'
-    _abstract = False
-    _field_names = ('object_reference', 'is_premium', 'custom_properties', 'sender_phone_number', 'recipient_phone_number', 'sent_date_time', 'body', 'length', 'size', 'encoding', 'bits_per_character', 'user_data_header')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SMSMessageObject-1}SMSMessageObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#SMSMessageObject-1}SMS_Message'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_premium', 'custom_properties', 'sender_phone_number', 'recipient_phone_number', 'sent_date_time', 'body', 'length', 'size', 'encoding', 'bits_per_character', 'user_data_header')
 
     is_premium: _f.AttributeField[bool] = _f.AttributeField('is_premium', _c.builtin('boolean'), doc='The is_premium field specifies whether the SMS message is a premium (i.e. fee-collecting) message.')
     sender_phone_number: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#SMSMessageObject-1}Sender_Phone_Number', 1, tags={'{http://cybox.mitre.org/objects#SMSMessageObject-1}Sender_Phone_Number': 'cybox_common:StringObjectProperty'}, doc='The Sender_Phone_Number field specifies the phone number of the sender of the SMS message.')

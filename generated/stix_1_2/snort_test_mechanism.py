@@ -36,9 +36,9 @@ class SnortTestMechanism(_indicator.TestMechanism):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/extensions/TestMechanism#Snort-1}SnortTestMechanismType'
-    _abstract = False
-    _field_names = ('id_', 'idref', 'efficacy', 'producer', 'product_name', 'version', 'rules', 'event_filters', 'rate_filters', 'event_suppressions')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/extensions/TestMechanism#Snort-1}SnortTestMechanismType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'efficacy', 'producer', 'product_name', 'version', 'rules', 'event_filters', 'rate_filters', 'event_suppressions')
 
     product_name: _f.Value[str] = _f.Value('{http://stix.mitre.org/extensions/TestMechanism#Snort-1}Product_Name', 2, _c.builtin('string'), doc='Name of the Snort-compatible tool that the rules were written again. If the tool has a CPE name, use of that name is suggested, otherwise a simple name like "Snort", "Suricata", or "Sourcefire" could be used.')
     version: _f.Value[str] = _f.Value('{http://stix.mitre.org/extensions/TestMechanism#Snort-1}Version', 3, _c.builtin('string'), doc='The Version of Snort or Snort-compatible tool that the rules were written against.')

@@ -37,10 +37,10 @@ class SocketAddress(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SocketAddressObject-1}SocketAddressObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#SocketAddressObject-1}Socket_Address'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'ip_address', 'hostname', 'port')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SocketAddressObject-1}SocketAddressObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#SocketAddressObject-1}Socket_Address'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'ip_address', 'hostname', 'port')
 
     ip_address: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#SocketAddressObject-1}IP_Address', 1, tags={'{http://cybox.mitre.org/objects#SocketAddressObject-1}IP_Address': 'address_object:Address'}, doc='The IP_Address field specifies the IP address component of the socket address.')
     hostname: _f.Child[_hostname_object.Hostname] = _f.Child('{http://cybox.mitre.org/objects#SocketAddressObject-1}Hostname', 2, tags={'{http://cybox.mitre.org/objects#SocketAddressObject-1}Hostname': 'hostname_object:Hostname'}, doc='The Hostname field specifies a Hostname for the the socket address.')

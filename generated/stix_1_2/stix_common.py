@@ -100,10 +100,10 @@ class Activity(_BundleObject):
     """Complex type {http://stix.mitre.org/common-1}ActivityType, from stix_common.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}ActivityType'
-    _abstract = True
-    _content = 'element'
-    _field_names = ('date_time', 'descriptions')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}ActivityType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('date_time', 'descriptions')
 
     date_time: _f.Child[DateTimeWithPrecision] = _f.Child('{http://stix.mitre.org/common-1}Date_Time', 0, tags={'{http://stix.mitre.org/common-1}Date_Time': 'stix_common:DateTimeWithPrecision'}, min_occurs=1, doc='The Date_Time field specifies the date and time at which the activity occured. In order to avoid ambiguity, it is strongly suggest that all timestamps include a specification of the timezone if it is known.')
     descriptions: _f.Children[StructuredText] = _f.Children('{http://stix.mitre.org/common-1}Description', 1, tags={'{http://stix.mitre.org/common-1}Description': 'stix_common:StructuredText'}, max_occurs=None, doc='The Description field provides a description of the activity.')
@@ -134,10 +134,10 @@ class AddressAbstract(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}AddressAbstractType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ()
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}AddressAbstractType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._init({})
@@ -158,9 +158,9 @@ class CampaignBase(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}CampaignBaseType'
-    _content = 'empty'
-    _field_names = ('id_', 'idref', 'timestamp')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}CampaignBaseType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a globally unique identifier for this cyber threat Campaign.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a globally unique identifier for a cyber threat Campaign specified elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this Campaign should not hold content.')
@@ -188,9 +188,9 @@ class CampaignReference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}CampaignReferenceType'
-    _content = 'element'
-    _field_names = ('idref', 'timestamp', 'names')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}CampaignReferenceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('idref', 'timestamp', 'names')
 
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a globally unique identifier for a cyber threat campaign defined elsewhere.')
     timestamp: _f.AttributeField[_dt.datetime] = _f.AttributeField('timestamp', _c.builtin('dateTime'), doc='In conjunction with the idref, this field may be used to reference a specific version of a campaign defined elsewhere.')
@@ -216,9 +216,9 @@ class ConfidenceAssertionChain(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}ConfidenceAssertionChainType'
-    _content = 'element'
-    _field_names = ('confidence_assertions',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}ConfidenceAssertionChainType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence_assertions',)
 
     confidence_assertions: _f.Children[Confidence] = _f.Children('{http://stix.mitre.org/common-1}Confidence_Assertion', 0, tags={'{http://stix.mitre.org/common-1}Confidence_Assertion': 'stix_common:Confidence'}, min_occurs=1, max_occurs=None, doc='The Confidence_Assertion field specifies a related confidence level in this assertion along with who made it, when it was made and how it was made.')
 
@@ -239,9 +239,9 @@ class Confidence(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}ConfidenceType'
-    _content = 'element'
-    _field_names = ('timestamp', 'timestamp_precision', 'value', 'descriptions', 'source', 'confidence_assertion_chain')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}ConfidenceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('timestamp', 'timestamp_precision', 'value', 'descriptions', 'source', 'confidence_assertion_chain')
 
     timestamp: _f.AttributeField[_dt.datetime] = _f.AttributeField('timestamp', _c.builtin('dateTime'), doc='Specifies the time of this Confidence assertion. In order to avoid ambiguity, it is strongly suggest that all timestamps include a specification of the timezone if it is known.')
     timestamp_precision: _f.AttributeField[DateTimePrecisionEnum] = _f.AttributeField('timestamp_precision', _c.EnumerationCodec('DateTimePrecisionEnum', DateTimePrecisionEnum), default='second', doc='Represents the precision of the associated timestamp value. If omitted, the default is "second", meaning the timestamp is precise to the full field value. Digits in the timestamp that are required by the xs:dateTime datatype but are beyond the specified precision should be zeroed out.')
@@ -276,9 +276,9 @@ class ContributingSources(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}ContributingSourcesType'
-    _content = 'element'
-    _field_names = ('sources',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}ContributingSourcesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('sources',)
 
     sources: _f.Children[InformationSource] = _f.Children('{http://stix.mitre.org/common-1}Source', 0, tags={'{http://stix.mitre.org/common-1}Source': 'stix_common:InformationSource'}, max_occurs=None, doc='The Source field contains information describing the identity, resources and timing of involvement for a single contributing Source. This field is implemented through the xsi:type extension mechanism. The default type is CIQIdentity3.0InstanceType in the http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1 namespace. This type is defined in the extensions/identity/ciq_identity.xsd file or at the URL http://stix.mitre.org/XMLSchema/extensions/identity/ciq_identity/1.2/ciq_identity.xsd. Those who wish to express a simple name may also do so by not specifying an xsi:type and using the Name field.')
 
@@ -301,9 +301,9 @@ class ControlledVocabularyString(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}ControlledVocabularyStringType'
-    _content = 'simple'
-    _field_names = ('vocab_name', 'vocab_reference', 'value')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}ControlledVocabularyStringType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('vocab_name', 'vocab_reference', 'value')
 
     vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), doc='The vocab_name field specifies the name of the controlled vocabulary.')
     vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), doc='The vocab_reference field specifies the URI to the location of where the controlled vocabulary is defined, e.g., in an externally located XML schema file.')
@@ -340,9 +340,9 @@ class CourseOfActionBase(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}CourseOfActionBaseType'
-    _content = 'empty'
-    _field_names = ('id_', 'idref', 'timestamp')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}CourseOfActionBaseType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a globally unique identifier for this COA.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a globally unique identifier of a COA specified elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this COA should not hold content.')
@@ -377,9 +377,9 @@ class DateTimeWithPrecision(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}DateTimeWithPrecisionType'
-    _content = 'simple'
-    _field_names = ('precision', 'value')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}DateTimeWithPrecisionType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('precision', 'value')
 
     precision: _f.AttributeField[DateTimePrecisionEnum] = _f.AttributeField('precision', _c.EnumerationCodec('DateTimePrecisionEnum', DateTimePrecisionEnum), default='second', doc='The precision of the associated dateTime. If omitted, the default is "second", meaning the full field value (including fractional seconds).')
     value: _f.Text[_dt.datetime] = _f.Text(_c.builtin('dateTime'))
@@ -406,9 +406,9 @@ class EncodedCDATA(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}EncodedCDATAType'
-    _content = 'simple'
-    _field_names = ('encoded', 'value')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}EncodedCDATAType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('encoded', 'value')
 
     encoded: _f.AttributeField[bool] = _f.AttributeField('encoded', _c.builtin('boolean'), default='false', doc='If true, specifies that the content encoded in the element is encoded using Base64 per RFC4648.')
     value: _f.Text[str] = _f.Text(_c.builtin('string'))
@@ -442,9 +442,9 @@ class ExploitTargetBase(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}ExploitTargetBaseType'
-    _content = 'empty'
-    _field_names = ('id_', 'idref', 'timestamp')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}ExploitTargetBaseType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a globally unique identifier for this ExploitTarget.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a globally unique identifier of an ExploitTarget specified elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this ExploitTarget should not hold content.')
@@ -470,9 +470,9 @@ class ExploitTargets(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}ExploitTargetsType'
-    _content = 'element'
-    _field_names = ('exploit_targets',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}ExploitTargetsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('exploit_targets',)
 
     exploit_targets: _f.Children[ExploitTargetBase] = _f.Children('{http://stix.mitre.org/common-1}Exploit_Target', 0, tags={'{http://stix.mitre.org/common-1}Exploit_Target': 'stix_common:ExploitTargetBase'}, max_occurs=None, doc='The Exploit_Target field characterizes a potential vulnerability, weakness or configuration target for exploitation. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is ExploitTargetType in the http://stix.mitre.org/ExploitTarget-1 namespace. This type is defined in the exploit_target.xsd file or at the URL http://stix.mitre.org/XMLSchema/exploit_target/1.2/exploit_target.xsd.')
 
@@ -495,10 +495,10 @@ class GenericRelationshipList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}GenericRelationshipListType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ('scope',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}GenericRelationshipListType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope',)
 
     scope: _f.AttributeField[RelationshipScopeEnum] = _f.AttributeField('scope', _c.EnumerationCodec('RelationshipScopeEnum', RelationshipScopeEnum), default='exclusive', doc='Indicates how multiple related items should be interpreted in this relationship. If "inclusive" is specified, then a single conceptual relationship is being defined between the subject and the collection of objects indicated by the related items (i.e. the relationship is not necessarily relevant for any one particular object being referenced, but for the aggregated collection of objects referenced). If "exclusive" is specified, then multiple relationships are being defined between the specific subject and each object individually.')
 
@@ -521,10 +521,10 @@ class GenericRelationship(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}GenericRelationshipType'
-    _abstract = True
-    _content = 'element'
-    _field_names = ('confidence', 'information_source', 'relationship')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}GenericRelationshipType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence', 'information_source', 'relationship')
 
     confidence: _f.Child[Confidence] = _f.Child('{http://stix.mitre.org/common-1}Confidence', 0, tags={'{http://stix.mitre.org/common-1}Confidence': 'stix_common:Confidence'}, doc='The confidence field specifies the level of confidence in the assertion of the relationship between the two components.')
     information_source: _f.Child[InformationSource] = _f.Child('{http://stix.mitre.org/common-1}Information_Source', 1, tags={'{http://stix.mitre.org/common-1}Information_Source': 'stix_common:InformationSource'}, container=True, doc='The Information_Source field specifies the source of the information about the relationship between the two components.')
@@ -561,9 +561,9 @@ class Identity(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}IdentityType'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'name', 'related_identities')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}IdentityType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'related_identities')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a unique ID for this Identity.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a reference to a unique ID defined elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this Identity should not hold content.')
@@ -601,9 +601,9 @@ class IncidentBase(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}IncidentBaseType'
-    _content = 'empty'
-    _field_names = ('id_', 'idref', 'timestamp')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}IncidentBaseType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a globally unique identifier for this cyber threat Incident.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a globally unique identifier for a cyber threat Incident specified elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this Incident should not hold content.')
@@ -640,9 +640,9 @@ class IndicatorBase(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}IndicatorBaseType'
-    _content = 'empty'
-    _field_names = ('id_', 'idref', 'timestamp')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}IndicatorBaseType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a unique ID for this Indicator.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a reference to the ID of an Indicator specified elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this Indicator should not hold content.')
@@ -670,9 +670,9 @@ class InformationSource(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}InformationSourceType'
-    _content = 'element'
-    _field_names = ('descriptions', 'identity', 'roles', 'contributing_sources', 'time', 'tools', 'references')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}InformationSourceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('descriptions', 'identity', 'roles', 'contributing_sources', 'time', 'tools', 'references')
 
     descriptions: _f.Children[StructuredText] = _f.Children('{http://stix.mitre.org/common-1}Description', 0, tags={'{http://stix.mitre.org/common-1}Description': 'stix_common:StructuredText'}, max_occurs=None, doc='The Description field provides a description of this information source.')
     identity: _f.Child[Identity] = _f.Child('{http://stix.mitre.org/common-1}Identity', 1, tags={'{http://stix.mitre.org/common-1}Identity': 'stix_common:Identity'}, doc='The Identity field is optional and specifies the identity of the information source. This field is implemented through the xsi:type extension mechanism. The default type is CIQIdentity3.0InstanceType in the http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1 namespace. This type is defined in the extensions/identity/ciq_identity.xsd file or at the URL http://stix.mitre.org/XMLSchema/extensions/identity/ciq_identity/1.2/ciq_identity.xsd. Those who wish to express a simple name may also do so by not specifying an xsi:type and using the Name field.')
@@ -713,9 +713,9 @@ class KillChainPhase(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}KillChainPhaseType'
-    _content = 'empty'
-    _field_names = ('phase_id', 'name', 'ordinality')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}KillChainPhaseType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('phase_id', 'name', 'ordinality')
 
     phase_id: _f.AttributeField[str] = _f.AttributeField('phase_id', _c.builtin('QName'), doc='A globally unique identifier for this kill chain phase. When used directly within a kill chain definition, this attribute must be globally unique and serves to identify the kill chain phase being defined. When used within a kill chain reference, this attribute must reference an existing kill chain phase phase_id and serves as a reference (similar to @idref elsewhere in STIX).')
     name: _f.AttributeField[str] = _f.AttributeField('name', _c.builtin('string'), doc='This field specifies the descriptive name of the relevant kill chain phase. When used within a kill chain reference, this attribute should be omitted or, if it is present, must match the name used in the kill chain phase definition that this field references.')
@@ -752,8 +752,8 @@ class KillChainPhaseReference(KillChainPhase):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}KillChainPhaseReferenceType'
-    _field_names = ('phase_id', 'name', 'ordinality', 'kill_chain_id', 'kill_chain_name')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}KillChainPhaseReferenceType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('phase_id', 'name', 'ordinality', 'kill_chain_id', 'kill_chain_name')
 
     kill_chain_id: _f.AttributeField[str] = _f.AttributeField('kill_chain_id', _c.builtin('QName'), doc='This field specifies the ID for the relevant defined kill chain.')
     kill_chain_name: _f.AttributeField[str] = _f.AttributeField('kill_chain_name', _c.builtin('string'), doc='This field specifies the descriptive name of the relevant kill chain. If a kill chain is being referenced (via the kill_chain_id field), this field should be omitted or, if present, must match the kill chain name of the kill chain referenced by the @kill_chain_id attribute.')
@@ -782,9 +782,9 @@ class KillChainPhasesReference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}KillChainPhasesReferenceType'
-    _content = 'element'
-    _field_names = ('kill_chain_phases',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}KillChainPhasesReferenceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('kill_chain_phases',)
 
     kill_chain_phases: _f.Children[KillChainPhaseReference] = _f.Children('{http://stix.mitre.org/common-1}Kill_Chain_Phase', 0, tags={'{http://stix.mitre.org/common-1}Kill_Chain_Phase': 'stix_common:KillChainPhaseReference'}, min_occurs=1, max_occurs=None, doc='The Kill_Chain_Phase field specifies a single Kill Chain phase associated with this item.')
 
@@ -806,9 +806,9 @@ class KillChain(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}KillChainType'
-    _content = 'element'
-    _field_names = ('id_', 'name', 'definer', 'reference', 'number_of_phases', 'kill_chain_phases')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}KillChainType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'definer', 'reference', 'number_of_phases', 'kill_chain_phases')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='A globally unique identifier for this kill chain definition.')
     name: _f.AttributeField[str] = _f.AttributeField('name', _c.builtin('string'), doc='A descriptive name for this kill chain definition.')
@@ -841,9 +841,9 @@ class KillChains(_BundleObject):
     """Complex type {http://stix.mitre.org/common-1}KillChainsType, from stix_common.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}KillChainsType'
-    _content = 'element'
-    _field_names = ('kill_chains',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}KillChainsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('kill_chains',)
 
     kill_chains: _f.Children[KillChain] = _f.Children('{http://stix.mitre.org/common-1}Kill_Chain', 0, tags={'{http://stix.mitre.org/common-1}Kill_Chain': 'stix_common:KillChain'}, min_occurs=1, max_occurs=None, doc='This field specifies a single kill chain definition for reference within specific TTP entries, Indicators and elsewhere.')
 
@@ -861,9 +861,9 @@ class Names(_BundleObject):
     """Complex type {http://stix.mitre.org/common-1}NamesType, from stix_common.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}NamesType'
-    _content = 'element'
-    _field_names = ('names',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}NamesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('names',)
 
     names: _f.Children[ControlledVocabularyString] = _f.Children('{http://stix.mitre.org/common-1}Name', 0, tags={'{http://stix.mitre.org/common-1}Name': 'stix_common:ControlledVocabularyString'}, min_occurs=1, max_occurs=None, doc='The Name field specifies a Name used to identify a Campaign. This field can be used to capture various aliases used to identify this Campaign. This field is implemented through the xsi:type controlled vocabulary extension mechanism. No default vocabulary type has been defined for STIX 1.2. Users may either define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a free string field.')
 
@@ -884,9 +884,9 @@ class Profiles(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}ProfilesType'
-    _content = 'element'
-    _field_names = ('profiles',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}ProfilesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('profiles',)
 
     profiles: _f.Values[str] = _f.Values('{http://stix.mitre.org/common-1}Profile', 0, _c.builtin('anyURI'), min_occurs=1, max_occurs=None, doc='The Profile field represents a reference to one STIX Profile. The profile is referenced as a URI and should include components for: the creator of the profile, the name of the profile, and the version of the profile. When publishing a profile, this URI should be published alongside the profile such that it can be referred to from this field.')
 
@@ -904,9 +904,9 @@ class References(_BundleObject):
     """Complex type {http://stix.mitre.org/common-1}ReferencesType, from stix_common.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}ReferencesType'
-    _content = 'element'
-    _field_names = ('references',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}ReferencesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('references',)
 
     references: _f.Values[str] = _f.Values('{http://stix.mitre.org/common-1}Reference', 0, _c.builtin('anyURI'), min_occurs=1, max_occurs=None, doc='The Reference field is optional and enables specification of a reference to an information source material.')
 
@@ -928,9 +928,9 @@ class RelatedCampaignReference(GenericRelationship):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedCampaignReferenceType'
-    _abstract = False
-    _field_names = ('confidence', 'information_source', 'relationship', 'campaign')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedCampaignReferenceType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence', 'information_source', 'relationship', 'campaign')
 
     campaign: _f.Child[CampaignReference] = _f.Child('{http://stix.mitre.org/common-1}Campaign', 3, tags={'{http://stix.mitre.org/common-1}Campaign': 'stix_common:CampaignReference'}, min_occurs=1, doc='A reference to the related campaign.')
 
@@ -958,9 +958,9 @@ class RelatedCampaign(GenericRelationship):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedCampaignType'
-    _abstract = False
-    _field_names = ('confidence', 'information_source', 'relationship', 'campaign')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedCampaignType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence', 'information_source', 'relationship', 'campaign')
 
     campaign: _f.Child[CampaignBase] = _f.Child('{http://stix.mitre.org/common-1}Campaign', 3, tags={'{http://stix.mitre.org/common-1}Campaign': 'stix_common:CampaignBase'}, min_occurs=1, doc='A reference to or representation of the related campaign. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is CampaignType in the http://stix.mitre.org/Campaign-1 namespace. This type is defined in the campaign.xsd file or at the URL http://stix.mitre.org/XMLSchema/campaign/1.2/campaign.xsd.')
 
@@ -988,9 +988,9 @@ class RelatedCourseOfAction(GenericRelationship):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedCourseOfActionType'
-    _abstract = False
-    _field_names = ('confidence', 'information_source', 'relationship', 'course_of_action')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedCourseOfActionType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence', 'information_source', 'relationship', 'course_of_action')
 
     course_of_action: _f.Child[CourseOfActionBase] = _f.Child('{http://stix.mitre.org/common-1}Course_Of_Action', 3, tags={'{http://stix.mitre.org/common-1}Course_Of_Action': 'stix_common:CourseOfActionBase'}, min_occurs=1, doc='A reference or representation of the related course of action. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is CourseOfActionType in the http://stix.mitre.org/CourseOfAction-1 namespace. This type is defined in the course_of_action.xsd file or at the URL http://stix.mitre.org/XMLSchema/course_of_action/1.2/course_of_action.xsd.')
 
@@ -1018,9 +1018,9 @@ class RelatedExploitTarget(GenericRelationship):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedExploitTargetType'
-    _abstract = False
-    _field_names = ('confidence', 'information_source', 'relationship', 'exploit_target')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedExploitTargetType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence', 'information_source', 'relationship', 'exploit_target')
 
     exploit_target: _f.Child[ExploitTargetBase] = _f.Child('{http://stix.mitre.org/common-1}Exploit_Target', 3, tags={'{http://stix.mitre.org/common-1}Exploit_Target': 'stix_common:ExploitTargetBase'}, min_occurs=1, doc='A reference to or representation of the related exploit target. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is ExploitTargetType in the http://stix.mitre.org/ExploitTarget-1 namespace. This type is defined in the exploit_target.xsd file or at the URL http://stix.mitre.org/XMLSchema/exploit_target/1.2/exploit_target.xsd.')
 
@@ -1046,9 +1046,9 @@ class RelatedIdentities(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedIdentitiesType'
-    _content = 'element'
-    _field_names = ('related_identities',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedIdentitiesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('related_identities',)
 
     related_identities: _f.Children[RelatedIdentity] = _f.Children('{http://stix.mitre.org/common-1}Related_Identity', 0, tags={'{http://stix.mitre.org/common-1}Related_Identity': 'stix_common:RelatedIdentity'}, min_occurs=1, max_occurs=None, doc='The Related_Identity field identifies a single other entity Identity related to this entity Identity.')
 
@@ -1070,9 +1070,9 @@ class RelatedIdentity(GenericRelationship):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedIdentityType'
-    _abstract = False
-    _field_names = ('confidence', 'information_source', 'relationship', 'identity')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedIdentityType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence', 'information_source', 'relationship', 'identity')
 
     identity: _f.Child[Identity] = _f.Child('{http://stix.mitre.org/common-1}Identity', 3, tags={'{http://stix.mitre.org/common-1}Identity': 'stix_common:Identity'}, min_occurs=1, doc='A reference to or representation of the related Identity. This field is implemented through the xsi:type extension mechanism. The default type is CIQIdentity3.0InstanceType in the http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1 namespace. This type is defined in the extensions/identity/ciq_identity_3.0.xsd file or at the URL http://stix.mitre.org/XMLSchema/extensions/identity/ciq_identity_3.0/1.2/ciq_identity_3.0.xsd.')
 
@@ -1100,9 +1100,9 @@ class RelatedIncident(GenericRelationship):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedIncidentType'
-    _abstract = False
-    _field_names = ('confidence', 'information_source', 'relationship', 'incident')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedIncidentType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence', 'information_source', 'relationship', 'incident')
 
     incident: _f.Child[IncidentBase] = _f.Child('{http://stix.mitre.org/common-1}Incident', 3, tags={'{http://stix.mitre.org/common-1}Incident': 'stix_common:IncidentBase'}, min_occurs=1, doc='A reference to or representation of the related incident. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is IncidentType in the http://stix.mitre.org/Incident-1 namespace. This type is defined in the incident.xsd file or at the URL http://stix.mitre.org/XMLSchema/incident/1.2/incident.xsd.')
 
@@ -1130,9 +1130,9 @@ class RelatedIndicator(GenericRelationship):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedIndicatorType'
-    _abstract = False
-    _field_names = ('confidence', 'information_source', 'relationship', 'indicator')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedIndicatorType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence', 'information_source', 'relationship', 'indicator')
 
     indicator: _f.Child[IndicatorBase] = _f.Child('{http://stix.mitre.org/common-1}Indicator', 3, tags={'{http://stix.mitre.org/common-1}Indicator': 'stix_common:IndicatorBase'}, min_occurs=1, doc='A reference to or representation of the related indicator. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is IndicatorType in the http://stix.mitre.org/Indicator-2 namespace. This type is defined in the indicator.xsd file or at the URL http://stix.mitre.org/XMLSchema/indicator/2.1.1/indicator.xsd.')
 
@@ -1160,9 +1160,9 @@ class RelatedObservable(GenericRelationship):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedObservableType'
-    _abstract = False
-    _field_names = ('confidence', 'information_source', 'relationship', 'observable')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedObservableType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence', 'information_source', 'relationship', 'observable')
 
     observable: _f.Child[_cybox_core.Observable] = _f.Child('{http://stix.mitre.org/common-1}Observable', 3, tags={'{http://stix.mitre.org/common-1}Observable': 'cybox_core:Observable'}, min_occurs=1, doc='A reference to or representation of the related cyber observable.')
 
@@ -1190,9 +1190,9 @@ class RelatedPackageRef(GenericRelationship):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedPackageRefType'
-    _abstract = False
-    _field_names = ('idref', 'timestamp', 'confidence', 'information_source', 'relationship')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedPackageRefType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('idref', 'timestamp', 'confidence', 'information_source', 'relationship')
 
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a globally unique identifier of a STIX Package specified elsewhere.')
     timestamp: _f.AttributeField[_dt.datetime] = _f.AttributeField('timestamp', _c.builtin('dateTime'), doc='In conjunction with the idref, this field may be used to reference a specific version of a STIX Package defined elsewhere.')
@@ -1223,9 +1223,9 @@ class RelatedPackageRefs(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedPackageRefsType'
-    _content = 'element'
-    _field_names = ('package_references',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedPackageRefsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('package_references',)
 
     package_references: _f.Children[RelatedPackageRef] = _f.Children('{http://stix.mitre.org/common-1}Package_Reference', 0, tags={'{http://stix.mitre.org/common-1}Package_Reference': 'stix_common:RelatedPackageRef'}, max_occurs=None, doc='Identifies or characterizes a relationship to a related Package defined elsewhere')
 
@@ -1247,9 +1247,9 @@ class RelatedReport(GenericRelationship):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedReportType'
-    _abstract = False
-    _field_names = ('confidence', 'information_source', 'relationship', 'report')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedReportType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence', 'information_source', 'relationship', 'report')
 
     report: _f.Child[ReportBase] = _f.Child('{http://stix.mitre.org/common-1}Report', 3, tags={'{http://stix.mitre.org/common-1}Report': 'stix_common:ReportBase'}, min_occurs=1, doc='A reference or representation of the related report. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is ReportType in the http://stix.mitre.org/Report-1 namespace. This type is defined in the report.xsd file or at the URL http://stix.mitre.org/XMLSchema/report/1.2/report.xsd.')
 
@@ -1276,9 +1276,9 @@ class RelatedTTP(GenericRelationship):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedTTPType'
-    _abstract = False
-    _field_names = ('confidence', 'information_source', 'relationship', 'ttp')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedTTPType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence', 'information_source', 'relationship', 'ttp')
 
     ttp: _f.Child[TTPBase] = _f.Child('{http://stix.mitre.org/common-1}TTP', 3, tags={'{http://stix.mitre.org/common-1}TTP': 'stix_common:TTPBase'}, min_occurs=1, doc='A reference to or representation of the related TTP. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is TTPType in the http://stix.mitre.org/TTP-1 namespace. This type is defined in the ttp.xsd file or at the URL http://stix.mitre.org/XMLSchema/ttp/1.2/ttp.xsd.')
 
@@ -1306,9 +1306,9 @@ class RelatedThreatActor(GenericRelationship):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}RelatedThreatActorType'
-    _abstract = False
-    _field_names = ('confidence', 'information_source', 'relationship', 'threat_actor')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}RelatedThreatActorType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence', 'information_source', 'relationship', 'threat_actor')
 
     threat_actor: _f.Child[ThreatActorBase] = _f.Child('{http://stix.mitre.org/common-1}Threat_Actor', 3, tags={'{http://stix.mitre.org/common-1}Threat_Actor': 'stix_common:ThreatActorBase'}, min_occurs=1, doc='A reference or representation of the related threat actor. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is ThreatActorType in the http://stix.mitre.org/ThreatActor-1 namespace. This type is defined in the threat_actor.xsd file or at the URL http://stix.mitre.org/XMLSchema/threat_actor/1.2/threat_actor.xsd.')
 
@@ -1343,9 +1343,9 @@ class ReportBase(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}ReportBaseType'
-    _content = 'empty'
-    _field_names = ('id_', 'idref', 'timestamp')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}ReportBaseType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a globally unique identifier for this Report.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a globally unique identifier of a Report specified elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this Report should not hold content.')
@@ -1373,9 +1373,9 @@ class Statement(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}StatementType'
-    _content = 'element'
-    _field_names = ('timestamp', 'timestamp_precision', 'value', 'descriptions', 'source', 'confidence')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}StatementType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('timestamp', 'timestamp_precision', 'value', 'descriptions', 'source', 'confidence')
 
     timestamp: _f.AttributeField[_dt.datetime] = _f.AttributeField('timestamp', _c.builtin('dateTime'), doc='Specifies the time this statement was asserted. In order to avoid ambiguity, it is strongly suggest that all timestamps include a specification of the timezone if it is known.')
     timestamp_precision: _f.AttributeField[DateTimePrecisionEnum] = _f.AttributeField('timestamp_precision', _c.EnumerationCodec('DateTimePrecisionEnum', DateTimePrecisionEnum), default='second', doc='Represents the precision of the associated timestamp value. If omitted, the default is "second", meaning the timestamp is precise to the full field value. Digits in the timestamp that are required by the xs:dateTime datatype but are beyond the specified precision should be zeroed out.')
@@ -1413,9 +1413,9 @@ class StructuredText(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}StructuredTextType'
-    _content = 'simple'
-    _field_names = ('id_', 'ordinality', 'structuring_format', 'value')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}StructuredTextType'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'ordinality', 'structuring_format', 'value')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a globally unique identifier for this Description.')
     ordinality: _f.AttributeField[int] = _f.AttributeField('ordinality', _c.builtin('positiveInteger'), doc='Specifies the intended order position of this construct instance (e.g. Description) within a set of potentially multiple peer construct instances. If only a single construct instance is present its ordinality can be assumed to be 1. If multiple construct instances are present, the ordinality field should be specified with unique values for each instance.')
@@ -1453,9 +1453,9 @@ class TTPBase(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}TTPBaseType'
-    _content = 'empty'
-    _field_names = ('id_', 'idref', 'timestamp')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}TTPBaseType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a globally unique identifier for this TTP item.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a globally unique identifier of a TTP item specified elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this TTP item should not hold content.')
@@ -1492,9 +1492,9 @@ class ThreatActorBase(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}ThreatActorBaseType'
-    _content = 'empty'
-    _field_names = ('id_', 'idref', 'timestamp')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}ThreatActorBaseType'
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a globally unique identifier for this ThreatActor.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a globally unique identifier of a ThreatActor specified elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this ThreatActor should not hold content.')
@@ -1524,8 +1524,8 @@ class ToolInformation(_cybox_common.ToolInformation):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/common-1}ToolInformationType'
-    _field_names = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadatas', 'compensation_model', 'title', 'short_descriptions')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}ToolInformationType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadatas', 'compensation_model', 'title', 'short_descriptions')
 
     title: _f.Value[str] = _f.Value('{http://stix.mitre.org/common-1}Title', 14, _c.builtin('string'), doc='The Title field provides a simple title for a single tool leveraged by this TTP item.')
     short_descriptions: _f.Children[StructuredText] = _f.Children('{http://stix.mitre.org/common-1}Short_Description', 15, tags={'{http://stix.mitre.org/common-1}Short_Description': 'stix_common:StructuredText'}, max_occurs=None, doc='The Short_Description field is optional and provides a short, unstructured, text description of a single tool leveraged by this TTP item.')

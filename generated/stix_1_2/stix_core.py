@@ -53,9 +53,9 @@ class Campaigns(_BundleObject):
     """Complex type {http://stix.mitre.org/stix-1}CampaignsType, from stix_core.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/stix-1}CampaignsType'
-    _content = 'element'
-    _field_names = ('campaigns',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/stix-1}CampaignsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('campaigns',)
 
     campaigns: _f.Children[_stix_common.CampaignBase] = _f.Children('{http://stix.mitre.org/stix-1}Campaign', 0, tags={'{http://stix.mitre.org/stix-1}Campaign': 'stix_common:CampaignBase'}, min_occurs=1, max_occurs=None, doc='Characterizes a single cyber threat Campaign. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is CampaignType in the http://stix.mitre.org/Campaign-1 namespace. This type is defined in the campaign.xsd file or at the URL http://stix.mitre.org/XMLSchema/campaign/1.2/campaign.xsd.')
 
@@ -73,9 +73,9 @@ class CoursesOfAction(_BundleObject):
     """Complex type {http://stix.mitre.org/stix-1}CoursesOfActionType, from stix_core.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/stix-1}CoursesOfActionType'
-    _content = 'element'
-    _field_names = ('course_of_actions',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/stix-1}CoursesOfActionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('course_of_actions',)
 
     course_of_actions: _f.Children[_stix_common.CourseOfActionBase] = _f.Children('{http://stix.mitre.org/stix-1}Course_Of_Action', 0, tags={'{http://stix.mitre.org/stix-1}Course_Of_Action': 'stix_common:CourseOfActionBase'}, min_occurs=1, max_occurs=None, doc='The Course_Of_Action field characterizes a Course of Action to be taken in regards to one of more cyber threats. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is CourseOfActionType in the http://stix.mitre.org/CourseOfAction-1 namespace. This type is defined in the course_of_action.xsd file or at the URL http://stix.mitre.org/XMLSchema/course_of_action/1.2/course_of_action.xsd.')
 
@@ -93,9 +93,9 @@ class Incidents(_BundleObject):
     """Complex type {http://stix.mitre.org/stix-1}IncidentsType, from stix_core.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/stix-1}IncidentsType'
-    _content = 'element'
-    _field_names = ('incidents',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/stix-1}IncidentsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('incidents',)
 
     incidents: _f.Children[_stix_common.IncidentBase] = _f.Children('{http://stix.mitre.org/stix-1}Incident', 0, tags={'{http://stix.mitre.org/stix-1}Incident': 'stix_common:IncidentBase'}, min_occurs=1, max_occurs=None, doc='Identifies or characterizes a single cyber threat Incident. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is IncidentType in the http://stix.mitre.org/Incident-1 namespace. This type is defined in the incident.xsd file or at the URL http://stix.mitre.org/XMLSchema/incident/1.2/incident.xsd.')
 
@@ -113,9 +113,9 @@ class Indicators(_BundleObject):
     """Complex type {http://stix.mitre.org/stix-1}IndicatorsType, from stix_core.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/stix-1}IndicatorsType'
-    _content = 'element'
-    _field_names = ('indicators',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/stix-1}IndicatorsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('indicators',)
 
     indicators: _f.Children[_stix_common.IndicatorBase] = _f.Children('{http://stix.mitre.org/stix-1}Indicator', 0, tags={'{http://stix.mitre.org/stix-1}Indicator': 'stix_common:IndicatorBase'}, min_occurs=1, max_occurs=None, doc='Characterizes a single cyber threat Indicator. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is IndicatorType in the http://stix.mitre.org/Indicator-2 namespace. This type is defined in the indicator.xsd file or at the URL http://stix.mitre.org/XMLSchema/indicator/2.2/indicator.xsd.')
 
@@ -136,9 +136,9 @@ class RelatedPackage(_stix_common.GenericRelationship):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/stix-1}RelatedPackageType'
-    _abstract = False
-    _field_names = ('confidence', 'information_source', 'relationship', 'package')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/stix-1}RelatedPackageType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('confidence', 'information_source', 'relationship', 'package')
 
     package: _f.Child[STIXPackage] = _f.Child('{http://stix.mitre.org/stix-1}Package', 3, tags={'{http://stix.mitre.org/stix-1}Package': 'stix_core:STIXPackage'}, min_occurs=1, doc='A reference to or representation of the related Package. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is IncidentType in the http://stix.mitre.org/Incident-1 namespace. This type is defined in the incident.xsd file or at the URL http://stix.mitre.org/XMLSchema/incident/1.2/incident.xsd.')
 
@@ -162,10 +162,10 @@ class RelatedPackages(_stix_common.GenericRelationshipList):
     """Complex type {http://stix.mitre.org/stix-1}RelatedPackagesType, from stix_core.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/stix-1}RelatedPackagesType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'related_packages')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/stix-1}RelatedPackagesType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'related_packages')
 
     related_packages: _f.Children[RelatedPackage] = _f.Children('{http://stix.mitre.org/stix-1}Related_Package', 0, tags={'{http://stix.mitre.org/stix-1}Related_Package': 'stix_core:RelatedPackage'}, max_occurs=None, doc='Characterizes a single relationship to another Package.')
 
@@ -185,9 +185,9 @@ class Reports(_BundleObject):
     """Complex type {http://stix.mitre.org/stix-1}ReportsType, from stix_core.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/stix-1}ReportsType'
-    _content = 'element'
-    _field_names = ('reports',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/stix-1}ReportsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('reports',)
 
     reports: _f.Children[_stix_common.ReportBase] = _f.Children('{http://stix.mitre.org/stix-1}Report', 0, tags={'{http://stix.mitre.org/stix-1}Report': 'stix_common:ReportBase'}, min_occurs=1, max_occurs=None, doc='Characterizes a single cyber threat Report. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is ReportType in the http://stix.mitre.org/Report-1 namespace. This type is defined in the report.xsd file or at the URL http://stix.mitre.org/XMLSchema/report/1.2/report.xsd.')
 
@@ -209,9 +209,9 @@ class STIXHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/stix-1}STIXHeaderType'
-    _content = 'element'
-    _field_names = ('title', 'package_intents', 'descriptions', 'short_descriptions', 'profiles', 'handling', 'information_source')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/stix-1}STIXHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('title', 'package_intents', 'descriptions', 'short_descriptions', 'profiles', 'handling', 'information_source')
 
     title: _f.Value[str] = _f.Value('{http://stix.mitre.org/stix-1}Title', 0, _c.builtin('string'), doc='The Title field provides a simple title for this STIX Package. DEPRECATED: This field is deprecated and will be removed in the next major version of STIX. Its use is strongly discouraged except for legacy applications.')
     package_intents: _f.Children[_stix_common.ControlledVocabularyString] = _f.Children('{http://stix.mitre.org/stix-1}Package_Intent', 1, tags={'{http://stix.mitre.org/stix-1}Package_Intent': 'stix_common:ControlledVocabularyString'}, max_occurs=None, doc='The Package_Intent field characterizes the intended purpose(s) or use(s) for this package of STIX content. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is PackageIntentVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field. DEPRECATED: This field is deprecated and will be removed in the next major version of STIX. Its use is strongly discouraged except for legacy applications.')
@@ -251,10 +251,10 @@ class STIXPackage(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/stix-1}STIXType'
-    _element_tag = '{http://stix.mitre.org/stix-1}STIX_Package'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'timestamp', 'version', 'stix_header', 'observables', 'indicators', 'ttps', 'exploit_targets', 'incidents', 'courses_of_action', 'campaigns', 'threat_actors', 'reports', 'related_packages')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/stix-1}STIXType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://stix.mitre.org/stix-1}STIX_Package'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp', 'version', 'stix_header', 'observables', 'indicators', 'ttps', 'exploit_targets', 'incidents', 'courses_of_action', 'campaigns', 'threat_actors', 'reports', 'related_packages')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a globally unique identifier for this STIX Package.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a globally unique identifier of a STIX Package specified elsewhere. When idref is specified, the id attribute must not be specified, and any instance of this STIX Package should not hold content. DEPRECATED: This field is deprecated and will be removed in the next major version of STIX. Its use is strongly discouraged except for legacy applications.')
@@ -314,9 +314,9 @@ class TTPs(_BundleObject):
     """Complex type {http://stix.mitre.org/stix-1}TTPsType, from stix_core.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/stix-1}TTPsType'
-    _content = 'element'
-    _field_names = ('ttps', 'kill_chains')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/stix-1}TTPsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ttps', 'kill_chains')
 
     ttps: _f.Children[_stix_common.TTPBase] = _f.Children('{http://stix.mitre.org/stix-1}TTP', 0, tags={'{http://stix.mitre.org/stix-1}TTP': 'stix_common:TTPBase'}, max_occurs=None, doc='Characterizes a single cyber threat adversary Tactic, Technique or Procedure. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is TTPType in the http://stix.mitre.org/TTP-1 namespace. This type is defined in the ttp.xsd file or at the URL http://stix.mitre.org/XMLSchema/ttp/1.2/ttp.xsd.')
     kill_chains: _f.WrappedChildren[_stix_common.KillChain] = _f.WrappedChildren('{http://stix.mitre.org/stix-1}Kill_Chains', 1, tags={'{http://stix.mitre.org/stix-1}Kill_Chains': 'stix_common:KillChains'}, item_tag='{http://stix.mitre.org/common-1}Kill_Chain', item_class='stix_common:KillChain', doc='The Kill_Chains field characterizes specific Kill Chain definitions for reference within specific TTP entries, Indicators and elsewhere.')
@@ -337,9 +337,9 @@ class ThreatActors(_BundleObject):
     """Complex type {http://stix.mitre.org/stix-1}ThreatActorsType, from stix_core.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/stix-1}ThreatActorsType'
-    _content = 'element'
-    _field_names = ('threat_actors',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/stix-1}ThreatActorsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('threat_actors',)
 
     threat_actors: _f.Children[_stix_common.ThreatActorBase] = _f.Children('{http://stix.mitre.org/stix-1}Threat_Actor', 0, tags={'{http://stix.mitre.org/stix-1}Threat_Actor': 'stix_common:ThreatActorBase'}, min_occurs=1, max_occurs=None, doc='Characterizes a single cyber Threat Actor. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is ThreatActorType in the http://stix.mitre.org/ThreatActor-1 namespace. This type is defined in the threat_actor.xsd file or at the URL http://stix.mitre.org/XMLSchema/threat_actor/1.2/threat_actor.xsd.')
 

@@ -19,46 +19,1053 @@ from . import cybox_common as _cybox_common
 from . import stix_common as _stix_common
 
 __all__ = [
+    'AssetTypeEnum_1_0',
     'AssetTypeVocab_1_0',
+    'AttackerInfrastructureTypeEnum_1_0',
     'AttackerInfrastructureTypeVocab_1_0',
+    'AttackerToolTypeEnum_1_0',
     'AttackerToolTypeVocab_1_0',
+    'AvailabilityLossTypeEnum_1_0',
+    'AvailabilityLossTypeEnum_1_1_1',
     'AvailabilityLossTypeVocab_1_0',
     'AvailabilityLossTypeVocab_1_1_1',
+    'COAStageEnum_1_0',
     'COAStageVocab_1_0',
+    'CampaignStatusEnum_1_0',
     'CampaignStatusVocab_1_0',
+    'CourseOfActionTypeEnum_1_0',
     'CourseOfActionTypeVocab_1_0',
+    'DiscoveryMethodEnum_1_0',
+    'DiscoveryMethodEnum_2_0',
     'DiscoveryMethodVocab_1_0',
     'DiscoveryMethodVocab_2_0',
+    'HighMediumLowEnum_1_0',
     'HighMediumLowVocab_1_0',
+    'ImpactQualificationEnum_1_0',
     'ImpactQualificationVocab_1_0',
+    'ImpactRatingEnum_1_0',
     'ImpactRatingVocab_1_0',
+    'IncidentCategoryEnum_1_0',
     'IncidentCategoryVocab_1_0',
+    'IncidentEffectEnum_1_0',
     'IncidentEffectVocab_1_0',
+    'IncidentStatusEnum_1_0',
     'IncidentStatusVocab_1_0',
+    'IndicatorTypeEnum_1_0',
+    'IndicatorTypeEnum_1_1',
     'IndicatorTypeVocab_1_0',
     'IndicatorTypeVocab_1_1',
+    'InformationSourceRoleEnum_1_0',
     'InformationSourceRoleVocab_1_0',
+    'InformationTypeEnum_1_0',
     'InformationTypeVocab_1_0',
+    'IntendedEffectEnum_1_0',
     'IntendedEffectVocab_1_0',
+    'LocationClassEnum_1_0',
     'LocationClassVocab_1_0',
+    'LossDurationEnum_1_0',
     'LossDurationVocab_1_0',
+    'LossPropertyEnum_1_0',
     'LossPropertyVocab_1_0',
+    'MalwareTypeEnum_1_0',
     'MalwareTypeVocab_1_0',
+    'ManagementClassEnum_1_0',
     'ManagementClassVocab_1_0',
+    'MotivationEnum_1_0',
+    'MotivationEnum_1_0_1',
+    'MotivationEnum_1_1',
     'MotivationVocab_1_0',
     'MotivationVocab_1_0_1',
     'MotivationVocab_1_1',
+    'OwnershipClassEnum_1_0',
     'OwnershipClassVocab_1_0',
+    'PackageIntentEnum_1_0',
     'PackageIntentVocab_1_0',
+    'PlanningAndOperationalSupportEnum_1_0',
+    'PlanningAndOperationalSupportEnum_1_0_1',
     'PlanningAndOperationalSupportVocab_1_0',
     'PlanningAndOperationalSupportVocab_1_0_1',
+    'ReportIntentEnum_1_0',
     'ReportIntentVocab_1_0',
+    'SecurityCompromiseEnum_1_0',
     'SecurityCompromiseVocab_1_0',
+    'SystemTypeEnum_1_0',
     'SystemTypeVocab_1_0',
+    'ThreatActorSophisticationEnum_1_0',
     'ThreatActorSophisticationVocab_1_0',
+    'ThreatActorTypeEnum_1_0',
     'ThreatActorTypeVocab_1_0',
+    'VersioningEnum_1_0',
     'VersioningVocab_1_0',
 ]
+
+
+class AssetTypeEnum_1_0(str, _enum.Enum):
+    """The possible values for types of assets.
+
+    Enumeration AssetTypeEnum-1.0, from stix_default_vocabularies.xsd. A member stored
+    in a controlled vocabulary field is written as AssetTypeVocab_1_0, with xsi:type
+    AssetTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:AssetTypeVocab_1_0')
+    BACKUP = 'Backup'
+    DATABASE = 'Database'
+    DHCP = 'DHCP'
+    DIRECTORY = 'Directory'
+    DCS = 'DCS'
+    DNS = 'DNS'
+    FILE = 'File'
+    LOG = 'Log'
+    MAIL = 'Mail'
+    MAINFRAME = 'Mainframe'
+    PAYMENT_SWITCH = 'Payment switch'
+    POS_CONTROLLER = 'POS controller'
+    PRINT = 'Print'
+    PROXY = 'Proxy'
+    REMOTE_ACCESS = 'Remote access'
+    SCADA = 'SCADA'
+    WEB_APPLICATION = 'Web application'
+    SERVER = 'Server'
+    ACCESS_READER = 'Access reader'
+    CAMERA = 'Camera'
+    FIREWALL = 'Firewall'
+    HSM = 'HSM'
+    IDS = 'IDS'
+    BROADBAND = 'Broadband'
+    PBX = 'PBX'
+    PRIVATE_WAN = 'Private WAN'
+    PLC = 'PLC'
+    PUBLIC_WAN = 'Public WAN'
+    RTU = 'RTU'
+    ROUTER_OR_SWITCH = 'Router or switch'
+    SAN = 'SAN'
+    TELEPHONE = 'Telephone'
+    VO_IP_ADAPTER = 'VoIP adapter'
+    LAN = 'LAN'
+    WLAN = 'WLAN'
+    NETWORK = 'Network'
+    AUTH_TOKEN = 'Auth token'
+    ATM = 'ATM'
+    DESKTOP = 'Desktop'
+    PED_PAD = 'PED pad'
+    GAS_TERMINAL = 'Gas terminal'
+    LAPTOP = 'Laptop'
+    MEDIA = 'Media'
+    MOBILE_PHONE = 'Mobile phone'
+    PERIPHERAL = 'Peripheral'
+    POS_TERMINAL = 'POS terminal'
+    KIOSK = 'Kiosk'
+    TABLET = 'Tablet'
+    VO_IP_PHONE = 'VoIP phone'
+    USER_DEVICE = 'User Device'
+    TAPES = 'Tapes'
+    DISK_MEDIA = 'Disk media'
+    DOCUMENTS = 'Documents'
+    FLASH_DRIVE = 'Flash drive'
+    DISK_DRIVE = 'Disk drive'
+    SMART_CARD = 'Smart card'
+    PAYMENT_CARD = 'Payment card'
+    ADMINISTRATOR = 'Administrator'
+    AUDITOR = 'Auditor'
+    CALL_CENTER = 'Call center'
+    CASHIER = 'Cashier'
+    CUSTOMER = 'Customer'
+    DEVELOPER = 'Developer'
+    END_USER = 'End-user'
+    EXECUTIVE = 'Executive'
+    FINANCE = 'Finance'
+    FORMER_EMPLOYEE = 'Former employee'
+    GUARD = 'Guard'
+    HELPDESK = 'Helpdesk'
+    HUMAN_RESOURCES = 'Human resources'
+    MAINTENANCE = 'Maintenance'
+    MANAGER = 'Manager'
+    PARTNER = 'Partner'
+    PERSON = 'Person'
+    UNKNOWN = 'Unknown'
+
+
+class AttackerInfrastructureTypeEnum_1_0(str, _enum.Enum):
+    """The possible values for types of attacker infrastructure.
+
+    Enumeration AttackerInfrastructureTypeEnum-1.0, from stix_default_vocabularies.xsd.
+    A member stored in a controlled vocabulary field is written as
+    AttackerInfrastructureTypeVocab_1_0, with xsi:type
+    AttackerInfrastructureTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:AttackerInfrastructureTypeVocab_1_0')
+    ANONYMIZATION = 'Anonymization'
+    ANONYMIZATION_PROXY = 'Anonymization - Proxy'
+    ANONYMIZATION_TOR_NETWORK = 'Anonymization - TOR Network'
+    ANONYMIZATION_VPN = 'Anonymization - VPN'
+    COMMUNICATIONS = 'Communications'
+    COMMUNICATIONS_BLOGS = 'Communications - Blogs'
+    COMMUNICATIONS_FORUMS = 'Communications - Forums'
+    COMMUNICATIONS_INTERNET_RELAY_CHAT = 'Communications - Internet Relay Chat'
+    COMMUNICATIONS_MICRO_BLOGS = 'Communications - Micro-Blogs'
+    COMMUNICATIONS_MOBILE_COMMUNICATIONS = 'Communications - Mobile Communications'
+    COMMUNICATIONS_SOCIAL_NETWORKS = 'Communications - Social Networks'
+    COMMUNICATIONS_USER_GENERATED_CONTENT_WEBSITES = 'Communications - User-Generated Content Websites'
+    DOMAIN_REGISTRATION = 'Domain Registration'
+    DOMAIN_REGISTRATION_DYNAMIC_DNS_SERVICES = 'Domain Registration - Dynamic DNS Services'
+    DOMAIN_REGISTRATION_LEGITIMATE_DOMAIN_REGISTRATION_SERVICES = 'Domain Registration - Legitimate Domain Registration Services'
+    DOMAIN_REGISTRATION_MALICIOUS_DOMAIN_REGISTRARS = 'Domain Registration - Malicious Domain Registrars'
+    DOMAIN_REGISTRATION_TOP_LEVEL_DOMAIN_REGISTRARS = 'Domain Registration - Top-Level Domain Registrars'
+    HOSTING = 'Hosting'
+    HOSTING_BULLETPROOF_ROGUE_HOSTING = 'Hosting - Bulletproof / Rogue Hosting'
+    HOSTING_CLOUD_HOSTING = 'Hosting - Cloud Hosting'
+    HOSTING_COMPROMISED_SERVER = 'Hosting - Compromised Server'
+    HOSTING_FAST_FLUX_BOTNET_HOSTING = 'Hosting - Fast Flux Botnet Hosting'
+    HOSTING_LEGITIMATE_HOSTING = 'Hosting - Legitimate Hosting'
+    ELECTRONIC_PAYMENT_METHODS = 'Electronic Payment Methods'
+
+
+class AttackerToolTypeEnum_1_0(str, _enum.Enum):
+    """The possible values for types of attacker tools.
+
+    Enumeration AttackerToolTypeEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as AttackerToolTypeVocab_1_0,
+    with xsi:type AttackerToolTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:AttackerToolTypeVocab_1_0')
+    MALWARE = 'Malware'
+    PENETRATION_TESTING = 'Penetration Testing'
+    PORT_SCANNER = 'Port Scanner'
+    TRAFFIC_SCANNER = 'Traffic Scanner'
+    VULNERABILITY_SCANNER = 'Vulnerability Scanner'
+    APPLICATION_SCANNER = 'Application Scanner'
+    PASSWORD_CRACKING = 'Password Cracking'
+
+
+class AvailabilityLossTypeEnum_1_0(str, _enum.Enum):
+    """The possible values for expressing the type of availability that was lost due to an
+    incident.
+
+    Enumeration AvailabilityLossTypeEnum-1.0, from stix_default_vocabularies.xsd. A
+    member stored in a controlled vocabulary field is written as
+    AvailabilityLossTypeVocab_1_0, with xsi:type AvailabilityLossTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:AvailabilityLossTypeVocab_1_0')
+    DESTRUCTION = 'Destruction'
+    LOSS = 'Loss'
+    INTERRUPTION = 'Interruption'
+    DEGREDATION = 'Degredation'
+    ACCELERATION = 'Acceleration'
+    OBSCURATION = 'Obscuration'
+    UNKNOWN = 'Unknown'
+
+
+class AvailabilityLossTypeEnum_1_1_1(str, _enum.Enum):
+    """The possible values for expressing the type of availability that was lost due to an
+    incident.
+
+    Enumeration AvailabilityLossTypeEnum-1.1.1, from stix_default_vocabularies.xsd. A
+    member stored in a controlled vocabulary field is written as
+    AvailabilityLossTypeVocab_1_1_1, with xsi:type AvailabilityLossTypeVocab-1.1.1.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:AvailabilityLossTypeVocab_1_1_1')
+    DESTRUCTION = 'Destruction'
+    LOSS = 'Loss'
+    INTERRUPTION = 'Interruption'
+    DEGRADATION = 'Degradation'
+    ACCELERATION = 'Acceleration'
+    OBSCURATION = 'Obscuration'
+    UNKNOWN = 'Unknown'
+
+
+class COAStageEnum_1_0(str, _enum.Enum):
+    """The default set of stages of the threat management lifecycle that a COA may be
+    applicable to.
+
+    Enumeration COAStageEnum-1.0, from stix_default_vocabularies.xsd. A member stored in
+    a controlled vocabulary field is written as COAStageVocab_1_0, with xsi:type
+    COAStageVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:COAStageVocab_1_0')
+    REMEDY = 'Remedy'
+    RESPONSE = 'Response'
+
+
+class CampaignStatusEnum_1_0(str, _enum.Enum):
+    """The default list of possible statuses that a campaign might have.
+
+    Enumeration CampaignStatusEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as CampaignStatusVocab_1_0, with
+    xsi:type CampaignStatusVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:CampaignStatusVocab_1_0')
+    ONGOING = 'Ongoing'
+    HISTORIC = 'Historic'
+    FUTURE = 'Future'
+
+
+class CourseOfActionTypeEnum_1_0(str, _enum.Enum):
+    """The default set of values to use for expressing a type of course of action in STIX.
+
+    Enumeration CourseOfActionTypeEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as CourseOfActionTypeVocab_1_0,
+    with xsi:type CourseOfActionTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:CourseOfActionTypeVocab_1_0')
+    PERIMETER_BLOCKING = 'Perimeter Blocking'
+    INTERNAL_BLOCKING = 'Internal Blocking'
+    REDIRECTION = 'Redirection'
+    REDIRECTION_HONEY_POT = 'Redirection (Honey Pot)'
+    HARDENING = 'Hardening'
+    PATCHING = 'Patching'
+    ERADICATION = 'Eradication'
+    REBUILDING = 'Rebuilding'
+    TRAINING = 'Training'
+    MONITORING = 'Monitoring'
+    PHYSICAL_ACCESS_RESTRICTIONS = 'Physical Access Restrictions'
+    LOGICAL_ACCESS_RESTRICTIONS = 'Logical Access Restrictions'
+    PUBLIC_DISCLOSURE = 'Public Disclosure'
+    DIPLOMATIC_ACTIONS = 'Diplomatic Actions'
+    POLICY_ACTIONS = 'Policy Actions'
+    OTHER = 'Other'
+
+
+class DiscoveryMethodEnum_1_0(str, _enum.Enum):
+    """The possible values for expressing how an incident was discovered.
+
+    Enumeration DiscoveryMethodEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as DiscoveryMethodVocab_1_0, with
+    xsi:type DiscoveryMethodVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:DiscoveryMethodVocab_1_0')
+    AGENT_DISCLOSURE = 'Agent Disclosure'
+    FRAUD_DETECTION = 'Fraud Detection'
+    MONITORING_SERVICE = 'Monitoring Service'
+    LAW_ENFORCEMENT = 'Law Enforcement'
+    CUSTOMER = 'Customer'
+    UNRELATED_PARTY = 'Unrelated Party'
+    AUDIT = 'Audit'
+    ANTIVIRUS = 'Antivirus'
+    INCIDENT_RESPONSE = 'Incident Response'
+    FINANCIAL_AUDIT = 'Financial Audit'
+    HIPS = 'HIPS'
+    IT_AUDIT = 'IT Audit'
+    LOG_REVIEW = 'Log Review'
+    NIDS = 'NIDS'
+    SECURITY_ALARM = 'Security Alarm'
+    USER = 'User'
+    UNKNOWN = 'Unknown'
+
+
+class DiscoveryMethodEnum_2_0(str, _enum.Enum):
+    """The possible values for expressing how an incident was discovered.
+
+    Enumeration DiscoveryMethodEnum-2.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as DiscoveryMethodVocab_2_0, with
+    xsi:type DiscoveryMethodVocab-2.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:DiscoveryMethodVocab_2_0')
+    AGENT_DISCLOSURE = 'Agent Disclosure'
+    EXTERNAL_FRAUD_DETECTION = 'External - Fraud Detection'
+    MONITORING_SERVICE = 'Monitoring Service'
+    LAW_ENFORCEMENT = 'Law Enforcement'
+    CUSTOMER = 'Customer'
+    UNRELATED_PARTY = 'Unrelated Party'
+    AUDIT = 'Audit'
+    ANTIVIRUS = 'Antivirus'
+    INCIDENT_RESPONSE = 'Incident Response'
+    FINANCIAL_AUDIT = 'Financial Audit'
+    INTERNAL_FRAUD_DETECTION = 'Internal - Fraud Detection'
+    HIPS = 'HIPS'
+    IT_AUDIT = 'IT Audit'
+    LOG_REVIEW = 'Log Review'
+    NIDS = 'NIDS'
+    SECURITY_ALARM = 'Security Alarm'
+    USER = 'User'
+    UNKNOWN = 'Unknown'
+
+
+class HighMediumLowEnum_1_0(str, _enum.Enum):
+    """The default set of values to use for expressing a high/medium/low statement in STIX.
+
+    Enumeration HighMediumLowEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as HighMediumLowVocab_1_0, with
+    xsi:type HighMediumLowVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:HighMediumLowVocab_1_0')
+    HIGH = 'High'
+    MEDIUM = 'Medium'
+    LOW = 'Low'
+    NONE = 'None'
+    UNKNOWN = 'Unknown'
+
+
+class ImpactQualificationEnum_1_0(str, _enum.Enum):
+    """The possible values for expressing the impact level of an incident.
+
+    Enumeration ImpactQualificationEnum-1.0, from stix_default_vocabularies.xsd. A
+    member stored in a controlled vocabulary field is written as
+    ImpactQualificationVocab_1_0, with xsi:type ImpactQualificationVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:ImpactQualificationVocab_1_0')
+    INSIGNIFICANT = 'Insignificant'
+    DISTRACTING = 'Distracting'
+    PAINFUL = 'Painful'
+    DAMAGING = 'Damaging'
+    CATASTROPHIC = 'Catastrophic'
+    UNKNOWN = 'Unknown'
+
+
+class ImpactRatingEnum_1_0(str, _enum.Enum):
+    """The possible values for expressing the level of impact due to a loss.
+
+    Enumeration ImpactRatingEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as ImpactRatingVocab_1_0, with
+    xsi:type ImpactRatingVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:ImpactRatingVocab_1_0')
+    NONE = 'None'
+    MINOR = 'Minor'
+    MODERATE = 'Moderate'
+    MAJOR = 'Major'
+    UNKNOWN = 'Unknown'
+
+
+class IncidentCategoryEnum_1_0(str, _enum.Enum):
+    """The possible values for types of possible categories of an incident.
+
+    Enumeration IncidentCategoryEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as IncidentCategoryVocab_1_0,
+    with xsi:type IncidentCategoryVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:IncidentCategoryVocab_1_0')
+    EXERCISE_NETWORK_DEFENSE_TESTING = 'Exercise/Network Defense Testing'
+    UNAUTHORIZED_ACCESS = 'Unauthorized Access'
+    DENIAL_OF_SERVICE = 'Denial of Service'
+    MALICIOUS_CODE = 'Malicious Code'
+    IMPROPER_USAGE = 'Improper Usage'
+    SCANS_PROBES_ATTEMPTED_ACCESS = 'Scans/Probes/Attempted Access'
+    INVESTIGATION = 'Investigation'
+
+
+class IncidentEffectEnum_1_0(str, _enum.Enum):
+    """The possible values for types of possible effects of an incident.
+
+    Enumeration IncidentEffectEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as IncidentEffectVocab_1_0, with
+    xsi:type IncidentEffectVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:IncidentEffectVocab_1_0')
+    BRAND_OR_IMAGE_DEGRADATION = 'Brand or Image Degradation'
+    LOSS_OF_COMPETITIVE_ADVANTAGE = 'Loss of Competitive Advantage'
+    LOSS_OF_COMPETITIVE_ADVANTAGE_ECONOMIC = 'Loss of Competitive Advantage - Economic'
+    LOSS_OF_COMPETITIVE_ADVANTAGE_MILITARY = 'Loss of Competitive Advantage - Military'
+    LOSS_OF_COMPETITIVE_ADVANTAGE_POLITICAL = 'Loss of Competitive Advantage - Political'
+    DATA_BREACH_OR_COMPROMISE = 'Data Breach or Compromise'
+    DEGRADATION_OF_SERVICE = 'Degradation of Service'
+    DESTRUCTION = 'Destruction'
+    DISRUPTION_OF_SERVICE_OPERATIONS = 'Disruption of Service / Operations'
+    FINANCIAL_LOSS = 'Financial Loss'
+    LOSS_OF_CONFIDENTIAL_PROPRIETARY_INFORMATION_OR_INTELLECTUAL_PROPERTY = 'Loss of Confidential / Proprietary Information or Intellectual Property'
+    REGULATORY_COMPLIANCE_OR_LEGAL_IMPACT = 'Regulatory, Compliance or Legal Impact'
+    UNINTENDED_ACCESS = 'Unintended Access'
+    USER_DATA_LOSS = 'User Data Loss'
+
+
+class IncidentStatusEnum_1_0(str, _enum.Enum):
+    """The default list of possible statuses that an incident might have.
+
+    Enumeration IncidentStatusEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as IncidentStatusVocab_1_0, with
+    xsi:type IncidentStatusVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:IncidentStatusVocab_1_0')
+    NEW = 'New'
+    OPEN = 'Open'
+    STALLED = 'Stalled'
+    CONTAINMENT_ACHIEVED = 'Containment Achieved'
+    RESTORATION_ACHIEVED = 'Restoration Achieved'
+    INCIDENT_REPORTED = 'Incident Reported'
+    CLOSED = 'Closed'
+    REJECTED = 'Rejected'
+    DELETED = 'Deleted'
+
+
+class IndicatorTypeEnum_1_0(str, _enum.Enum):
+    """The default set of Indicator types to use for characterizing Indicators in STIX.
+
+    NOTE: As of STIX Version 1.1, this version of the IndicatorTypeEnum is deprecated.
+    Please use IndicatorTypeEnum-1.1 instead.
+
+    Enumeration IndicatorTypeEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as IndicatorTypeVocab_1_0, with
+    xsi:type IndicatorTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:IndicatorTypeVocab_1_0')
+    MALICIOUS_E_MAIL = 'Malicious E-mail'
+    IP_WATCHLIST = 'IP Watchlist'
+    FILE_HASH_WATCHLIST = 'File Hash Watchlist'
+    DOMAIN_WATCHLIST = 'Domain Watchlist'
+    URL_WATCHLIST = 'URL Watchlist'
+    MALWARE_ARTIFACTS = 'Malware Artifacts'
+    C2 = 'C2'
+    ANONYMIZATION = 'Anonymization'
+    EXFILTRATION = 'Exfiltration'
+    HOST_CHARACTERISTICS = 'Host Characteristics'
+
+
+class IndicatorTypeEnum_1_1(str, _enum.Enum):
+    """The default set of Indicator types to use for characterizing Indicators in STIX.
+
+    Enumeration IndicatorTypeEnum-1.1, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as IndicatorTypeVocab_1_1, with
+    xsi:type IndicatorTypeVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:IndicatorTypeVocab_1_1')
+    MALICIOUS_E_MAIL = 'Malicious E-mail'
+    IP_WATCHLIST = 'IP Watchlist'
+    FILE_HASH_WATCHLIST = 'File Hash Watchlist'
+    DOMAIN_WATCHLIST = 'Domain Watchlist'
+    URL_WATCHLIST = 'URL Watchlist'
+    MALWARE_ARTIFACTS = 'Malware Artifacts'
+    C2 = 'C2'
+    ANONYMIZATION = 'Anonymization'
+    EXFILTRATION = 'Exfiltration'
+    HOST_CHARACTERISTICS = 'Host Characteristics'
+    COMPROMISED_PKI_CERTIFICATE = 'Compromised PKI Certificate'
+    LOGIN_NAME = 'Login Name'
+    IMEI_WATCHLIST = 'IMEI Watchlist'
+    IMSI_WATCHLIST = 'IMSI Watchlist'
+
+
+class InformationSourceRoleEnum_1_0(str, _enum.Enum):
+    """The default set of values to use for characterizing roles played by given entities
+    as information sources in STIX.
+
+    Enumeration InformationSourceRoleEnum-1.0, from stix_default_vocabularies.xsd. A
+    member stored in a controlled vocabulary field is written as
+    InformationSourceRoleVocab_1_0, with xsi:type InformationSourceRoleVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:InformationSourceRoleVocab_1_0')
+    INITIAL_AUTHOR = 'Initial Author'
+    CONTENT_ENHANCER_REFINER = 'Content Enhancer/Refiner'
+    AGGREGATOR = 'Aggregator'
+    TRANSFORMER_TRANSLATOR = 'Transformer/Translator'
+
+
+class InformationTypeEnum_1_0(str, _enum.Enum):
+    """The possible values for types of information.
+
+    Enumeration InformationTypeEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as InformationTypeVocab_1_0, with
+    xsi:type InformationTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:InformationTypeVocab_1_0')
+    INFORMATION_ASSETS = 'Information Assets'
+    INFORMATION_ASSETS_CORPORATE_EMPLOYEE_INFORMATION = 'Information Assets - Corporate Employee Information'
+    INFORMATION_ASSETS_CUSTOMER_PII = 'Information Assets - Customer PII'
+    INFORMATION_ASSETS_EMAIL_LISTS_ARCHIVES = 'Information Assets - Email Lists / Archives'
+    INFORMATION_ASSETS_FINANCIAL_DATA = 'Information Assets - Financial Data'
+    INFORMATION_ASSETS_INTELLECTUAL_PROPERTY = 'Information Assets - Intellectual Property'
+    INFORMATION_ASSETS_MOBILE_PHONE_CONTACTS = 'Information Assets - Mobile Phone Contacts'
+    INFORMATION_ASSETS_USER_CREDENTIALS = 'Information Assets - User Credentials'
+    AUTHENTICATION_COOKIES = 'Authentication Cookies'
+
+
+class IntendedEffectEnum_1_0(str, _enum.Enum):
+    """The possible values for effects intended by a threat actor.
+
+    Enumeration IntendedEffectEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as IntendedEffectVocab_1_0, with
+    xsi:type IntendedEffectVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:IntendedEffectVocab_1_0')
+    ADVANTAGE = 'Advantage'
+    ADVANTAGE_ECONOMIC = 'Advantage - Economic'
+    ADVANTAGE_MILITARY = 'Advantage - Military'
+    ADVANTAGE_POLITICAL = 'Advantage - Political'
+    THEFT = 'Theft'
+    THEFT_INTELLECTUAL_PROPERTY = 'Theft - Intellectual Property'
+    THEFT_CREDENTIAL_THEFT = 'Theft - Credential Theft'
+    THEFT_IDENTITY_THEFT = 'Theft - Identity Theft'
+    THEFT_THEFT_OF_PROPRIETARY_INFORMATION = 'Theft - Theft of Proprietary Information'
+    ACCOUNT_TAKEOVER = 'Account Takeover'
+    BRAND_DAMAGE = 'Brand Damage'
+    COMPETITIVE_ADVANTAGE = 'Competitive Advantage'
+    DEGRADATION_OF_SERVICE = 'Degradation of Service'
+    DENIAL_AND_DECEPTION = 'Denial and Deception'
+    DESTRUCTION = 'Destruction'
+    DISRUPTION = 'Disruption'
+    EMBARRASSMENT = 'Embarrassment'
+    EXPOSURE = 'Exposure'
+    EXTORTION = 'Extortion'
+    FRAUD = 'Fraud'
+    HARASSMENT = 'Harassment'
+    ICS_CONTROL = 'ICS Control'
+    TRAFFIC_DIVERSION = 'Traffic Diversion'
+    UNAUTHORIZED_ACCESS = 'Unauthorized Access'
+
+
+class LocationClassEnum_1_0(str, _enum.Enum):
+    """The possible values for expressing the location class of an object.
+
+    Enumeration LocationClassEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as LocationClassVocab_1_0, with
+    xsi:type LocationClassVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:LocationClassVocab_1_0')
+    INTERNALLY_LOCATED = 'Internally-Located'
+    EXTERNALLY_LOCATED = 'Externally-Located'
+    CO_LOCATED = 'Co-Located'
+    MOBILE = 'Mobile'
+    UNKNOWN = 'Unknown'
+
+
+class LossDurationEnum_1_0(str, _enum.Enum):
+    """The possible values for expressing the type of availability that was lost due to an
+    incident.
+
+    Enumeration LossDurationEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as LossDurationVocab_1_0, with
+    xsi:type LossDurationVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:LossDurationVocab_1_0')
+    PERMANENT = 'Permanent'
+    WEEKS = 'Weeks'
+    DAYS = 'Days'
+    HOURS = 'Hours'
+    MINUTES = 'Minutes'
+    SECONDS = 'Seconds'
+    UNKNOWN = 'Unknown'
+
+
+class LossPropertyEnum_1_0(str, _enum.Enum):
+    """The possible values for properties of a loss.
+
+    Enumeration LossPropertyEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as LossPropertyVocab_1_0, with
+    xsi:type LossPropertyVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:LossPropertyVocab_1_0')
+    CONFIDENTIALITY = 'Confidentiality'
+    INTEGRITY = 'Integrity'
+    AVAILABILITY = 'Availability'
+    ACCOUNTABILITY = 'Accountability'
+    NON_REPUDIATION = 'Non-Repudiation'
+
+
+class MalwareTypeEnum_1_0(str, _enum.Enum):
+    """The default set of malware types to use for characterizing a malware instance in
+    STIX.
+
+    Enumeration MalwareTypeEnum-1.0, from stix_default_vocabularies.xsd. A member stored
+    in a controlled vocabulary field is written as MalwareTypeVocab_1_0, with xsi:type
+    MalwareTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:MalwareTypeVocab_1_0')
+    AUTOMATED_TRANSFER_SCRIPTS = 'Automated Transfer Scripts'
+    ADWARE = 'Adware'
+    DIALER = 'Dialer'
+    BOT = 'Bot'
+    BOT_CREDENTIAL_THEFT = 'Bot - Credential Theft'
+    BOT_D_DO_S = 'Bot - DDoS'
+    BOT_LOADER = 'Bot - Loader'
+    BOT_SPAM = 'Bot - Spam'
+    DO_S_D_DO_S = 'DoS / DDoS'
+    DO_S_D_DO_S_PARTICIPATORY = 'DoS / DDoS - Participatory'
+    DO_S_D_DO_S_SCRIPT = 'DoS / DDoS - Script'
+    DO_S_D_DO_S_STRESS_TEST_TOOLS = 'DoS / DDoS - Stress Test Tools'
+    EXPLOIT_KITS = 'Exploit Kits'
+    POS_ATM_MALWARE = 'POS / ATM Malware'
+    RANSOMWARE = 'Ransomware'
+    REMOTE_ACCESS_TROJAN = 'Remote Access Trojan'
+    ROGUE_ANTIVIRUS = 'Rogue Antivirus'
+    ROOTKIT = 'Rootkit'
+
+
+class ManagementClassEnum_1_0(str, _enum.Enum):
+    """The possible values for expressing the management class of an object.
+
+    Enumeration ManagementClassEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as ManagementClassVocab_1_0, with
+    xsi:type ManagementClassVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:ManagementClassVocab_1_0')
+    INTERNALLY_MANAGED = 'Internally-Managed'
+    EXTERNALLY_MANAGEMENT = 'Externally-Management'
+    CO_MANAGEMENT = 'Co-Management'
+    UNKNOWN = 'Unknown'
+
+
+class MotivationEnum_1_0(str, _enum.Enum):
+    """The possible values for motivations of a threat actor.
+
+    NOTE: As of STIX Version 1.0.1, this version of the MotivationEnum is deprecated.
+    Please use MotivationEnum-1.0.1 instead.
+
+    Enumeration MotivationEnum-1.0, from stix_default_vocabularies.xsd. A member stored
+    in a controlled vocabulary field is written as MotivationVocab_1_0, with xsi:type
+    MotivationVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:MotivationVocab_1_0')
+    IDEOLOGICAL = 'Ideological'
+    IDEOLOGICAL_ANTI_CORRUPTION = 'Ideological - Anti-Corruption'
+    IDEOLOGICAL_ANTI_ESTABLISMENT = 'Ideological - Anti-Establisment'
+    IDEOLOGICAL_ENVIRONMENTAL = 'Ideological - Environmental'
+    IDEOLOGICAL_ETHNIC_NATIONALIST = 'Ideological - Ethnic / Nationalist'
+    IDEOLOGICAL_INFORMATION_FREEDOM = 'Ideological - Information Freedom'
+    IDEOLOGICAL_RELIGIOUS = 'Ideological - Religious'
+    IDEOLOGICAL_SECURITY_AWARENESS = 'Ideological - Security Awareness'
+    IDEOLOGICAL_HUMAN_RIGHTS = 'Ideological - Human Rights'
+    EGO = 'Ego'
+    FINANCIAL_OR_ECONOMIC = 'Financial or Economic'
+    MILITARY = 'Military'
+    OPPORTUNISTIC = 'Opportunistic'
+    POLICITAL = 'Policital'
+
+
+class MotivationEnum_1_0_1(str, _enum.Enum):
+    """The possible values for motivations of a threat actor.
+
+    NOTE: As of STIX Version 1.1, this version of the MotivationEnum is deprecated.
+    Please use MotivationEnum-1.1 instead.
+
+    Enumeration MotivationEnum-1.0.1, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as MotivationVocab_1_0_1, with
+    xsi:type MotivationVocab-1.0.1.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:MotivationVocab_1_0_1')
+    IDEOLOGICAL = 'Ideological'
+    IDEOLOGICAL_ANTI_CORRUPTION = 'Ideological - Anti-Corruption'
+    IDEOLOGICAL_ANTI_ESTABLISHMENT = 'Ideological - Anti-Establishment'
+    IDEOLOGICAL_ENVIRONMENTAL = 'Ideological - Environmental'
+    IDEOLOGICAL_ETHNIC_NATIONALIST = 'Ideological - Ethnic / Nationalist'
+    IDEOLOGICAL_INFORMATION_FREEDOM = 'Ideological - Information Freedom'
+    IDEOLOGICAL_RELIGIOUS = 'Ideological - Religious'
+    IDEOLOGICAL_SECURITY_AWARENESS = 'Ideological - Security Awareness'
+    IDEOLOGICAL_HUMAN_RIGHTS = 'Ideological - Human Rights'
+    EGO = 'Ego'
+    FINANCIAL_OR_ECONOMIC = 'Financial or Economic'
+    MILITARY = 'Military'
+    OPPORTUNISTIC = 'Opportunistic'
+    POLICITAL = 'Policital'
+
+
+class MotivationEnum_1_1(str, _enum.Enum):
+    """The possible values for motivations of a threat actor.
+
+    Enumeration MotivationEnum-1.1, from stix_default_vocabularies.xsd. A member stored
+    in a controlled vocabulary field is written as MotivationVocab_1_1, with xsi:type
+    MotivationVocab-1.1.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:MotivationVocab_1_1')
+    IDEOLOGICAL = 'Ideological'
+    IDEOLOGICAL_ANTI_CORRUPTION = 'Ideological - Anti-Corruption'
+    IDEOLOGICAL_ANTI_ESTABLISHMENT = 'Ideological - Anti-Establishment'
+    IDEOLOGICAL_ENVIRONMENTAL = 'Ideological - Environmental'
+    IDEOLOGICAL_ETHNIC_NATIONALIST = 'Ideological - Ethnic / Nationalist'
+    IDEOLOGICAL_INFORMATION_FREEDOM = 'Ideological - Information Freedom'
+    IDEOLOGICAL_RELIGIOUS = 'Ideological - Religious'
+    IDEOLOGICAL_SECURITY_AWARENESS = 'Ideological - Security Awareness'
+    IDEOLOGICAL_HUMAN_RIGHTS = 'Ideological - Human Rights'
+    EGO = 'Ego'
+    FINANCIAL_OR_ECONOMIC = 'Financial or Economic'
+    MILITARY = 'Military'
+    OPPORTUNISTIC = 'Opportunistic'
+    POLITICAL = 'Political'
+
+
+class OwnershipClassEnum_1_0(str, _enum.Enum):
+    """The possible values for expressing the ownership class of an object.
+
+    Enumeration OwnershipClassEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as OwnershipClassVocab_1_0, with
+    xsi:type OwnershipClassVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:OwnershipClassVocab_1_0')
+    INTERNALLY_OWNED = 'Internally-Owned'
+    EMPLOYEE_OWNED = 'Employee-Owned'
+    PARTNER_OWNED = 'Partner-Owned'
+    CUSTOMER_OWNED = 'Customer-Owned'
+    UNKNOWN = 'Unknown'
+
+
+class PackageIntentEnum_1_0(str, _enum.Enum):
+    """The default set of values to use for a package intent in STIX.
+
+    NOTE: As of STIX Version 1.2, the PackageIntentEnum is deprecated and should only be
+    used with the deprecated STIXHeaderType/Package_Intent field. Please use a Report
+    and ReportIntentEnum-1.0 instead.
+
+    Enumeration PackageIntentEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as PackageIntentVocab_1_0, with
+    xsi:type PackageIntentVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:PackageIntentVocab_1_0')
+    COLLECTIVE_THREAT_INTELLIGENCE = 'Collective Threat Intelligence'
+    THREAT_REPORT = 'Threat Report'
+    INDICATORS = 'Indicators'
+    INDICATORS_PHISHING = 'Indicators - Phishing'
+    INDICATORS_WATCHLIST = 'Indicators - Watchlist'
+    INDICATORS_MALWARE_ARTIFACTS = 'Indicators - Malware Artifacts'
+    INDICATORS_NETWORK_ACTIVITY = 'Indicators - Network Activity'
+    INDICATORS_ENDPOINT_CHARACTERISTICS = 'Indicators - Endpoint Characteristics'
+    CAMPAIGN_CHARACTERIZATION = 'Campaign Characterization'
+    THREAT_ACTOR_CHARACTERIZATION = 'Threat Actor Characterization'
+    EXPLOIT_CHARACTERIZATION = 'Exploit Characterization'
+    ATTACK_PATTERN_CHARACTERIZATION = 'Attack Pattern Characterization'
+    MALWARE_CHARACTERIZATION = 'Malware Characterization'
+    TTP_INFRASTRUCTURE = 'TTP - Infrastructure'
+    TTP_TOOLS = 'TTP - Tools'
+    COURSES_OF_ACTION = 'Courses of Action'
+    INCIDENT = 'Incident'
+    OBSERVATIONS = 'Observations'
+    OBSERVATIONS_EMAIL = 'Observations - Email'
+    MALWARE_SAMPLES = 'Malware Samples'
+
+
+class PlanningAndOperationalSupportEnum_1_0(str, _enum.Enum):
+    """The possible values for types of planning and operational support functions of a
+    threat actor.
+
+    NOTE: As of STIX Version 1.0.1, this version of the
+    PlanningAndOperationalSupportEnumType is deprecated. Please use
+    PlanningAndOperationalSupportEnum-1.0.1 instead.
+
+    Enumeration PlanningAndOperationalSupportEnum-1.0, from
+    stix_default_vocabularies.xsd. A member stored in a controlled vocabulary field is
+    written as PlanningAndOperationalSupportVocab_1_0, with xsi:type
+    PlanningAndOperationalSupportVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:PlanningAndOperationalSupportVocab_1_0')
+    DATA_EXPLOITATION = 'Data Exploitation'
+    DATA_EXPLOITATION_ANALYTIC_SUPPORT = 'Data Exploitation - Analytic Support'
+    DATA_EXPLOITATION_TRANSLATION_SUPPORT = 'Data Exploitation - Translation Support'
+    FINANCIAL_RESOURCES = 'Financial Resources'
+    FINANCIAL_RESOURCES_ACADEMIC = 'Financial Resources - Academic'
+    FINANCIAL_RESOURCES_COMMERCIAL = 'Financial Resources - Commercial'
+    FINANCIAL_RESOURCES_GOVERNMENT = 'Financial Resources - Government'
+    FINANCIAL_RESOURCES_HACKTIVIST_OR_GRASSROOT = 'Financial Resources - Hacktivist or Grassroot'
+    FINANCIAL_RESOURCES_NON_ATTRIBUTABLE_FINANCE = 'Financial Resources - Non-Attributable Finance'
+    SKILL_DEVELOPMENT_RECRUITMENT = 'Skill Development / Recruitment'
+    SKILL_DEVELOPMENT_RECRUITMENT_CONTRACTING_AND_HIRING = 'Skill Development / Recruitment - Contracting and Hiring'
+    SKILL_DEVELOPMENT_RECRUITMENT_DOCUMENT_EXPLOITATION_DOCEX_TRAINING = 'Skill Development / Recruitment - Document Exploitation (DOCEX) Training'
+    SKILL_DEVELOPMENT_RECRUITMENT_INTERNAL_TRAINING = 'Skill Development / Recruitment - Internal Training'
+    SKILL_DEVELOPMENT_RECRUITMENT_MILITARY_PROGRAMS = 'Skill Development / Recruitment - Military Programs'
+    SKILL_DEVELOPMENT_RECRUITMENT_SECURITY_HACKER_CONFERENCES = 'Skill Development / Recruitment - Security / Hacker Conferences'
+    SKILL_DEVELOPMENT_RECRUITMENT_UNDERGROUND_FORUMS = 'Skill Development / Recruitment - Underground Forums'
+    SKILL_DEVELOPMENT_RECRUITMENT_UNIVERSITY_PROGRAMS = 'Skill Development / Recruitment - University Programs'
+    PLANNING = 'Planning '
+    PLANNING_OPERATIONAL_COVER_PLAN = 'Planning - Operational Cover Plan'
+    PLANNING_OPEN_SOURCE_INTELLIGENCE_OSINT_GETHERING = 'Planning - Open-Source Intelligence (OSINT) Gethering'
+    PLANNING_PRE_OPERATIONAL_SURVEILLANCE_AND_RECONNAISSANCE = 'Planning - Pre-Operational Surveillance and Reconnaissance'
+    PLANNING_TARGET_SELECTION = 'Planning - Target Selection'
+
+
+class PlanningAndOperationalSupportEnum_1_0_1(str, _enum.Enum):
+    """The possible values for types of planning and operational support functions of a
+    threat actor.
+
+    Enumeration PlanningAndOperationalSupportEnum-1.0.1, from
+    stix_default_vocabularies.xsd. A member stored in a controlled vocabulary field is
+    written as PlanningAndOperationalSupportVocab_1_0_1, with xsi:type
+    PlanningAndOperationalSupportVocab-1.0.1.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:PlanningAndOperationalSupportVocab_1_0_1')
+    DATA_EXPLOITATION = 'Data Exploitation'
+    DATA_EXPLOITATION_ANALYTIC_SUPPORT = 'Data Exploitation - Analytic Support'
+    DATA_EXPLOITATION_TRANSLATION_SUPPORT = 'Data Exploitation - Translation Support'
+    FINANCIAL_RESOURCES = 'Financial Resources'
+    FINANCIAL_RESOURCES_ACADEMIC = 'Financial Resources - Academic'
+    FINANCIAL_RESOURCES_COMMERCIAL = 'Financial Resources - Commercial'
+    FINANCIAL_RESOURCES_GOVERNMENT = 'Financial Resources - Government'
+    FINANCIAL_RESOURCES_HACKTIVIST_OR_GRASSROOT = 'Financial Resources - Hacktivist or Grassroot'
+    FINANCIAL_RESOURCES_NON_ATTRIBUTABLE_FINANCE = 'Financial Resources - Non-Attributable Finance'
+    SKILL_DEVELOPMENT_RECRUITMENT = 'Skill Development / Recruitment'
+    SKILL_DEVELOPMENT_RECRUITMENT_CONTRACTING_AND_HIRING = 'Skill Development / Recruitment - Contracting and Hiring'
+    SKILL_DEVELOPMENT_RECRUITMENT_DOCUMENT_EXPLOITATION_DOCEX_TRAINING = 'Skill Development / Recruitment - Document Exploitation (DOCEX) Training'
+    SKILL_DEVELOPMENT_RECRUITMENT_INTERNAL_TRAINING = 'Skill Development / Recruitment - Internal Training'
+    SKILL_DEVELOPMENT_RECRUITMENT_MILITARY_PROGRAMS = 'Skill Development / Recruitment - Military Programs'
+    SKILL_DEVELOPMENT_RECRUITMENT_SECURITY_HACKER_CONFERENCES = 'Skill Development / Recruitment - Security / Hacker Conferences'
+    SKILL_DEVELOPMENT_RECRUITMENT_UNDERGROUND_FORUMS = 'Skill Development / Recruitment - Underground Forums'
+    SKILL_DEVELOPMENT_RECRUITMENT_UNIVERSITY_PROGRAMS = 'Skill Development / Recruitment - University Programs'
+    PLANNING = 'Planning'
+    PLANNING_OPERATIONAL_COVER_PLAN = 'Planning - Operational Cover Plan'
+    PLANNING_OPEN_SOURCE_INTELLIGENCE_OSINT_GATHERING = 'Planning - Open-Source Intelligence (OSINT) Gathering'
+    PLANNING_PRE_OPERATIONAL_SURVEILLANCE_AND_RECONNAISSANCE = 'Planning - Pre-Operational Surveillance and Reconnaissance'
+    PLANNING_TARGET_SELECTION = 'Planning - Target Selection'
+
+
+class ReportIntentEnum_1_0(str, _enum.Enum):
+    """The default set of values to use for a report intent in STIX.
+
+    Enumeration ReportIntentEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as ReportIntentVocab_1_0, with
+    xsi:type ReportIntentVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:ReportIntentVocab_1_0')
+    COLLECTIVE_THREAT_INTELLIGENCE = 'Collective Threat Intelligence'
+    THREAT_REPORT = 'Threat Report'
+    INDICATORS = 'Indicators'
+    INDICATORS_PHISHING = 'Indicators - Phishing'
+    INDICATORS_WATCHLIST = 'Indicators - Watchlist'
+    INDICATORS_MALWARE_ARTIFACTS = 'Indicators - Malware Artifacts'
+    INDICATORS_NETWORK_ACTIVITY = 'Indicators - Network Activity'
+    INDICATORS_ENDPOINT_CHARACTERISTICS = 'Indicators - Endpoint Characteristics'
+    CAMPAIGN_CHARACTERIZATION = 'Campaign Characterization'
+    THREAT_ACTOR_CHARACTERIZATION = 'Threat Actor Characterization'
+    EXPLOIT_CHARACTERIZATION = 'Exploit Characterization'
+    ATTACK_PATTERN_CHARACTERIZATION = 'Attack Pattern Characterization'
+    MALWARE_CHARACTERIZATION = 'Malware Characterization'
+    TTP_INFRASTRUCTURE = 'TTP - Infrastructure'
+    TTP_TOOLS = 'TTP - Tools'
+    COURSES_OF_ACTION = 'Courses of Action'
+    INCIDENT = 'Incident'
+    OBSERVATIONS = 'Observations'
+    OBSERVATIONS_EMAIL = 'Observations - Email'
+    MALWARE_SAMPLES = 'Malware Samples'
+
+
+class SecurityCompromiseEnum_1_0(str, _enum.Enum):
+    """The possible values for expressing whether an incident resulted in a security
+    compromise.
+
+    Enumeration SecurityCompromiseEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as SecurityCompromiseVocab_1_0,
+    with xsi:type SecurityCompromiseVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:SecurityCompromiseVocab_1_0')
+    YES = 'Yes'
+    SUSPECTED = 'Suspected'
+    NO = 'No'
+    UNKNOWN = 'Unknown'
+
+
+class SystemTypeEnum_1_0(str, _enum.Enum):
+    """The possible values for types of systems.
+
+    Enumeration SystemTypeEnum-1.0, from stix_default_vocabularies.xsd. A member stored
+    in a controlled vocabulary field is written as SystemTypeVocab_1_0, with xsi:type
+    SystemTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:SystemTypeVocab_1_0')
+    ENTERPRISE_SYSTEMS = 'Enterprise Systems'
+    ENTERPRISE_SYSTEMS_APPLICATION_LAYER = 'Enterprise Systems - Application Layer'
+    ENTERPRISE_SYSTEMS_DATABASE_LAYER = 'Enterprise Systems - Database Layer'
+    ENTERPRISE_SYSTEMS_ENTERPRISE_TECHNOLOGIES_AND_SUPPORT_INFRASTRUCTURE = 'Enterprise Systems - Enterprise Technologies and Support Infrastructure'
+    ENTERPRISE_SYSTEMS_NETWORK_SYSTEMS = 'Enterprise Systems - Network Systems'
+    ENTERPRISE_SYSTEMS_NETWORKING_DEVICES = 'Enterprise Systems - Networking Devices'
+    ENTERPRISE_SYSTEMS_WEB_LAYER = 'Enterprise Systems - Web Layer'
+    ENTERPRISE_SYSTEMS_VO_IP = 'Enterprise Systems - VoIP'
+    INDUSTRIAL_CONTROL_SYSTEMS = 'Industrial Control Systems'
+    INDUSTRIAL_CONTROL_SYSTEMS_EQUIPMENT_UNDER_CONTROL = 'Industrial Control Systems - Equipment Under Control'
+    INDUSTRIAL_CONTROL_SYSTEMS_OPERATIONS_MANAGEMENT = 'Industrial Control Systems - Operations Management'
+    INDUSTRIAL_CONTROL_SYSTEMS_SAFETY_PROTECTION_AND_LOCAL_CONTROL = 'Industrial Control Systems - Safety, Protection and Local Control'
+    INDUSTRIAL_CONTROL_SYSTEMS_SUPERVISORY_CONTROL = 'Industrial Control Systems - Supervisory Control'
+    MOBILE_SYSTEMS = 'Mobile Systems'
+    MOBILE_SYSTEMS_MOBILE_OPERATING_SYSTEMS = 'Mobile Systems - Mobile Operating Systems'
+    MOBILE_SYSTEMS_NEAR_FIELD_COMMUNICATIONS = 'Mobile Systems - Near Field Communications'
+    MOBILE_SYSTEMS_MOBILE_DEVICES = 'Mobile Systems - Mobile Devices'
+    THIRD_PARTY_SERVICES = 'Third-Party Services'
+    THIRD_PARTY_SERVICES_APPLICATION_STORES = 'Third-Party Services - Application Stores'
+    THIRD_PARTY_SERVICES_CLOUD_SERVICES = 'Third-Party Services - Cloud Services'
+    THIRD_PARTY_SERVICES_SECURITY_VENDORS = 'Third-Party Services - Security Vendors'
+    THIRD_PARTY_SERVICES_SOCIAL_MEDIA = 'Third-Party Services - Social Media'
+    THIRD_PARTY_SERVICES_SOFTWARE_UPDATE = 'Third-Party Services - Software Update'
+    USERS = 'Users'
+    USERS_APPLICATION_AND_SOFTWARE = 'Users - Application And Software'
+    USERS_WORKSTATION = 'Users - Workstation'
+    USERS_REMOVABLE_MEDIA = 'Users - Removable Media'
+
+
+class ThreatActorSophisticationEnum_1_0(str, _enum.Enum):
+    """The possible values for threat actor sophistication.
+
+    Enumeration ThreatActorSophisticationEnum-1.0, from stix_default_vocabularies.xsd. A
+    member stored in a controlled vocabulary field is written as
+    ThreatActorSophisticationVocab_1_0, with xsi:type
+    ThreatActorSophisticationVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:ThreatActorSophisticationVocab_1_0')
+    INNOVATOR = 'Innovator'
+    EXPERT = 'Expert'
+    PRACTITIONER = 'Practitioner'
+    NOVICE = 'Novice'
+    ASPIRANT = 'Aspirant'
+
+
+class ThreatActorTypeEnum_1_0(str, _enum.Enum):
+    """The possible values for types of threat actors.
+
+    Enumeration ThreatActorTypeEnum-1.0, from stix_default_vocabularies.xsd. A member
+    stored in a controlled vocabulary field is written as ThreatActorTypeVocab_1_0, with
+    xsi:type ThreatActorTypeVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:ThreatActorTypeVocab_1_0')
+    CYBER_ESPIONAGE_OPERATIONS = 'Cyber Espionage Operations'
+    HACKER = 'Hacker'
+    HACKER_WHITE_HAT = 'Hacker - White hat'
+    HACKER_GRAY_HAT = 'Hacker - Gray hat'
+    HACKER_BLACK_HAT = 'Hacker - Black hat'
+    HACKTIVIST = 'Hacktivist'
+    STATE_ACTOR_AGENCY = 'State Actor / Agency'
+    E_CRIME_ACTOR_CREDENTIAL_THEFT_BOTNET_OPERATOR = 'eCrime Actor - Credential Theft Botnet Operator'
+    E_CRIME_ACTOR_CREDENTIAL_THEFT_BOTNET_SERVICE = 'eCrime Actor - Credential Theft Botnet Service'
+    E_CRIME_ACTOR_MALWARE_DEVELOPER = 'eCrime Actor - Malware Developer'
+    E_CRIME_ACTOR_MONEY_LAUNDERING_NETWORK = 'eCrime Actor - Money Laundering Network'
+    E_CRIME_ACTOR_ORGANIZED_CRIME_ACTOR = 'eCrime Actor - Organized Crime Actor'
+    E_CRIME_ACTOR_SPAM_SERVICE = 'eCrime Actor - Spam Service'
+    E_CRIME_ACTOR_TRAFFIC_SERVICE = 'eCrime Actor - Traffic Service'
+    E_CRIME_ACTOR_UNDERGROUND_CALL_SERVICE = 'eCrime Actor - Underground Call Service'
+    INSIDER_THREAT = 'Insider Threat'
+    DISGRUNTLED_CUSTOMER_USER = 'Disgruntled Customer / User'
+
+
+class VersioningEnum_1_0(str, _enum.Enum):
+    """The default set of values to use for representing versioning of STIX content.
+
+    Enumeration VersioningEnum-1.0, from stix_default_vocabularies.xsd. A member stored
+    in a controlled vocabulary field is written as VersioningVocab_1_0, with xsi:type
+    VersioningVocab-1.0.
+    """
+
+    _vocabulary = _enum.nonmember('stix_vocabularies:VersioningVocab_1_0')
+    UPDATES_REVISES = 'Updates - Revises'
+    UPDATES_CORRECTS = 'Updates - Corrects'
+    REVOKES = 'Revokes'
 
 
 class AssetTypeVocab_1_0(_stix_common.ControlledVocabularyString):
@@ -70,16 +1077,18 @@ class AssetTypeVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}AssetTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}AssetTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Asset Type Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#AssetTypeVocab-1.0')
+    value: _f.Text[AssetTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('AssetTypeEnum-1.0', AssetTypeEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AssetTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -98,16 +1107,18 @@ class AttackerInfrastructureTypeVocab_1_0(_stix_common.ControlledVocabularyStrin
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}AttackerInfrastructureTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}AttackerInfrastructureTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Attacker Infastructure Type Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#AttackerInfrastructureTypeVocab-1.0')
+    value: _f.Text[AttackerInfrastructureTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('AttackerInfrastructureTypeEnum-1.0', AttackerInfrastructureTypeEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AttackerInfrastructureTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -129,9 +1140,11 @@ class AttackerToolTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}AttackerToolTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}AttackerToolTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Attacker Tool Type Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#AttackerToolTypeVocab-1.0')
+    value: _f.Text[AttackerToolTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('AttackerToolTypeEnum-1.0', AttackerToolTypeEnum_1_0))
 
     def __init__(
         self,
@@ -147,7 +1160,7 @@ class AttackerToolTypeVocab_1_0(_cybox_common.ControlledVocabularyString):
         trend: bool | str | None = None,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AttackerToolTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'condition': condition,
@@ -178,16 +1191,18 @@ class AvailabilityLossTypeVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}AvailabilityLossTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}AvailabilityLossTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Availability Loss Type Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#AvailabilityLossTypeVocab-1.0')
+    value: _f.Text[AvailabilityLossTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('AvailabilityLossTypeEnum-1.0', AvailabilityLossTypeEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AvailabilityLossTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -206,16 +1221,18 @@ class AvailabilityLossTypeVocab_1_1_1(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}AvailabilityLossTypeVocab-1.1.1'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}AvailabilityLossTypeVocab-1.1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Availability Loss Type Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#AvailabilityLossTypeVocab-1.1.1')
+    value: _f.Text[AvailabilityLossTypeEnum_1_1_1] = _f.Text(_c.EnumerationCodec('AvailabilityLossTypeEnum-1.1.1', AvailabilityLossTypeEnum_1_1_1))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: AvailabilityLossTypeEnum_1_1_1 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -233,16 +1250,18 @@ class COAStageVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}COAStageVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}COAStageVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default COA Stages Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#COAStageVocab-1.0')
+    value: _f.Text[COAStageEnum_1_0] = _f.Text(_c.EnumerationCodec('COAStageEnum-1.0', COAStageEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: COAStageEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -260,16 +1279,18 @@ class CampaignStatusVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}CampaignStatusVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}CampaignStatusVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Campaign Status Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#CampaignStatusVocab-1.0')
+    value: _f.Text[CampaignStatusEnum_1_0] = _f.Text(_c.EnumerationCodec('CampaignStatusEnum-1.0', CampaignStatusEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: CampaignStatusEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -288,16 +1309,18 @@ class CourseOfActionTypeVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}CourseOfActionTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}CourseOfActionTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Course Of Action Type Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#CourseOfActionTypeVocab-1.0')
+    value: _f.Text[CourseOfActionTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('CourseOfActionTypeEnum-1.0', CourseOfActionTypeEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: CourseOfActionTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -315,16 +1338,18 @@ class DiscoveryMethodVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}DiscoveryMethodVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}DiscoveryMethodVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Discovery Method Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#DiscoveryMethodVocab-1.0')
+    value: _f.Text[DiscoveryMethodEnum_1_0] = _f.Text(_c.EnumerationCodec('DiscoveryMethodEnum-1.0', DiscoveryMethodEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DiscoveryMethodEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -342,16 +1367,18 @@ class DiscoveryMethodVocab_2_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}DiscoveryMethodVocab-2.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}DiscoveryMethodVocab-2.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Discovery Method Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#DiscoveryMethodVocab-2.0')
+    value: _f.Text[DiscoveryMethodEnum_2_0] = _f.Text(_c.EnumerationCodec('DiscoveryMethodEnum-2.0', DiscoveryMethodEnum_2_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: DiscoveryMethodEnum_2_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -369,16 +1396,18 @@ class HighMediumLowVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}HighMediumLowVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}HighMediumLowVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default High/Medium/Low Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#HighMediumLowVocab-1.0')
+    value: _f.Text[HighMediumLowEnum_1_0] = _f.Text(_c.EnumerationCodec('HighMediumLowEnum-1.0', HighMediumLowEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: HighMediumLowEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -397,16 +1426,18 @@ class ImpactQualificationVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}ImpactQualificationVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}ImpactQualificationVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Impact Qualification Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#ImpactQualificationVocab-1.0')
+    value: _f.Text[ImpactQualificationEnum_1_0] = _f.Text(_c.EnumerationCodec('ImpactQualificationEnum-1.0', ImpactQualificationEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ImpactQualificationEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -424,16 +1455,18 @@ class ImpactRatingVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}ImpactRatingVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}ImpactRatingVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Impact Rating Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#ImpactRatingVocab-1.0')
+    value: _f.Text[ImpactRatingEnum_1_0] = _f.Text(_c.EnumerationCodec('ImpactRatingEnum-1.0', ImpactRatingEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ImpactRatingEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -452,16 +1485,18 @@ class IncidentCategoryVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}IncidentCategoryVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}IncidentCategoryVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Incident Category Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#IncidentCategoryVocab-1.0')
+    value: _f.Text[IncidentCategoryEnum_1_0] = _f.Text(_c.EnumerationCodec('IncidentCategoryEnum-1.0', IncidentCategoryEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: IncidentCategoryEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -479,16 +1514,18 @@ class IncidentEffectVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}IncidentEffectVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}IncidentEffectVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Incident Effect Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#IncidentEffectVocab-1.0')
+    value: _f.Text[IncidentEffectEnum_1_0] = _f.Text(_c.EnumerationCodec('IncidentEffectEnum-1.0', IncidentEffectEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: IncidentEffectEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -506,16 +1543,18 @@ class IncidentStatusVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}IncidentStatusVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}IncidentStatusVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Incident Status Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#IncidentStatusVocab-1.0')
+    value: _f.Text[IncidentStatusEnum_1_0] = _f.Text(_c.EnumerationCodec('IncidentStatusEnum-1.0', IncidentStatusEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: IncidentStatusEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -536,16 +1575,18 @@ class IndicatorTypeVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}IndicatorTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}IndicatorTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Indicator Type Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#IndicatorTypeVocab-1.0')
+    value: _f.Text[IndicatorTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('IndicatorTypeEnum-1.0', IndicatorTypeEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: IndicatorTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -566,16 +1607,18 @@ class IndicatorTypeVocab_1_1(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}IndicatorTypeVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}IndicatorTypeVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Indicator Type Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#IndicatorTypeVocab-1.1')
+    value: _f.Text[IndicatorTypeEnum_1_1] = _f.Text(_c.EnumerationCodec('IndicatorTypeEnum-1.1', IndicatorTypeEnum_1_1))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: IndicatorTypeEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -594,16 +1637,18 @@ class InformationSourceRoleVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}InformationSourceRoleVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}InformationSourceRoleVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default InformationSourceRole Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#InformationSourceRoleVocab-1.0')
+    value: _f.Text[InformationSourceRoleEnum_1_0] = _f.Text(_c.EnumerationCodec('InformationSourceRoleEnum-1.0', InformationSourceRoleEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: InformationSourceRoleEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -621,16 +1666,18 @@ class InformationTypeVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}InformationTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}InformationTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Information Type Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#InformationTypeVocab-1.0')
+    value: _f.Text[InformationTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('InformationTypeEnum-1.0', InformationTypeEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: InformationTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -648,16 +1695,18 @@ class IntendedEffectVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}IntendedEffectVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}IntendedEffectVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Intended Effect Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#IntendedEffectVocab-1.0')
+    value: _f.Text[IntendedEffectEnum_1_0] = _f.Text(_c.EnumerationCodec('IntendedEffectEnum-1.0', IntendedEffectEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: IntendedEffectEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -675,16 +1724,18 @@ class LocationClassVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}LocationClassVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}LocationClassVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Location Class Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#LocationClassVocab-1.0')
+    value: _f.Text[LocationClassEnum_1_0] = _f.Text(_c.EnumerationCodec('LocationClassEnum-1.0', LocationClassEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: LocationClassEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -702,16 +1753,18 @@ class LossDurationVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}LossDurationVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}LossDurationVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Loss Duration Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#LossDurationVocab-1.0')
+    value: _f.Text[LossDurationEnum_1_0] = _f.Text(_c.EnumerationCodec('LossDurationEnum-1.0', LossDurationEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: LossDurationEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -729,16 +1782,18 @@ class LossPropertyVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}LossPropertyVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}LossPropertyVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Loss Property Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#LossPropertyVocab-1.0')
+    value: _f.Text[LossPropertyEnum_1_0] = _f.Text(_c.EnumerationCodec('LossPropertyEnum-1.0', LossPropertyEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: LossPropertyEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -759,16 +1814,18 @@ class MalwareTypeVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}MalwareTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}MalwareTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Malware Type Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#MalwareTypeVocab-1.0')
+    value: _f.Text[MalwareTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('MalwareTypeEnum-1.0', MalwareTypeEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MalwareTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -786,16 +1843,18 @@ class ManagementClassVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}ManagementClassVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}ManagementClassVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Management Class Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#ManagementClassVocab-1.0')
+    value: _f.Text[ManagementClassEnum_1_0] = _f.Text(_c.EnumerationCodec('ManagementClassEnum-1.0', ManagementClassEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ManagementClassEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -816,16 +1875,18 @@ class MotivationVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}MotivationVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}MotivationVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Motivation Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#MotivationVocab-1.0')
+    value: _f.Text[MotivationEnum_1_0] = _f.Text(_c.EnumerationCodec('MotivationEnum-1.0', MotivationEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MotivationEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -846,16 +1907,18 @@ class MotivationVocab_1_0_1(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}MotivationVocab-1.0.1'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}MotivationVocab-1.0.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Motivation Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#MotivationVocab-1.0.1')
+    value: _f.Text[MotivationEnum_1_0_1] = _f.Text(_c.EnumerationCodec('MotivationEnum-1.0.1', MotivationEnum_1_0_1))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MotivationEnum_1_0_1 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -873,16 +1936,18 @@ class MotivationVocab_1_1(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}MotivationVocab-1.1'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}MotivationVocab-1.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Motivation Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#MotivationVocab-1.1')
+    value: _f.Text[MotivationEnum_1_1] = _f.Text(_c.EnumerationCodec('MotivationEnum-1.1', MotivationEnum_1_1))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: MotivationEnum_1_1 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -900,16 +1965,18 @@ class OwnershipClassVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}OwnershipClassVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}OwnershipClassVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Ownership Class Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#OwnershipClassVocab-1.0')
+    value: _f.Text[OwnershipClassEnum_1_0] = _f.Text(_c.EnumerationCodec('OwnershipClassEnum-1.0', OwnershipClassEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: OwnershipClassEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -930,16 +1997,18 @@ class PackageIntentVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}PackageIntentVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}PackageIntentVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Package Intent Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#PackageIntentVocab-1.0')
+    value: _f.Text[PackageIntentEnum_1_0] = _f.Text(_c.EnumerationCodec('PackageIntentEnum-1.0', PackageIntentEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: PackageIntentEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -962,16 +2031,18 @@ class PlanningAndOperationalSupportVocab_1_0(_stix_common.ControlledVocabularySt
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}PlanningAndOperationalSupportVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}PlanningAndOperationalSupportVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Planning and Operational Support Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#PlanningAndOperationalSupportVocab-1.0')
+    value: _f.Text[PlanningAndOperationalSupportEnum_1_0] = _f.Text(_c.EnumerationCodec('PlanningAndOperationalSupportEnum-1.0', PlanningAndOperationalSupportEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: PlanningAndOperationalSupportEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -990,16 +2061,18 @@ class PlanningAndOperationalSupportVocab_1_0_1(_stix_common.ControlledVocabulary
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}PlanningAndOperationalSupportVocab-1.0.1'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}PlanningAndOperationalSupportVocab-1.0.1'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Planning and Operational Support Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#PlanningAndOperationalSupportVocab-1.0.1')
+    value: _f.Text[PlanningAndOperationalSupportEnum_1_0_1] = _f.Text(_c.EnumerationCodec('PlanningAndOperationalSupportEnum-1.0.1', PlanningAndOperationalSupportEnum_1_0_1))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: PlanningAndOperationalSupportEnum_1_0_1 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -1020,16 +2093,18 @@ class ReportIntentVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}ReportIntentVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}ReportIntentVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Report Intent Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#ReportIntentVocab-1.0')
+    value: _f.Text[ReportIntentEnum_1_0] = _f.Text(_c.EnumerationCodec('ReportIntentEnum-1.0', ReportIntentEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ReportIntentEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -1048,16 +2123,18 @@ class SecurityCompromiseVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}SecurityCompromiseVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}SecurityCompromiseVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Security Compromise Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#SecurityCompromiseVocab-1.0')
+    value: _f.Text[SecurityCompromiseEnum_1_0] = _f.Text(_c.EnumerationCodec('SecurityCompromiseEnum-1.0', SecurityCompromiseEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: SecurityCompromiseEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -1075,16 +2152,18 @@ class SystemTypeVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}SystemTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}SystemTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default System Type Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#SystemTypeVocab-1.0')
+    value: _f.Text[SystemTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('SystemTypeEnum-1.0', SystemTypeEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: SystemTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -1103,16 +2182,18 @@ class ThreatActorSophisticationVocab_1_0(_stix_common.ControlledVocabularyString
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}ThreatActorSophisticationVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}ThreatActorSophisticationVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Threat Actor Sophistication Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#ThreatActorSophisticationVocab-1.0')
+    value: _f.Text[ThreatActorSophisticationEnum_1_0] = _f.Text(_c.EnumerationCodec('ThreatActorSophisticationEnum-1.0', ThreatActorSophisticationEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ThreatActorSophisticationEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -1130,16 +2211,18 @@ class ThreatActorTypeVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}ThreatActorTypeVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}ThreatActorTypeVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Threat Actor Type Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#ThreatActorTypeVocab-1.0')
+    value: _f.Text[ThreatActorTypeEnum_1_0] = _f.Text(_c.EnumerationCodec('ThreatActorTypeEnum-1.0', ThreatActorTypeEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: ThreatActorTypeEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,
@@ -1157,16 +2240,18 @@ class VersioningVocab_1_0(_stix_common.ControlledVocabularyString):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/default_vocabularies-1}VersioningVocab-1.0'
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/default_vocabularies-1}VersioningVocab-1.0'
 
-    value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
+    vocab_name: _f.AttributeField[str] = _f.AttributeField('vocab_name', _c.builtin('string'), fixed='STIX Default Versioning Vocabulary')
+    vocab_reference: _f.AttributeField[str] = _f.AttributeField('vocab_reference', _c.builtin('anyURI'), fixed='http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd#VersioningVocab-1.0')
+    value: _f.Text[VersioningEnum_1_0] = _f.Text(_c.EnumerationCodec('VersioningEnum-1.0', VersioningEnum_1_0))
 
     def __init__(
         self,
         *,
         vocab_name: str | None = None,
         vocab_reference: str | None = None,
-        value: str | None = None,
+        value: VersioningEnum_1_0 | str | None = None,
     ) -> None:
         self._init({
             'vocab_name': vocab_name,

@@ -43,9 +43,9 @@ class BIOSInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SystemObject-2}BIOSInfoType'
-    _content = 'element'
-    _field_names = ('bios_date', 'bios_version', 'bios_manufacturer', 'bios_release_date', 'bios_serial_number')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SystemObject-2}BIOSInfoType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('bios_date', 'bios_version', 'bios_manufacturer', 'bios_release_date', 'bios_serial_number')
 
     bios_date: _f.Child[_cybox_common.DateObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#SystemObject-2}BIOS_Date', 0, tags={'{http://cybox.mitre.org/objects#SystemObject-2}BIOS_Date': 'cybox_common:DateObjectProperty'}, doc='The BIOS_Date field specifies the date of the bios (e.g. the datestamp of the BIOS revision).')
     bios_version: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#SystemObject-2}BIOS_Version', 1, tags={'{http://cybox.mitre.org/objects#SystemObject-2}BIOS_Version': 'cybox_common:StringObjectProperty'}, doc='The BIOS_Version field specifies the version of the BIOS.')
@@ -82,9 +82,10 @@ class Bitness(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SystemObject-2}BitnessType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SystemObject-2}BitnessType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -146,9 +147,9 @@ class DHCPServerList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SystemObject-2}DHCPServerListType'
-    _content = 'element'
-    _field_names = ('dhcp_server_addresses',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SystemObject-2}DHCPServerListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('dhcp_server_addresses',)
 
     dhcp_server_addresses: _f.Children[_address_object.Address] = _f.Children('{http://cybox.mitre.org/objects#SystemObject-2}DHCP_Server_Address', 0, tags={'{http://cybox.mitre.org/objects#SystemObject-2}DHCP_Server_Address': 'address_object:Address'}, min_occurs=1, max_occurs=None, doc='The DHCP_Server_Address field specifies the IP address of a DHCP server.')
 
@@ -171,9 +172,9 @@ class IPGatewayList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SystemObject-2}IPGatewayListType'
-    _content = 'element'
-    _field_names = ('ip_gateway_addresses',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SystemObject-2}IPGatewayListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ip_gateway_addresses',)
 
     ip_gateway_addresses: _f.Children[_address_object.Address] = _f.Children('{http://cybox.mitre.org/objects#SystemObject-2}IP_Gateway_Address', 0, tags={'{http://cybox.mitre.org/objects#SystemObject-2}IP_Gateway_Address': 'address_object:Address'}, min_occurs=1, max_occurs=None, doc='The IP_Gateway_Address field specifies the IP Address of a gateway used by the system.')
 
@@ -196,9 +197,9 @@ class IPInfoList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SystemObject-2}IPInfoListType'
-    _content = 'element'
-    _field_names = ('ip_infos',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SystemObject-2}IPInfoListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ip_infos',)
 
     ip_infos: _f.Children[IPInfo] = _f.Children('{http://cybox.mitre.org/objects#SystemObject-2}IP_Info', 0, tags={'{http://cybox.mitre.org/objects#SystemObject-2}IP_Info': 'system_object:IPInfo'}, min_occurs=1, max_occurs=None, doc='The IP_Info field specifies an IP Address/Subnet mask entry in the list.')
 
@@ -221,9 +222,9 @@ class IPInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SystemObject-2}IPInfoType'
-    _content = 'element'
-    _field_names = ('ip_address', 'subnet_mask')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SystemObject-2}IPInfoType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ip_address', 'subnet_mask')
 
     ip_address: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#SystemObject-2}IP_Address', 0, tags={'{http://cybox.mitre.org/objects#SystemObject-2}IP_Address': 'address_object:Address'}, doc='The IP_Address field specifies an IP address.')
     subnet_mask: _f.Child[_address_object.Address] = _f.Child('{http://cybox.mitre.org/objects#SystemObject-2}Subnet_Mask', 1, tags={'{http://cybox.mitre.org/objects#SystemObject-2}Subnet_Mask': 'address_object:Address'}, doc='The Subnet_Mask field specifies a subnet mask.')
@@ -250,9 +251,9 @@ class NetworkInterfaceList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SystemObject-2}NetworkInterfaceListType'
-    _content = 'element'
-    _field_names = ('network_interfaces',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SystemObject-2}NetworkInterfaceListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('network_interfaces',)
 
     network_interfaces: _f.Children[NetworkInterface] = _f.Children('{http://cybox.mitre.org/objects#SystemObject-2}Network_Interface', 0, tags={'{http://cybox.mitre.org/objects#SystemObject-2}Network_Interface': 'system_object:NetworkInterface'}, min_occurs=1, max_occurs=None, doc='The Network_Interface field specifies information about a network interface, such as its MAC address.')
 
@@ -275,9 +276,9 @@ class NetworkInterface(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SystemObject-2}NetworkInterfaceType'
-    _content = 'element'
-    _field_names = ('adapter', 'description', 'dhcp_lease_expires', 'dhcp_lease_obtained', 'dhcp_server_list', 'ip_gateway_list', 'ip_list', 'mac')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SystemObject-2}NetworkInterfaceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('adapter', 'description', 'dhcp_lease_expires', 'dhcp_lease_obtained', 'dhcp_server_list', 'ip_gateway_list', 'ip_list', 'mac')
 
     adapter: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#SystemObject-2}Adapter', 0, tags={'{http://cybox.mitre.org/objects#SystemObject-2}Adapter': 'cybox_common:StringObjectProperty'}, doc='The Adapter field specifies the name of the network adapter used by the network interface.')
     description: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#SystemObject-2}Description', 1, tags={'{http://cybox.mitre.org/objects#SystemObject-2}Description': 'cybox_common:StringObjectProperty'}, doc='The Description field specifies the description of the network interface.')
@@ -321,8 +322,8 @@ class OS(_cybox_common.PlatformSpecification):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SystemObject-2}OSType'
-    _field_names = ('description', 'identifiers', 'bitness', 'build_number', 'environment_variable_list', 'install_date', 'patch_level', 'platform')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SystemObject-2}OSType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('description', 'identifiers', 'bitness', 'build_number', 'environment_variable_list', 'install_date', 'patch_level', 'platform')
 
     bitness: _f.Child[Bitness] = _f.Child('{http://cybox.mitre.org/objects#SystemObject-2}Bitness', 2, tags={'{http://cybox.mitre.org/objects#SystemObject-2}Bitness': 'system_object:Bitness'}, doc='The Bitness field specifies the bitness of the operating system (i.e. 32 or 64). Note that this is potentially different from the word size of the underlying hardware or CPU. A 32-bit operating system can be installed on a machine running a 64-bit processor.')
     build_number: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#SystemObject-2}Build_Number', 3, tags={'{http://cybox.mitre.org/objects#SystemObject-2}Build_Number': 'cybox_common:StringObjectProperty'}, doc='The Build_Number field specifies the build number of the operating system.')
@@ -366,9 +367,10 @@ class ProcessorArch(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SystemObject-2}ProcessorArchType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SystemObject-2}ProcessorArchType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -430,10 +432,10 @@ class System(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#SystemObject-2}SystemObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#SystemObject-2}System'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'available_physical_memory', 'bios_info', 'date', 'hostname', 'local_time', 'network_interface_list', 'os', 'processor', 'processor_architecture', 'system_time', 'timezone_dst', 'timezone_standard', 'total_physical_memory', 'uptime', 'username')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#SystemObject-2}SystemObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#SystemObject-2}System'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'available_physical_memory', 'bios_info', 'date', 'hostname', 'local_time', 'network_interface_list', 'os', 'processor', 'processor_architecture', 'system_time', 'timezone_dst', 'timezone_standard', 'total_physical_memory', 'uptime', 'username')
 
     available_physical_memory: _f.Child[_cybox_common.UnsignedLongObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#SystemObject-2}Available_Physical_Memory', 1, tags={'{http://cybox.mitre.org/objects#SystemObject-2}Available_Physical_Memory': 'cybox_common:UnsignedLongObjectProperty'}, doc='The Available_Physical_Memory field specifies the amount of physical memory available on the system, in bytes.')
     bios_info: _f.Child[BIOSInfo] = _f.Child('{http://cybox.mitre.org/objects#SystemObject-2}BIOS_Info', 2, tags={'{http://cybox.mitre.org/objects#SystemObject-2}BIOS_Info': 'system_object:BIOSInfo'}, container=True, doc='The BIOS_Info field specifies information about the BIOS on the system.')

@@ -40,9 +40,9 @@ class TermsOfUseMarkingStructure(_data_marking.MarkingStructure):
     """
 
     __slots__ = ()
-    _qname = '{http://data-marking.mitre.org/extensions/MarkingStructure#Terms_Of_Use-1}TermsOfUseMarkingStructureType'
-    _content = 'element'
-    _field_names = ('marking_model_name', 'marking_model_ref', 'id_', 'idref', 'terms_of_use')
+    _qname: _typing.ClassVar[str] = '{http://data-marking.mitre.org/extensions/MarkingStructure#Terms_Of_Use-1}TermsOfUseMarkingStructureType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('marking_model_name', 'marking_model_ref', 'id_', 'idref', 'terms_of_use')
 
     terms_of_use: _f.Value[str] = _f.Value('{http://data-marking.mitre.org/extensions/MarkingStructure#Terms_Of_Use-1}Terms_Of_Use', 0, _c.builtin('string'), min_occurs=1, doc='The Terms Of Use statement to apply to the structure for which the Marking is to be applied.')
 

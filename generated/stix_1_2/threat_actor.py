@@ -47,10 +47,10 @@ class AssociatedActors(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/ThreatActor-1}AssociatedActorsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'associated_actors')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/ThreatActor-1}AssociatedActorsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'associated_actors')
 
     associated_actors: _f.Children[_stix_common.RelatedThreatActor] = _f.Children('{http://stix.mitre.org/ThreatActor-1}Associated_Actor', 0, tags={'{http://stix.mitre.org/ThreatActor-1}Associated_Actor': 'stix_common:RelatedThreatActor'}, min_occurs=1, max_occurs=None, doc='The Associated_Actor field specifies another Threat Actor asserted to be associated with this Threat Actor.')
 
@@ -72,10 +72,10 @@ class AssociatedCampaigns(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/ThreatActor-1}AssociatedCampaignsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'associated_campaigns')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/ThreatActor-1}AssociatedCampaignsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'associated_campaigns')
 
     associated_campaigns: _f.Children[_stix_common.RelatedCampaign] = _f.Children('{http://stix.mitre.org/ThreatActor-1}Associated_Campaign', 0, tags={'{http://stix.mitre.org/ThreatActor-1}Associated_Campaign': 'stix_common:RelatedCampaign'}, min_occurs=1, max_occurs=None, doc='The Associated_Campaign field specifies a known Campaign attributed to this Threat Actor.')
 
@@ -97,10 +97,10 @@ class ObservedTTPs(_stix_common.GenericRelationshipList):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/ThreatActor-1}ObservedTTPsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'observed_ttps')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/ThreatActor-1}ObservedTTPsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'observed_ttps')
 
     observed_ttps: _f.Children[_stix_common.RelatedTTP] = _f.Children('{http://stix.mitre.org/ThreatActor-1}Observed_TTP', 0, tags={'{http://stix.mitre.org/ThreatActor-1}Observed_TTP': 'stix_common:RelatedTTP'}, min_occurs=1, max_occurs=None, doc='The Observed_TTP field specifies a TTP that this Threat Actor has been observed to leverage.')
 
@@ -133,10 +133,10 @@ class ThreatActor(_stix_common.ThreatActorBase):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/ThreatActor-1}ThreatActorType'
-    _element_tag = '{http://stix.mitre.org/ThreatActor-1}Threat_Actor'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'timestamp', 'version', 'title', 'descriptions', 'short_descriptions', 'identity', 'types', 'motivations', 'sophistications', 'intended_effects', 'planning_and_operational_supports', 'observed_ttps', 'associated_campaigns', 'associated_actors', 'handling', 'confidence', 'information_source', 'related_packages')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/ThreatActor-1}ThreatActorType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://stix.mitre.org/ThreatActor-1}Threat_Actor'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp', 'version', 'title', 'descriptions', 'short_descriptions', 'identity', 'types', 'motivations', 'sophistications', 'intended_effects', 'planning_and_operational_supports', 'observed_ttps', 'associated_campaigns', 'associated_actors', 'handling', 'confidence', 'information_source', 'related_packages')
 
     version: _f.AttributeField[ThreatActorVersion] = _f.AttributeField('version', _c.EnumerationCodec('ThreatActorVersionType', ThreatActorVersion), doc='Specifies the relevant STIX-ThreatActor schema version for this content.')
     title: _f.Value[str] = _f.Value('{http://stix.mitre.org/ThreatActor-1}Title', 0, _c.builtin('string'), doc='The Title field provides a simple title for this ThreatActor.')

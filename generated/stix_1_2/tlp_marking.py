@@ -51,8 +51,8 @@ class TLPMarkingStructure(_data_marking.MarkingStructure):
     """
 
     __slots__ = ()
-    _qname = '{http://data-marking.mitre.org/extensions/MarkingStructure#TLP-1}TLPMarkingStructureType'
-    _field_names = ('marking_model_name', 'marking_model_ref', 'id_', 'idref', 'color')
+    _qname: _typing.ClassVar[str] = '{http://data-marking.mitre.org/extensions/MarkingStructure#TLP-1}TLPMarkingStructureType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('marking_model_name', 'marking_model_ref', 'id_', 'idref', 'color')
 
     color: _f.AttributeField[TLPColorEnum] = _f.AttributeField('color', _c.EnumerationCodec('TLPColorEnum', TLPColorEnum), doc='The TLP color designation of the marked structure.')
 

@@ -69,9 +69,9 @@ class AttackPattern(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}AttackPatternType'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'capec_id', 'title', 'descriptions', 'short_descriptions')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}AttackPatternType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'capec_id', 'title', 'descriptions', 'short_descriptions')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a unique ID for this Attack Pattern.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a reference to the ID for this Attack Pattern specified elsewhere.')
@@ -104,9 +104,9 @@ class AttackPatterns(_BundleObject):
     """Complex type {http://stix.mitre.org/TTP-1}AttackPatternsType, from ttp.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}AttackPatternsType'
-    _content = 'element'
-    _field_names = ('attack_patterns',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}AttackPatternsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attack_patterns',)
 
     attack_patterns: _f.Children[AttackPattern] = _f.Children('{http://stix.mitre.org/TTP-1}Attack_Pattern', 0, tags={'{http://stix.mitre.org/TTP-1}Attack_Pattern': 'ttp:AttackPattern'}, min_occurs=1, max_occurs=None, doc='The Attack_Pattern field specifies a single Attack Pattern for this TTP item.')
 
@@ -124,9 +124,9 @@ class Behavior(_BundleObject):
     """Complex type {http://stix.mitre.org/TTP-1}BehaviorType, from ttp.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}BehaviorType'
-    _content = 'element'
-    _field_names = ('attack_patterns', 'malware', 'exploits')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}BehaviorType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attack_patterns', 'malware', 'exploits')
 
     attack_patterns: _f.WrappedChildren[AttackPattern] = _f.WrappedChildren('{http://stix.mitre.org/TTP-1}Attack_Patterns', 0, tags={'{http://stix.mitre.org/TTP-1}Attack_Patterns': 'ttp:AttackPatterns'}, item_tag='{http://stix.mitre.org/TTP-1}Attack_Pattern', item_class='ttp:AttackPattern', doc='The Attack_Patterns field specifies one or more Attack Patterns for this TTP item.')
     malware: _f.WrappedChildren[MalwareInstance] = _f.WrappedChildren('{http://stix.mitre.org/TTP-1}Malware', 1, tags={'{http://stix.mitre.org/TTP-1}Malware': 'ttp:Malware'}, item_tag='{http://stix.mitre.org/TTP-1}Malware_Instance', item_class='ttp:MalwareInstance', doc='The Malware field specifies one or more instances of Malware for this TTP item.')
@@ -150,10 +150,10 @@ class ExploitTargets(_stix_common.GenericRelationshipList):
     """Complex type {http://stix.mitre.org/TTP-1}ExploitTargetsType, from ttp.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}ExploitTargetsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'exploit_targets')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}ExploitTargetsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'exploit_targets')
 
     exploit_targets: _f.Children[_stix_common.RelatedExploitTarget] = _f.Children('{http://stix.mitre.org/TTP-1}Exploit_Target', 0, tags={'{http://stix.mitre.org/TTP-1}Exploit_Target': 'stix_common:RelatedExploitTarget'}, min_occurs=1, max_occurs=None, doc='The Exploit_Target field characterizes potential vulnerability, weakness or configuration targets for exploitation by this TTP.')
 
@@ -181,9 +181,9 @@ class Exploit(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}ExploitType'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'title', 'descriptions', 'short_descriptions')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}ExploitType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'title', 'descriptions', 'short_descriptions')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a unique ID for this Exploit Instance.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a reference to the ID for this Exploit Instance specified elsewhere.')
@@ -213,9 +213,9 @@ class Exploits(_BundleObject):
     """Complex type {http://stix.mitre.org/TTP-1}ExploitsType, from ttp.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}ExploitsType'
-    _content = 'element'
-    _field_names = ('exploits',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}ExploitsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('exploits',)
 
     exploits: _f.Children[Exploit] = _f.Children('{http://stix.mitre.org/TTP-1}Exploit', 0, tags={'{http://stix.mitre.org/TTP-1}Exploit': 'ttp:Exploit'}, min_occurs=1, max_occurs=None, doc='The Exploit field specifies a single Exploit for this TTP item.')
 
@@ -233,9 +233,9 @@ class Infrastructure(_BundleObject):
     """Complex type {http://stix.mitre.org/TTP-1}InfrastructureType, from ttp.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}InfrastructureType'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'title', 'types', 'descriptions', 'short_descriptions', 'observable_characterization')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}InfrastructureType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'title', 'types', 'descriptions', 'short_descriptions', 'observable_characterization')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a unique ID for this class or instance of Infrastructure.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a reference to the ID for this class or instance of Infrastructure specified elsewhere.')
@@ -283,9 +283,9 @@ class MalwareInstance(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}MalwareInstanceType'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'types', 'names', 'title', 'descriptions', 'short_descriptions')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}MalwareInstanceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'types', 'names', 'title', 'descriptions', 'short_descriptions')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='Specifies a unique ID for this Malware Instance.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='Specifies a reference to the ID for this Malware Instance specified elsewhere.')
@@ -321,9 +321,9 @@ class Malware(_BundleObject):
     """Complex type {http://stix.mitre.org/TTP-1}MalwareType, from ttp.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}MalwareType'
-    _content = 'element'
-    _field_names = ('malware_instances',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}MalwareType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('malware_instances',)
 
     malware_instances: _f.Children[MalwareInstance] = _f.Children('{http://stix.mitre.org/TTP-1}Malware_Instance', 0, tags={'{http://stix.mitre.org/TTP-1}Malware_Instance': 'ttp:MalwareInstance'}, min_occurs=1, max_occurs=None, doc='The Malware_Instance field specifies a single instance of Malware for this TTP item.')
 
@@ -341,9 +341,9 @@ class Personas(_BundleObject):
     """Complex type {http://stix.mitre.org/TTP-1}PersonasType, from ttp.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}PersonasType'
-    _content = 'element'
-    _field_names = ('personas',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}PersonasType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('personas',)
 
     personas: _f.Children[_stix_common.Identity] = _f.Children('{http://stix.mitre.org/TTP-1}Persona', 0, tags={'{http://stix.mitre.org/TTP-1}Persona': 'stix_common:Identity'}, min_occurs=1, max_occurs=None, doc='The persona field characterizes a single persona (identity) leveraged by a threat to masquerade as another party.')
 
@@ -361,10 +361,10 @@ class RelatedTTPs(_stix_common.GenericRelationshipList):
     """Complex type {http://stix.mitre.org/TTP-1}RelatedTTPsType, from ttp.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}RelatedTTPsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('scope', 'related_ttps')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}RelatedTTPsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('scope', 'related_ttps')
 
     related_ttps: _f.Children[_stix_common.RelatedTTP] = _f.Children('{http://stix.mitre.org/TTP-1}Related_TTP', 0, tags={'{http://stix.mitre.org/TTP-1}Related_TTP': 'stix_common:RelatedTTP'}, min_occurs=1, max_occurs=None, doc='The Related_TTP field specifies a single other TTP asserted to be related to this cyber threat TTP.')
 
@@ -384,9 +384,9 @@ class Resource(_BundleObject):
     """Complex type {http://stix.mitre.org/TTP-1}ResourceType, from ttp.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}ResourceType'
-    _content = 'element'
-    _field_names = ('tools', 'infrastructure', 'personas')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}ResourceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('tools', 'infrastructure', 'personas')
 
     tools: _f.WrappedChildren[_stix_common.ToolInformation] = _f.WrappedChildren('{http://stix.mitre.org/TTP-1}Tools', 0, tags={'{http://stix.mitre.org/TTP-1}Tools': 'ttp:Tools'}, item_tag='{http://stix.mitre.org/TTP-1}Tool', item_class='stix_common:ToolInformation', doc='The Tools field specifies one or more Tools leveraged by this TTP item.')
     infrastructure: _f.Child[Infrastructure] = _f.Child('{http://stix.mitre.org/TTP-1}Infrastructure', 1, tags={'{http://stix.mitre.org/TTP-1}Infrastructure': 'ttp:Infrastructure'}, doc='The Infrastructure field characterizes specific classes or instances of infrastructure observed to have been utilized for cyber attack.')
@@ -439,10 +439,10 @@ class TTP(_stix_common.TTPBase):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}TTPType'
-    _element_tag = '{http://stix.mitre.org/TTP-1}TTP'
-    _content = 'element'
-    _field_names = ('id_', 'idref', 'timestamp', 'version', 'title', 'descriptions', 'short_descriptions', 'intended_effects', 'behavior', 'resources', 'victim_targeting', 'exploit_targets', 'related_ttps', 'kill_chain_phases', 'information_source', 'kill_chains', 'handling', 'related_packages')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}TTPType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://stix.mitre.org/TTP-1}TTP'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'timestamp', 'version', 'title', 'descriptions', 'short_descriptions', 'intended_effects', 'behavior', 'resources', 'victim_targeting', 'exploit_targets', 'related_ttps', 'kill_chain_phases', 'information_source', 'kill_chains', 'handling', 'related_packages')
 
     version: _f.AttributeField[TTPVersion] = _f.AttributeField('version', _c.EnumerationCodec('TTPVersionType', TTPVersion), doc='Specifies the relevant STIX-TTP schema version for this content.')
     title: _f.Value[str] = _f.Value('{http://stix.mitre.org/TTP-1}Title', 0, _c.builtin('string'), doc='The Title field provides a simple title for this TTP.')
@@ -508,9 +508,9 @@ class Tools(_BundleObject):
     """Complex type {http://stix.mitre.org/TTP-1}ToolsType, from ttp.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}ToolsType'
-    _content = 'element'
-    _field_names = ('tools',)
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}ToolsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('tools',)
 
     tools: _f.Children[_stix_common.ToolInformation] = _f.Children('{http://stix.mitre.org/TTP-1}Tool', 0, tags={'{http://stix.mitre.org/TTP-1}Tool': 'stix_common:ToolInformation'}, min_occurs=1, max_occurs=None, doc='The Tool field specifies a single Tool leveraged by this TTP item. The Type field under this field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is AttackerToolTypeVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')
 
@@ -528,9 +528,9 @@ class VictimTargeting(_BundleObject):
     """Complex type {http://stix.mitre.org/TTP-1}VictimTargetingType, from ttp.xsd."""
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/TTP-1}VictimTargetingType'
-    _content = 'element'
-    _field_names = ('identity', 'targeted_systems', 'targeted_informations', 'targeted_technical_details')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}VictimTargetingType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('identity', 'targeted_systems', 'targeted_informations', 'targeted_technical_details')
 
     identity: _f.Child[_stix_common.Identity] = _f.Child('{http://stix.mitre.org/TTP-1}Identity', 0, tags={'{http://stix.mitre.org/TTP-1}Identity': 'stix_common:Identity'}, doc='The Identity field characterizes information about the identity or characteristics of the targeted people or organizations. This field is implemented through the xsi:type extension mechanism. The default type is CIQIdentity3.0InstanceType in the http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1 namespace. This type is defined in the extensions/identity/ciq_identity_3.0.xsd file or at the URL http://stix.mitre.org/XMLSchema/extensions/identity/ciq_identity_3.0/1.1/ciq_identity_3.0.xsd.')
     targeted_systems: _f.Children[_stix_common.ControlledVocabularyString] = _f.Children('{http://stix.mitre.org/TTP-1}Targeted_Systems', 1, tags={'{http://stix.mitre.org/TTP-1}Targeted_Systems': 'stix_common:ControlledVocabularyString'}, max_occurs=None, doc='The Targeted_Systems field characterizes a type of system that is targeted. It may be included multiple times to specify multiple types of targeted systems. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is SystemTypeVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')

@@ -33,9 +33,9 @@ class UnixFile(_file_object.File):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UnixFileObject-2}UnixFileObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#UnixFileObject-2}Unix_File'
-    _field_names = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'group_owner', 'i_node', 'type_')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UnixFileObject-2}UnixFileObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#UnixFileObject-2}Unix_File'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'group_owner', 'i_node', 'type_')
 
     group_owner: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UnixFileObject-2}Group_Owner', 27, tags={'{http://cybox.mitre.org/objects#UnixFileObject-2}Group_Owner': 'cybox_common:StringObjectProperty'}, doc='The Group_Owner field specifies the name of the group which owns the file.')
     i_node: _f.Child[_cybox_common.UnsignedLongObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UnixFileObject-2}INode', 28, tags={'{http://cybox.mitre.org/objects#UnixFileObject-2}INode': 'cybox_common:UnsignedLongObjectProperty'}, doc='The INode field specifies the inode, or index node, value of the file.')
@@ -125,9 +125,9 @@ class UnixFilePermissions(_file_object.FilePermissions):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UnixFileObject-2}UnixFilePermissionsType'
-    _abstract = False
-    _field_names = ('suid', 'sgid', 'uread', 'uwrite', 'uexec', 'gread', 'gwrite', 'gexec', 'oread', 'owrite', 'oexec')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UnixFileObject-2}UnixFilePermissionsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('suid', 'sgid', 'uread', 'uwrite', 'uexec', 'gread', 'gwrite', 'gexec', 'oread', 'owrite', 'oexec')
 
     suid: _f.AttributeField[bool] = _f.AttributeField('suid', _c.builtin('boolean'), doc="The suid field specifies whether or not the file may be exectued with the privileges of the file's owner.")
     sgid: _f.AttributeField[bool] = _f.AttributeField('sgid', _c.builtin('boolean'), doc="The sgid field specifies whether or not the file may be executed with the privileges of the file's group owner.")
@@ -181,9 +181,10 @@ class UnixFileType(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UnixFileObject-2}UnixFileType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UnixFileObject-2}UnixFileType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(

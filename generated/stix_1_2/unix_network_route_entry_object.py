@@ -36,9 +36,9 @@ class UnixNetworkRouteEntry(_network_route_entry_object.NetworkRouteEntry):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UnixNetworkRouteEntryObject-2}UnixNetworkRouteEntryObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#UnixNetworkRouteEntryObject-2}Unix_Network_Route_Entry'
-    _field_names = ('object_reference', 'is_ipv_6', 'is_autoconfigure_address', 'is_immortal', 'is_loopback', 'is_publish', 'custom_properties', 'destination_address', 'origin', 'netmask', 'gateway_address', 'metric', 'type_', 'protocol', 'interface', 'preferred_lifetime', 'valid_lifetime', 'route_age', 'flags', 'mss', 'ref', 'use', 'window')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UnixNetworkRouteEntryObject-2}UnixNetworkRouteEntryObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#UnixNetworkRouteEntryObject-2}Unix_Network_Route_Entry'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_ipv6', 'is_autoconfigure_address', 'is_immortal', 'is_loopback', 'is_publish', 'custom_properties', 'destination_address', 'origin', 'netmask', 'gateway_address', 'metric', 'type_', 'protocol', 'interface', 'preferred_lifetime', 'valid_lifetime', 'route_age', 'flags', 'mss', 'ref', 'use', 'window')
 
     flags: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UnixNetworkRouteEntryObject-2}Flags', 12, tags={'{http://cybox.mitre.org/objects#UnixNetworkRouteEntryObject-2}Flags': 'cybox_common:StringObjectProperty'}, doc='The Flags field specifies any flags used for the network route, such as G (use gateway).')
     mss: _f.Child[_cybox_common.UnsignedIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UnixNetworkRouteEntryObject-2}MSS', 13, tags={'{http://cybox.mitre.org/objects#UnixNetworkRouteEntryObject-2}MSS': 'cybox_common:UnsignedIntegerObjectProperty'}, doc='The MSS field specifies the maximum segment size for TCP connections over this network route, in bytes.')
@@ -50,7 +50,7 @@ class UnixNetworkRouteEntry(_network_route_entry_object.NetworkRouteEntry):
         self,
         *,
         object_reference: str | None = None,
-        is_ipv_6: bool | str | None = None,
+        is_ipv6: bool | str | None = None,
         is_autoconfigure_address: bool | str | None = None,
         is_immortal: bool | str | None = None,
         is_loopback: bool | str | None = None,
@@ -75,7 +75,7 @@ class UnixNetworkRouteEntry(_network_route_entry_object.NetworkRouteEntry):
     ) -> None:
         self._init({
             'object_reference': object_reference,
-            'is_ipv_6': is_ipv_6,
+            'is_ipv6': is_ipv6,
             'is_autoconfigure_address': is_autoconfigure_address,
             'is_immortal': is_immortal,
             'is_loopback': is_loopback,

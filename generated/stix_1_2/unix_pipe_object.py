@@ -33,9 +33,9 @@ class UnixPipe(_pipe_object.Pipe):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UnixPipeObject-2}UnixPipeObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#UnixPipeObject-2}Unix_Pipe'
-    _field_names = ('object_reference', 'named', 'custom_properties', 'name', 'permission_mode')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UnixPipeObject-2}UnixPipeObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#UnixPipeObject-2}Unix_Pipe'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'named', 'custom_properties', 'name', 'permission_mode')
 
     permission_mode: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UnixPipeObject-2}Permission_Mode', 2, tags={'{http://cybox.mitre.org/objects#UnixPipeObject-2}Permission_Mode': 'cybox_common:StringObjectProperty'}, doc='The Permission_Mode field specifies the Unix permission mode for the pipe.')
 

@@ -39,9 +39,9 @@ class FileDescriptorList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UnixProcessObject-2}FileDescriptorListType'
-    _content = 'element'
-    _field_names = ('file_descriptors',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UnixProcessObject-2}FileDescriptorListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('file_descriptors',)
 
     file_descriptors: _f.Children[_cybox_common.UnsignedIntegerObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#UnixProcessObject-2}File_Descriptor', 0, tags={'{http://cybox.mitre.org/objects#UnixProcessObject-2}File_Descriptor': 'cybox_common:UnsignedIntegerObjectProperty'}, min_occurs=1, max_occurs=None, doc='The File_Descriptor field specifies a particular Unix File Descriptor.')
 
@@ -64,9 +64,9 @@ class UnixProcess(_process_object.Process):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UnixProcessObject-2}UnixProcessObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#UnixProcessObject-2}Unix_Process'
-    _field_names = ('object_reference', 'is_hidden', 'custom_properties', 'pid', 'name', 'creation_time', 'parent_pid', 'child_pid_list', 'image_info', 'argument_list', 'environment_variable_list', 'kernel_time', 'port_list', 'network_connection_list', 'start_time', 'status', 'username', 'user_time', 'extracted_features', 'open_file_descriptor_list', 'priority', 'ruid', 'session_id')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UnixProcessObject-2}UnixProcessObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#UnixProcessObject-2}Unix_Process'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_hidden', 'custom_properties', 'pid', 'name', 'creation_time', 'parent_pid', 'child_pid_list', 'image_info', 'argument_list', 'environment_variable_list', 'kernel_time', 'port_list', 'network_connection_list', 'start_time', 'status', 'username', 'user_time', 'extracted_features', 'open_file_descriptor_list', 'priority', 'ruid', 'session_id')
 
     open_file_descriptor_list: _f.WrappedChildren[_cybox_common.UnsignedIntegerObjectProperty] = _f.WrappedChildren('{http://cybox.mitre.org/objects#UnixProcessObject-2}Open_File_Descriptor_List', 17, tags={'{http://cybox.mitre.org/objects#UnixProcessObject-2}Open_File_Descriptor_List': 'unix_process_object:FileDescriptorList'}, item_tag='{http://cybox.mitre.org/objects#UnixProcessObject-2}File_Descriptor', item_class='cybox_common:UnsignedIntegerObjectProperty', doc='The Open_File_Descriptor_List field specifies a listing of the current file descriptors used by the Unix process.')
     priority: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UnixProcessObject-2}Priority', 18, tags={'{http://cybox.mitre.org/objects#UnixProcessObject-2}Priority': 'cybox_common:NonNegativeIntegerObjectProperty'}, doc='The Priority field specifies the priority of the Unix process.')
@@ -139,9 +139,10 @@ class UnixProcessState(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UnixProcessObject-2}UnixProcessStateType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UnixProcessObject-2}UnixProcessStateType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -204,10 +205,10 @@ class UnixProcessStatus(_process_object.ProcessStatus):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UnixProcessObject-2}UnixProcessStatusType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('current_status', 'timestamp')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UnixProcessObject-2}UnixProcessStatusType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('current_status', 'timestamp')
 
     current_status: _f.Child[UnixProcessState] = _f.Child('{http://cybox.mitre.org/objects#UnixProcessObject-2}Current_Status', 0, tags={'{http://cybox.mitre.org/objects#UnixProcessObject-2}Current_Status': 'unix_process_object:UnixProcessState'}, doc='Specifies the current state of the Unix process, using the UnixProcessStatusEnum enumeration.')
     timestamp: _f.Child[_cybox_common.DateTimeObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UnixProcessObject-2}Timestamp', 1, tags={'{http://cybox.mitre.org/objects#UnixProcessObject-2}Timestamp': 'cybox_common:DateTimeObjectProperty'}, doc='Specifies when the process started up.')

@@ -37,10 +37,10 @@ class UnixGroup(_user_account_object.Group):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UnixUserAccountObject-2}UnixGroupType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('group_id',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UnixUserAccountObject-2}UnixGroupType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('group_id',)
 
     group_id: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UnixUserAccountObject-2}Group_ID', 0, tags={'{http://cybox.mitre.org/objects#UnixUserAccountObject-2}Group_ID': 'cybox_common:NonNegativeIntegerObjectProperty'}, min_occurs=1, doc='The Group_ID field specifies the Unix ID of the group.')
 
@@ -64,10 +64,10 @@ class UnixPrivilege(_user_account_object.Privilege):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UnixUserAccountObject-2}UnixPrivilegeType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('permissions_mask',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UnixUserAccountObject-2}UnixPrivilegeType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('permissions_mask',)
 
     permissions_mask: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UnixUserAccountObject-2}Permissions_Mask', 0, tags={'{http://cybox.mitre.org/objects#UnixUserAccountObject-2}Permissions_Mask': 'cybox_common:StringObjectProperty'}, min_occurs=1, doc='The Permissions_Mask field specifies the Unix permissions mask for the privilege.')
 
@@ -90,9 +90,9 @@ class UnixUserAccount(_user_account_object.UserAccount):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UnixUserAccountObject-2}UnixUserAccountObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#UnixUserAccountObject-2}Unix_User_Account'
-    _field_names = ('object_reference', 'disabled', 'locked_out', 'password_required', 'custom_properties', 'description', 'domain', 'authentications', 'creation_date', 'modified_date', 'last_accessed_time', 'full_name', 'group_list', 'home_directory', 'last_login', 'privilege_list', 'script_path', 'username', 'user_password_age', 'group_id', 'user_id', 'login_shell')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UnixUserAccountObject-2}UnixUserAccountObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#UnixUserAccountObject-2}Unix_User_Account'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'disabled', 'locked_out', 'password_required', 'custom_properties', 'description', 'domain', 'authentications', 'creation_date', 'modified_date', 'last_accessed_time', 'full_name', 'group_list', 'home_directory', 'last_login', 'privilege_list', 'script_path', 'username', 'user_password_age', 'group_id', 'user_id', 'login_shell')
 
     group_id: _f.Child[_cybox_common.UnsignedIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UnixUserAccountObject-2}Group_ID', 15, tags={'{http://cybox.mitre.org/objects#UnixUserAccountObject-2}Group_ID': 'cybox_common:UnsignedIntegerObjectProperty'}, doc='The Group_ID field specifies the ID of the primary group to which the Unix user account belongs.')
     user_id: _f.Child[_cybox_common.UnsignedIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UnixUserAccountObject-2}User_ID', 16, tags={'{http://cybox.mitre.org/objects#UnixUserAccountObject-2}User_ID': 'cybox_common:UnsignedIntegerObjectProperty'}, doc='The User_ID field specifies the ID of the Unix user account.')

@@ -34,9 +34,9 @@ class UnixVolume(_volume_object.Volume):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UnixVolumeObject-2}UnixVolumeObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#UnixVolumeObject-2}Unix_Volume'
-    _field_names = ('object_reference', 'is_mounted', 'custom_properties', 'name', 'device_path', 'file_system_type', 'total_allocation_units', 'sectors_per_allocation_unit', 'bytes_per_sector', 'actual_available_allocation_units', 'creation_time', 'file_system_flag_list', 'serial_number', 'mount_point', 'options')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UnixVolumeObject-2}UnixVolumeObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#UnixVolumeObject-2}Unix_Volume'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_mounted', 'custom_properties', 'name', 'device_path', 'file_system_type', 'total_allocation_units', 'sectors_per_allocation_unit', 'bytes_per_sector', 'actual_available_allocation_units', 'creation_time', 'file_system_flag_list', 'serial_number', 'mount_point', 'options')
 
     mount_point: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UnixVolumeObject-2}Mount_Point', 11, tags={'{http://cybox.mitre.org/objects#UnixVolumeObject-2}Mount_Point': 'cybox_common:StringObjectProperty'}, doc='The Mount_Point field specifies the specific mounting point for the Unix volume.')
     options: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UnixVolumeObject-2}Options', 12, tags={'{http://cybox.mitre.org/objects#UnixVolumeObject-2}Options': 'cybox_common:StringObjectProperty'}, doc='The Options field specifies any options used when mounting the volume.')

@@ -43,10 +43,10 @@ class URI(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#URIObject-2}URIObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#URIObject-2}URI'
-    _abstract = False
-    _field_names = ('object_reference', 'type_', 'custom_properties', 'value')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#URIObject-2}URIObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#URIObject-2}URI'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'type_', 'custom_properties', 'value')
 
     type_: _f.AttributeField[URITypeEnum] = _f.AttributeField('type', _c.EnumerationCodec('URITypeEnum', URITypeEnum), doc='The type field specifies the type of URI that is being defined.')
     value: _f.Child[_cybox_common.AnyURIObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#URIObject-2}Value', 1, tags={'{http://cybox.mitre.org/objects#URIObject-2}Value': 'cybox_common:AnyURIObjectProperty'}, doc='The Value field specifies the value of the URI.')

@@ -36,9 +36,9 @@ class URLHistoryEntry(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#URLHistoryObject-1}URLHistoryEntryType'
-    _content = 'element'
-    _field_names = ('url', 'hostname', 'referrer_url', 'page_title', 'user_profile_name', 'visit_count', 'manually_entered_count', 'modification_date_time', 'expiration_date_time', 'first_visit_date_time', 'last_visit_date_time')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#URLHistoryObject-1}URLHistoryEntryType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('url', 'hostname', 'referrer_url', 'page_title', 'user_profile_name', 'visit_count', 'manually_entered_count', 'modification_date_time', 'expiration_date_time', 'first_visit_date_time', 'last_visit_date_time')
 
     url: _f.Child[_uri_object.URI] = _f.Child('{http://cybox.mitre.org/objects#URLHistoryObject-1}URL', 0, tags={'{http://cybox.mitre.org/objects#URLHistoryObject-1}URL': 'uri_object:URI'}, doc='The URL field specifies the URL that the URL history entry points to. It uses the URIObjectType from the imported CybOX URI Object.')
     hostname: _f.Child[_hostname_object.Hostname] = _f.Child('{http://cybox.mitre.org/objects#URLHistoryObject-1}Hostname', 1, tags={'{http://cybox.mitre.org/objects#URLHistoryObject-1}Hostname': 'hostname_object:Hostname'}, doc='The Hostname field specifies the hostname portion of the URL that the URL history entry points to (captured in the URL field).')
@@ -92,10 +92,10 @@ class URLHistory(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#URLHistoryObject-1}URLHistoryObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#URLHistoryObject-1}URL_History'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'browser_information', 'url_history_entries')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#URLHistoryObject-1}URLHistoryObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#URLHistoryObject-1}URL_History'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'browser_information', 'url_history_entries')
 
     browser_information: _f.Child[_cybox_common.ToolInformation] = _f.Child('{http://cybox.mitre.org/objects#URLHistoryObject-1}Browser_Information', 1, tags={'{http://cybox.mitre.org/objects#URLHistoryObject-1}Browser_Information': 'cybox_common:ToolInformation'}, doc='The Browser_Information field captures information about the particular Web Browser whose URL history is being captured. It uses the ToolInformationType from the imported CybOX Common schema.')
     url_history_entries: _f.Children[URLHistoryEntry] = _f.Children('{http://cybox.mitre.org/objects#URLHistoryObject-1}URL_History_Entry', 2, tags={'{http://cybox.mitre.org/objects#URLHistoryObject-1}URL_History_Entry': 'url_history_object:URLHistoryEntry'}, max_occurs=None, doc="The URL_History_Entry field specifies a single URL history entry stored in the browser's history.")

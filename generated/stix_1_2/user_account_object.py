@@ -37,9 +37,9 @@ class GroupList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UserAccountObject-2}GroupListType'
-    _content = 'element'
-    _field_names = ('groups',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UserAccountObject-2}GroupListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('groups',)
 
     groups: _f.Children[Group] = _f.Children('{http://cybox.mitre.org/objects#UserAccountObject-2}Group', 0, tags={'{http://cybox.mitre.org/objects#UserAccountObject-2}Group': 'user_account_object:Group'}, min_occurs=1, max_occurs=None, doc='The Group field specifies a group that a user account belongs to. This is an abstract type since group IDs are operating-system specific, and is extended as needed in the derived CybOX object schemas.')
 
@@ -63,10 +63,10 @@ class Group(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UserAccountObject-2}GroupType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ()
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UserAccountObject-2}GroupType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._init({})
@@ -81,9 +81,9 @@ class PrivilegeList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UserAccountObject-2}PrivilegeListType'
-    _content = 'element'
-    _field_names = ('privileges',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UserAccountObject-2}PrivilegeListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('privileges',)
 
     privileges: _f.Children[Privilege] = _f.Children('{http://cybox.mitre.org/objects#UserAccountObject-2}Privilege', 0, tags={'{http://cybox.mitre.org/objects#UserAccountObject-2}Privilege': 'user_account_object:Privilege'}, min_occurs=1, max_occurs=None, doc='The Privilege field specifies a specific privilege that a user has. This is an abstract type since user privileges are operating-system specific, and is extended as needed in the derived CybOX object schemas.')
 
@@ -107,10 +107,10 @@ class Privilege(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UserAccountObject-2}PrivilegeType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ()
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UserAccountObject-2}PrivilegeType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._init({})
@@ -125,9 +125,9 @@ class UserAccount(_account_object.Account):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UserAccountObject-2}UserAccountObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#UserAccountObject-2}User_Account'
-    _field_names = ('object_reference', 'disabled', 'locked_out', 'password_required', 'custom_properties', 'description', 'domain', 'authentications', 'creation_date', 'modified_date', 'last_accessed_time', 'full_name', 'group_list', 'home_directory', 'last_login', 'privilege_list', 'script_path', 'username', 'user_password_age')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UserAccountObject-2}UserAccountObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#UserAccountObject-2}User_Account'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'disabled', 'locked_out', 'password_required', 'custom_properties', 'description', 'domain', 'authentications', 'creation_date', 'modified_date', 'last_accessed_time', 'full_name', 'group_list', 'home_directory', 'last_login', 'privilege_list', 'script_path', 'username', 'user_password_age')
 
     password_required: _f.AttributeField[bool] = _f.AttributeField('password_required', _c.builtin('boolean'), doc='The password_required field specifies whether a password is required for this user account.')
     full_name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UserAccountObject-2}Full_Name', 7, tags={'{http://cybox.mitre.org/objects#UserAccountObject-2}Full_Name': 'cybox_common:StringObjectProperty'}, doc='The Full_Name field specifies the full name of the user for which this account was created.')

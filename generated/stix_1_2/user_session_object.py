@@ -31,10 +31,10 @@ class UserSession(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#UserSessionObject-2}UserSessionObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#UserSessionObject-2}User_Session'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'effective_group', 'effective_group_id', 'effective_user', 'effective_user_id', 'login_time', 'logout_time')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#UserSessionObject-2}UserSessionObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#UserSessionObject-2}User_Session'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'effective_group', 'effective_group_id', 'effective_user', 'effective_user_id', 'login_time', 'logout_time')
 
     effective_group: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UserSessionObject-2}Effective_Group', 1, tags={'{http://cybox.mitre.org/objects#UserSessionObject-2}Effective_Group': 'cybox_common:StringObjectProperty'}, doc='The Effective_Group field specifies the name of the effective group used in the user session.')
     effective_group_id: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#UserSessionObject-2}Effective_Group_ID', 2, tags={'{http://cybox.mitre.org/objects#UserSessionObject-2}Effective_Group_ID': 'cybox_common:StringObjectProperty'}, doc='The Effective_Group_ID field specifies the effective group ID of the group used in the user session.')

@@ -34,9 +34,9 @@ class FileSystemFlagList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#VolumeObject-2}FileSystemFlagListType'
-    _content = 'element'
-    _field_names = ('file_system_flags',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#VolumeObject-2}FileSystemFlagListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('file_system_flags',)
 
     file_system_flags: _f.Children[VolumeFileSystemFlag] = _f.Children('{http://cybox.mitre.org/objects#VolumeObject-2}File_System_Flag', 0, tags={'{http://cybox.mitre.org/objects#VolumeObject-2}File_System_Flag': 'volume_object:VolumeFileSystemFlag'}, min_occurs=1, max_occurs=20, doc='The File_System_Flag field specifies a particular flag used on the volume by the file system.')
 
@@ -62,9 +62,10 @@ class VolumeFileSystemFlag(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#VolumeObject-2}VolumeFileSystemFlagType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#VolumeObject-2}VolumeFileSystemFlagType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -125,10 +126,10 @@ class Volume(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#VolumeObject-2}VolumeObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#VolumeObject-2}Volume'
-    _abstract = False
-    _field_names = ('object_reference', 'is_mounted', 'custom_properties', 'name', 'device_path', 'file_system_type', 'total_allocation_units', 'sectors_per_allocation_unit', 'bytes_per_sector', 'actual_available_allocation_units', 'creation_time', 'file_system_flag_list', 'serial_number')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#VolumeObject-2}VolumeObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#VolumeObject-2}Volume'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_mounted', 'custom_properties', 'name', 'device_path', 'file_system_type', 'total_allocation_units', 'sectors_per_allocation_unit', 'bytes_per_sector', 'actual_available_allocation_units', 'creation_time', 'file_system_flag_list', 'serial_number')
 
     is_mounted: _f.AttributeField[bool] = _f.AttributeField('is_mounted', _c.builtin('boolean'), doc='The is_mounted field specifies whether the volume is mounted.')
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#VolumeObject-2}Name', 1, tags={'{http://cybox.mitre.org/objects#VolumeObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the name of the volume.')
@@ -186,10 +187,10 @@ class VolumeOptions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#VolumeObject-2}VolumeOptionsType'
-    _abstract = True
-    _content = 'empty'
-    _field_names = ()
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#VolumeObject-2}VolumeOptionsType'
+    _abstract: _typing.ClassVar[bool] = True
+    _content: _typing.ClassVar[str] = 'empty'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._init({})

@@ -74,9 +74,9 @@ class WhoisContact(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisContactType'
-    _content = 'element'
-    _field_names = ('contact_type', 'contact_id', 'name', 'email_address', 'phone_number', 'fax_number', 'address', 'organization')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisContactType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('contact_type', 'contact_id', 'name', 'email_address', 'phone_number', 'fax_number', 'address', 'organization')
 
     contact_type: _f.AttributeField[WhoisContactContactType] = _f.AttributeField('contact_type', _c.EnumerationCodec('restriction of WhoisContactTypeEnum', WhoisContactContactType), doc='The contact_type field specifies what type of contact this is. Only values from WhoisObj:RegistrarContactTypeEnum can be used.')
     contact_id: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WhoisObject-2}Contact_ID', 0, tags={'{http://cybox.mitre.org/objects#WhoisObject-2}Contact_ID': 'cybox_common:StringObjectProperty'}, doc='The Contact_ID corresponds to an ID for the contact. This can be presented as Contact ID, Billing ID, Admin ID, Tech ID, etc.')
@@ -120,9 +120,9 @@ class WhoisContacts(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisContactsType'
-    _content = 'element'
-    _field_names = ('contacts',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisContactsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('contacts',)
 
     contacts: _f.Children[WhoisContact] = _f.Children('{http://cybox.mitre.org/objects#WhoisObject-2}Contact', 0, tags={'{http://cybox.mitre.org/objects#WhoisObject-2}Contact': 'whois_object:WhoisContact'}, max_occurs=None, doc='A contact found in a Whois entry.')
 
@@ -145,9 +145,9 @@ class WhoisNameservers(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisNameserversType'
-    _content = 'element'
-    _field_names = ('nameservers',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisNameserversType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('nameservers',)
 
     nameservers: _f.Children[_uri_object.URI] = _f.Children('{http://cybox.mitre.org/objects#WhoisObject-2}Nameserver', 0, tags={'{http://cybox.mitre.org/objects#WhoisObject-2}Nameserver': 'uri_object:URI'}, max_occurs=None, doc='The Nameserver field specifies a nameserver of the domain for this whois entry.')
 
@@ -169,10 +169,10 @@ class WhoisEntry(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WhoisObject-2}Whois_Entry'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'lookup_date', 'domain_name', 'domain_id', 'server_name', 'ip_address', 'dnssec', 'nameservers', 'status', 'updated_date', 'creation_date', 'expiration_date', 'regional_internet_registry', 'sponsoring_registrar', 'registrar_info', 'registrants', 'contact_info', 'remarks')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WhoisObject-2}Whois_Entry'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'lookup_date', 'domain_name', 'domain_id', 'server_name', 'ip_address', 'dnssec', 'nameservers', 'status', 'updated_date', 'creation_date', 'expiration_date', 'regional_internet_registry', 'sponsoring_registrar', 'registrar_info', 'registrants', 'contact_info', 'remarks')
 
     lookup_date: _f.Child[_cybox_common.DateTimeObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WhoisObject-2}Lookup_Date', 1, tags={'{http://cybox.mitre.org/objects#WhoisObject-2}Lookup_Date': 'cybox_common:DateTimeObjectProperty'}, doc='The Lookup_Date field specifies the date and time that the Whois record was queried.')
     domain_name: _f.Child[_uri_object.URI] = _f.Child('{http://cybox.mitre.org/objects#WhoisObject-2}Domain_Name', 2, tags={'{http://cybox.mitre.org/objects#WhoisObject-2}Domain_Name': 'uri_object:URI'}, doc='The Domain_Name field specifies the corresponding domain name for this whois entry.')
@@ -244,8 +244,8 @@ class WhoisRegistrantInfo(WhoisContact):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisRegistrantInfoType'
-    _field_names = ('contact_type', 'contact_id', 'name', 'email_address', 'phone_number', 'fax_number', 'address', 'organization', 'registrant_id')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisRegistrantInfoType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('contact_type', 'contact_id', 'name', 'email_address', 'phone_number', 'fax_number', 'address', 'organization', 'registrant_id')
 
     contact_type: _f.AttributeField[WhoisRegistrantInfoContactType] = _f.AttributeField('contact_type', _c.EnumerationCodec('restriction of WhoisContactTypeEnum', WhoisRegistrantInfoContactType), doc='The contact_type field specifies what type of contact this is. Only values from WhoisObj:RegistrarContactTypeEnum can be used.')  # type: ignore[assignment]
     registrant_id: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WhoisObject-2}Registrant_ID', 7, tags={'{http://cybox.mitre.org/objects#WhoisObject-2}Registrant_ID': 'cybox_common:StringObjectProperty'}, doc='The Registrant_ID specifies the registrant id for a given registrant.')
@@ -285,9 +285,9 @@ class WhoisRegistrants(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisRegistrantsType'
-    _content = 'element'
-    _field_names = ('registrants',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisRegistrantsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('registrants',)
 
     registrants: _f.Children[WhoisRegistrantInfo] = _f.Children('{http://cybox.mitre.org/objects#WhoisObject-2}Registrant', 0, tags={'{http://cybox.mitre.org/objects#WhoisObject-2}Registrant': 'whois_object:WhoisRegistrantInfo'}, max_occurs=None)
 
@@ -307,9 +307,9 @@ class WhoisRegistrarInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisRegistrarInfoType'
-    _content = 'element'
-    _field_names = ('registrar_id', 'registrar_guid', 'name', 'address', 'email_address', 'phone_number', 'whois_server', 'referral_url', 'contacts')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisRegistrarInfoType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('registrar_id', 'registrar_guid', 'name', 'address', 'email_address', 'phone_number', 'whois_server', 'referral_url', 'contacts')
 
     registrar_id: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WhoisObject-2}Registrar_ID', 0, tags={'{http://cybox.mitre.org/objects#WhoisObject-2}Registrar_ID': 'cybox_common:StringObjectProperty'}, doc='The Registrar_ID corresponds to the Registrar ID field of a Whois entry.')
     registrar_guid: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WhoisObject-2}Registrar_GUID', 1, tags={'{http://cybox.mitre.org/objects#WhoisObject-2}Registrar_GUID': 'cybox_common:StringObjectProperty'}, doc='The Registrar_GUID corresponds to the Registrar GUID field of a Whois entry.')
@@ -356,8 +356,8 @@ class WhoisStatus(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisStatusType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisStatusType'
+    _abstract: _typing.ClassVar[bool] = False
 
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
@@ -419,9 +419,9 @@ class WhoisStatuses(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisStatusesType'
-    _content = 'element'
-    _field_names = ('statuses',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WhoisObject-2}WhoisStatusesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('statuses',)
 
     statuses: _f.Children[WhoisStatus] = _f.Children('{http://cybox.mitre.org/objects#WhoisObject-2}Status', 0, tags={'{http://cybox.mitre.org/objects#WhoisObject-2}Status': 'whois_object:WhoisStatus'}, max_occurs=None)
 

@@ -40,9 +40,9 @@ class FullyQualifiedName(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinComputerAccountObject-2}FullyQualifiedNameType'
-    _content = 'element'
-    _field_names = ('net_beui_name', 'full_name')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinComputerAccountObject-2}FullyQualifiedNameType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('net_beui_name', 'full_name')
 
     net_beui_name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinComputerAccountObject-2}NetBEUI_Name', 0, tags={'{http://cybox.mitre.org/objects#WinComputerAccountObject-2}NetBEUI_Name': 'cybox_common:StringObjectProperty'}, doc='The NetBEUI_Name field specifies the NETBEUI name of the Windows computer account.')
     full_name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Full_Name', 1, tags={'{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Full_Name': 'cybox_common:StringObjectProperty'}, doc='The Full_Name field specifies the full name of the Windows computer account.')
@@ -69,9 +69,9 @@ class KerberosDelegation(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinComputerAccountObject-2}KerberosDelegationType'
-    _content = 'element'
-    _field_names = ('bitmask', 'service')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinComputerAccountObject-2}KerberosDelegationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('bitmask', 'service')
 
     bitmask: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Bitmask', 0, tags={'{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Bitmask': 'cybox_common:HexBinaryObjectProperty'}, doc='The Bitmask field specifies the bitmask used in the Kerberos delegation for the Windows computer account.')
     service: _f.Child[KerberosService] = _f.Child('{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Service', 1, tags={'{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Service': 'win_computer_account_object:KerberosService'}, container=True, doc='The Service field specifies the properties of the Kerberos delegation service for the Windows computer account.')
@@ -98,9 +98,9 @@ class KerberosService(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinComputerAccountObject-2}KerberosServiceType'
-    _content = 'element'
-    _field_names = ('computer', 'name', 'port', 'user')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinComputerAccountObject-2}KerberosServiceType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('computer', 'name', 'port', 'user')
 
     computer: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Computer', 0, tags={'{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Computer': 'cybox_common:StringObjectProperty'}, doc='The Computer field specifies the computer name for the Kerberos service.')
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Name', 1, tags={'{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the name of the Kerberos service.')
@@ -133,9 +133,9 @@ class Kerberos(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinComputerAccountObject-2}KerberosType'
-    _content = 'element'
-    _field_names = ('delegation', 'ticket')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinComputerAccountObject-2}KerberosType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('delegation', 'ticket')
 
     delegation: _f.Child[KerberosDelegation] = _f.Child('{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Delegation', 0, tags={'{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Delegation': 'win_computer_account_object:KerberosDelegation'}, container=True, doc='The Delegation field specifies the Kerberos delegation used for the Windows computer account.')
     ticket: _f.Child[_cybox_common.UnsignedLongObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Ticket', 1, tags={'{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Ticket': 'cybox_common:UnsignedLongObjectProperty'}, doc='The Ticket field specifies the ID of the Kerberos ticket assigned to the Windows computer account.')
@@ -162,9 +162,9 @@ class WindowsComputerAccount(_account_object.Account):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinComputerAccountObject-2}WindowsComputerAccountObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Windows_Computer_Account'
-    _field_names = ('object_reference', 'disabled', 'locked_out', 'custom_properties', 'description', 'domain', 'authentications', 'creation_date', 'modified_date', 'last_accessed_time', 'fully_qualified_name', 'kerberos', 'security_id', 'security_type', 'type_')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinComputerAccountObject-2}WindowsComputerAccountObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Windows_Computer_Account'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'disabled', 'locked_out', 'custom_properties', 'description', 'domain', 'authentications', 'creation_date', 'modified_date', 'last_accessed_time', 'fully_qualified_name', 'kerberos', 'security_id', 'security_type', 'type_')
 
     fully_qualified_name: _f.Child[FullyQualifiedName] = _f.Child('{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Fully_Qualified_Name', 7, tags={'{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Fully_Qualified_Name': 'win_computer_account_object:FullyQualifiedName'}, container=True, doc='The Fully_Qualified_Name field refers to the fully qualified name(s) of the Windows computer account.')
     kerberos: _f.Child[Kerberos] = _f.Child('{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Kerberos', 8, tags={'{http://cybox.mitre.org/objects#WinComputerAccountObject-2}Kerberos': 'win_computer_account_object:Kerberos'}, container=True, doc='The Kerberos field specifies the Kerberos authentication protocol specific Object properties for the Windows computer account.')

@@ -32,10 +32,10 @@ class WindowsCriticalSection(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinCriticalSectionObject-2}WindowsCriticalSectionObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinCriticalSectionObject-2}Windows_Critical_Section'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'address', 'spin_count')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinCriticalSectionObject-2}WindowsCriticalSectionObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinCriticalSectionObject-2}Windows_Critical_Section'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'address', 'spin_count')
 
     address: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinCriticalSectionObject-2}Address', 1, tags={'{http://cybox.mitre.org/objects#WinCriticalSectionObject-2}Address': 'cybox_common:HexBinaryObjectProperty'}, doc='The Address field specifies the address of the code that crated the critical section object.')
     spin_count: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinCriticalSectionObject-2}Spin_Count', 2, tags={'{http://cybox.mitre.org/objects#WinCriticalSectionObject-2}Spin_Count': 'cybox_common:NonNegativeIntegerObjectProperty'}, doc='The Spin_Count field specifies the spin count value for the critical section object.')

@@ -37,9 +37,9 @@ class DeviceObjectList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinDriverObject-3}DeviceObjectListType'
-    _content = 'element'
-    _field_names = ('device_object_structs',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinDriverObject-3}DeviceObjectListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('device_object_structs',)
 
     device_object_structs: _f.Children[DeviceObjectStruct] = _f.Children('{http://cybox.mitre.org/objects#WinDriverObject-3}Device_Object_Struct', 0, tags={'{http://cybox.mitre.org/objects#WinDriverObject-3}Device_Object_Struct': 'win_driver_object:DeviceObjectStruct'}, min_occurs=1, max_occurs=None, doc='The Device_Object _Struct field specifies a single device object utilizing the Windows Driver Device Object Struct.')
 
@@ -65,9 +65,9 @@ class DeviceObjectStruct(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinDriverObject-3}DeviceObjectStructType'
-    _content = 'element'
-    _field_names = ('attached_device_name', 'attached_device_object', 'attached_to_device_name', 'attached_to_device_object', 'attached_to_driver_object', 'attached_to_driver_name', 'device_name', 'device_object')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinDriverObject-3}DeviceObjectStructType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attached_device_name', 'attached_device_object', 'attached_to_device_name', 'attached_to_device_object', 'attached_to_driver_object', 'attached_to_driver_name', 'device_name', 'device_object')
 
     attached_device_name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinDriverObject-3}Attached_Device_Name', 0, tags={'{http://cybox.mitre.org/objects#WinDriverObject-3}Attached_Device_Name': 'cybox_common:StringObjectProperty'}, doc='The Attached_Device_Name field specifies the name of another device object that was attached to this one. See also: http://msdn.microsoft.com/en-us/library/windows/hardware/ff543147(v=vs.85).aspx.')
     attached_device_object: _f.Child[_cybox_common.UnsignedLongObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinDriverObject-3}Attached_Device_Object', 1, tags={'{http://cybox.mitre.org/objects#WinDriverObject-3}Attached_Device_Object': 'cybox_common:UnsignedLongObjectProperty'}, doc='The Attached_Device_Object field specifies a pointer to another device object that was attached to this one. Typically this is a filter driver. See also: http://msdn.microsoft.com/en-us/library/windows/hardware/ff543147(v=vs.85).aspx.')
@@ -111,9 +111,9 @@ class WindowsDriver(_win_executable_file_object.WindowsExecutableFile):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinDriverObject-3}WindowsDriverObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinDriverObject-3}Windows_Driver'
-    _field_names = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'filename_accessed_time', 'filename_created_time', 'filename_modified_time', 'drive', 'security_id', 'security_type', 'stream_list', 'build_information', 'digital_signature', 'exports', 'extraneous_bytes', 'headers', 'imports', 'pe_checksum', 'resources', 'sections', 'type_', 'device_object_list', 'driver_init', 'driver_name', 'driver_object_address', 'driver_start_io', 'driver_unload', 'image_base', 'image_size', 'irp_mj_cleanup', 'irp_mj_close', 'irp_mj_create', 'irp_mj_create_mailslot', 'irp_mj_create_named_pipe', 'irp_mj_device_change', 'irp_mj_device_control', 'irp_mj_directory_control', 'irp_mj_file_system_control', 'irp_mj_flush_buffers', 'irp_mj_internal_device_control', 'irp_mj_lock_control', 'irp_mj_pnp', 'irp_mj_power', 'irp_mj_read', 'irp_mj_query_ea', 'irp_mj_query_information', 'irp_mj_query_security', 'irp_mj_query_quota', 'irp_mj_query_volume_information', 'irp_mj_set_ea', 'irp_mj_set_information', 'irp_mj_set_security', 'irp_mj_set_quota', 'irp_mj_set_volume_information', 'irp_mj_shutdown', 'irp_mj_system_control', 'irp_mj_write')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinDriverObject-3}WindowsDriverObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinDriverObject-3}Windows_Driver'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'filename_accessed_time', 'filename_created_time', 'filename_modified_time', 'drive', 'security_id', 'security_type', 'stream_list', 'build_information', 'digital_signature', 'exports', 'extraneous_bytes', 'headers', 'imports', 'pe_checksum', 'resources', 'sections', 'type_', 'device_object_list', 'driver_init', 'driver_name', 'driver_object_address', 'driver_start_io', 'driver_unload', 'image_base', 'image_size', 'irp_mj_cleanup', 'irp_mj_close', 'irp_mj_create', 'irp_mj_create_mailslot', 'irp_mj_create_named_pipe', 'irp_mj_device_change', 'irp_mj_device_control', 'irp_mj_directory_control', 'irp_mj_file_system_control', 'irp_mj_flush_buffers', 'irp_mj_internal_device_control', 'irp_mj_lock_control', 'irp_mj_pnp', 'irp_mj_power', 'irp_mj_read', 'irp_mj_query_ea', 'irp_mj_query_information', 'irp_mj_query_security', 'irp_mj_query_quota', 'irp_mj_query_volume_information', 'irp_mj_set_ea', 'irp_mj_set_information', 'irp_mj_set_security', 'irp_mj_set_quota', 'irp_mj_set_volume_information', 'irp_mj_shutdown', 'irp_mj_system_control', 'irp_mj_write')
 
     device_object_list: _f.WrappedChildren[DeviceObjectStruct] = _f.WrappedChildren('{http://cybox.mitre.org/objects#WinDriverObject-3}Device_Object_List', 44, tags={'{http://cybox.mitre.org/objects#WinDriverObject-3}Device_Object_List': 'win_driver_object:DeviceObjectList'}, item_tag='{http://cybox.mitre.org/objects#WinDriverObject-3}Device_Object_Struct', item_class='win_driver_object:DeviceObjectStruct', doc='The Device_Object_List field specifies the device objects that were created by the driver.')
     driver_init: _f.Child[_cybox_common.UnsignedLongObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinDriverObject-3}Driver_Init', 45, tags={'{http://cybox.mitre.org/objects#WinDriverObject-3}Driver_Init': 'cybox_common:UnsignedLongObjectProperty'}, doc="The Driver_Init field specifies the entry point for the driver's DriverEntry routine. See also: http://msdn.microsoft.com/en-us/library/windows/hardware/ff544174(v=vs.85).aspx.")

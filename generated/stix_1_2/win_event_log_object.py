@@ -33,9 +33,9 @@ class UnformattedMessageList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinEventLogObject-2}UnformattedMessageListType'
-    _content = 'element'
-    _field_names = ('unformatted_messages',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinEventLogObject-2}UnformattedMessageListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('unformatted_messages',)
 
     unformatted_messages: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#WinEventLogObject-2}Unformatted_Message', 0, tags={'{http://cybox.mitre.org/objects#WinEventLogObject-2}Unformatted_Message': 'cybox_common:StringObjectProperty'}, min_occurs=1, max_occurs=None, doc='A single unformatted message in the event log entry.')
 
@@ -59,10 +59,10 @@ class WindowsEventLog(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinEventLogObject-2}WindowsEventLogObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinEventLogObject-2}Windows_Event_Log'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'eid', 'type_', 'log', 'message', 'category_num', 'category', 'generation_time', 'source', 'machine', 'user', 'blob', 'correlation_activity_id', 'correlation_related_activity_id', 'execution_process_id', 'execution_thread_id', 'index', 'reserved', 'unformatted_message_list', 'write_time')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinEventLogObject-2}WindowsEventLogObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinEventLogObject-2}Windows_Event_Log'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'eid', 'type_', 'log', 'message', 'category_num', 'category', 'generation_time', 'source', 'machine', 'user', 'blob', 'correlation_activity_id', 'correlation_related_activity_id', 'execution_process_id', 'execution_thread_id', 'index', 'reserved', 'unformatted_message_list', 'write_time')
 
     eid: _f.Child[_cybox_common.LongObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinEventLogObject-2}EID', 1, tags={'{http://cybox.mitre.org/objects#WinEventLogObject-2}EID': 'cybox_common:LongObjectProperty'}, doc='The EID field specifies the ID of the event for which the event log entry was created.')
     type_: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinEventLogObject-2}Type', 2, tags={'{http://cybox.mitre.org/objects#WinEventLogObject-2}Type': 'cybox_common:StringObjectProperty'}, doc='The event type associated with the entry in the event log, e.g., warning, information, error.')

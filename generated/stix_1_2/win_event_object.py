@@ -37,9 +37,10 @@ class WinEvent(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinEventObject-2}WinEventType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinEventObject-2}WinEventType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -102,10 +103,10 @@ class WindowsEvent(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinEventObject-2}WindowsEventObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinEventObject-2}Windows_Event'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'handle', 'name', 'type_')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinEventObject-2}WindowsEventObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinEventObject-2}Windows_Event'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'handle', 'name', 'type_')
 
     handle: _f.Child[_win_handle_object.WindowsHandle] = _f.Child('{http://cybox.mitre.org/objects#WinEventObject-2}Handle', 1, tags={'{http://cybox.mitre.org/objects#WinEventObject-2}Handle': 'win_handle_object:WindowsHandle'}, doc='The Handle field specifies the handle to the Windows event object. It imports and uses the WindowsHandleObjectType type from the CybOX Windows Handle object.')
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinEventObject-2}Name', 2, tags={'{http://cybox.mitre.org/objects#WinEventObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the name of the Windows event object.')

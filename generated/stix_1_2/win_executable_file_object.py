@@ -64,9 +64,9 @@ class DOSHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}DOSHeaderType'
-    _content = 'element'
-    _field_names = ('e_magic', 'e_cblp', 'e_cp', 'e_crlc', 'e_cparhdr', 'e_minalloc', 'e_maxalloc', 'e_ss', 'e_sp', 'e_csum', 'e_ip', 'e_cs', 'e_lfarlc', 'e_ovro', 'reserved_1_list', 'e_oemid', 'e_oeminfo', 'reserved_2', 'e_lfanew', 'hashes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}DOSHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('e_magic', 'e_cblp', 'e_cp', 'e_crlc', 'e_cparhdr', 'e_minalloc', 'e_maxalloc', 'e_ss', 'e_sp', 'e_csum', 'e_ip', 'e_cs', 'e_lfarlc', 'e_ovro', 'reserved1_list', 'e_oemid', 'e_oeminfo', 'reserved2', 'e_lfanew', 'hashes')
 
     e_magic: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_magic', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_magic': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the magic number, specifically the Windows OS signature value, which can either take on MZ for DOS (which is, for all intensive purposes, MOST Windows executables), NE for OS2, LE for OS2 LE, or PE00 for NT.')
     e_cblp: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_cblp', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_cblp': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the number of bytes actually used in the last page, with the special case of a full page being represented by a value of zero (since the last page is never empty). For example, assuming a page size of 512 bytes, this value would be 0x0000 for a 1024 byte file, and 0x0001 for a 1025 byte file (since it only contains one valid byte).')
@@ -82,10 +82,10 @@ class DOSHeader(_BundleObject):
     e_cs: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_cs', 11, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_cs': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the pre-relocated initial CS value, relative to the start of the load module, that should be placed in the CS register in order to transfer control to the program. At load time, this value is relocated by adding the address of the start segment of the program to it, and the resulting value is placed in the CS register when control is transferred.')
     e_lfarlc: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_lfarlc', 12, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_lfarlc': 'cybox_common:HexBinaryObjectProperty'}, doc="Specifies the file address of the relocation table, or more specifically, the offset from the start of the file to the relocation pointer table. This value must be used to locate the relocation pointer table (rather than assuming a fixed location) because variable-length information pertaining to program overlays can occur before this table, causing its position to vary. A value of 0x40 in this field generally indicates a different kind of executable file, not a DOS 'MZ' type.")
     e_ovro: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_ovro', 13, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_ovro': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the overlay number, which is normally set to 0x0000, because few programs actually have overlays. It changes only in files containing programs that use overlays. See http://www.tavi.co.uk/phobos/exeformat.html#overlaynote for more information about overlays.')
-    reserved_1_list: _f.Children[_cybox_common.HexBinaryObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}reserved1', 14, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}reserved1': 'cybox_common:HexBinaryObjectProperty'}, max_occurs=4, doc='Specifies reserved words for the program (known in winnt.h as e_res[4]), usually set to zero by the linker. In this case, just use a single reserved1 set to zero; if not zero create four reserved1 with the correct value.')
+    reserved1_list: _f.Children[_cybox_common.HexBinaryObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}reserved1', 14, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}reserved1': 'cybox_common:HexBinaryObjectProperty'}, max_occurs=4, doc='Specifies reserved words for the program (known in winnt.h as e_res[4]), usually set to zero by the linker. In this case, just use a single reserved1 set to zero; if not zero create four reserved1 with the correct value.')
     e_oemid: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_oemid', 15, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_oemid': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the identifier for the OEM for e_oeminfo.')
     e_oeminfo: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_oeminfo', 16, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_oeminfo': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the OEM information for a specific value of e_oeminfo.')
-    reserved_2: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}reserved2', 17, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}reserved2': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies reserved words for the program (known in winnt.h as e_res[10]), usually set to zero by the linker. In this case, just use a single reserved1 set to zero; if not zero create ten reserved1 with the correct value.')
+    reserved2: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}reserved2', 17, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}reserved2': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies reserved words for the program (known in winnt.h as e_res[10]), usually set to zero by the linker. In this case, just use a single reserved1 set to zero; if not zero create ten reserved1 with the correct value.')
     e_lfanew: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_lfanew', 18, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}e_lfanew': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the file address of the of the new exe header. In particular, it is a 4-byte offset into the file where the PE file header is located. It is necessary to use this offset to locate the PE header in the file.')
     hashes: _f.Child[_cybox_common.HashList] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Hashes', 19, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Hashes': 'cybox_common:HashList'}, doc='The Hashes field is used to include any hash values computed using the specified PE binary MS-DOS header as input.')
 
@@ -106,10 +106,10 @@ class DOSHeader(_BundleObject):
         e_cs: _cybox_common.HexBinaryObjectProperty | str | None = None,
         e_lfarlc: _cybox_common.HexBinaryObjectProperty | str | None = None,
         e_ovro: _cybox_common.HexBinaryObjectProperty | str | None = None,
-        reserved_1_list: _typing.Iterable[_cybox_common.HexBinaryObjectProperty] | None = None,
+        reserved1_list: _typing.Iterable[_cybox_common.HexBinaryObjectProperty] | None = None,
         e_oemid: _cybox_common.HexBinaryObjectProperty | str | None = None,
         e_oeminfo: _cybox_common.HexBinaryObjectProperty | str | None = None,
-        reserved_2: _cybox_common.HexBinaryObjectProperty | str | None = None,
+        reserved2: _cybox_common.HexBinaryObjectProperty | str | None = None,
         e_lfanew: _cybox_common.HexBinaryObjectProperty | str | None = None,
         hashes: _cybox_common.HashList | None = None,
     ) -> None:
@@ -128,10 +128,10 @@ class DOSHeader(_BundleObject):
             'e_cs': e_cs,
             'e_lfarlc': e_lfarlc,
             'e_ovro': e_ovro,
-            'reserved_1_list': reserved_1_list,
+            'reserved1_list': reserved1_list,
             'e_oemid': e_oemid,
             'e_oeminfo': e_oeminfo,
-            'reserved_2': reserved_2,
+            'reserved2': reserved2,
             'e_lfanew': e_lfanew,
             'hashes': hashes,
         })
@@ -148,9 +148,9 @@ class DataDirectory(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}DataDirectoryType'
-    _content = 'element'
-    _field_names = ('export_table', 'import_table', 'resource_table', 'exception_table', 'certificate_table', 'base_relocation_table', 'debug', 'architecture', 'global_ptr', 'tls_table', 'load_config_table', 'bound_import', 'import_address_table', 'delay_import_descriptor', 'clr_runtime_header', 'reserved')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}DataDirectoryType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('export_table', 'import_table', 'resource_table', 'exception_table', 'certificate_table', 'base_relocation_table', 'debug', 'architecture', 'global_ptr', 'tls_table', 'load_config_table', 'bound_import', 'import_address_table', 'delay_import_descriptor', 'clr_runtime_header', 'reserved')
 
     export_table: _f.Child[PEDataDirectoryStruct] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Export_Table', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Export_Table': 'win_executable_file_object:PEDataDirectoryStruct'}, container=True, doc='Specifies the export table data directory.')
     import_table: _f.Child[PEDataDirectoryStruct] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Import_Table', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Import_Table': 'win_executable_file_object:PEDataDirectoryStruct'}, container=True, doc='Specifies the import table data directory.')
@@ -217,9 +217,9 @@ class Entropy(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}EntropyType'
-    _content = 'element'
-    _field_names = ('value', 'min_', 'max_')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}EntropyType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('value', 'min_', 'max_')
 
     value: _f.Child[_cybox_common.FloatObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Value', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Value': 'cybox_common:FloatObjectProperty'}, doc='Specifies the computed entropy value.')
     min_: _f.Child[_cybox_common.FloatObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Min', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Min': 'cybox_common:FloatObjectProperty'}, doc='Specifies the smallest possible value for the entropy computation.')
@@ -249,9 +249,9 @@ class PEBuildInformation(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEBuildInformationType'
-    _content = 'element'
-    _field_names = ('linker_name', 'linker_version', 'compiler_name', 'compiler_version')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEBuildInformationType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('linker_name', 'linker_version', 'compiler_name', 'compiler_version')
 
     linker_name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Linker_Name', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Linker_Name': 'cybox_common:StringObjectProperty'}, doc='The Linker_Name field specifies the name of the linker used to link the PE binary.')
     linker_version: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Linker_Version', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Linker_Version': 'cybox_common:StringObjectProperty'}, doc='The Linker_Version field specifies the version of the linker used to link the PE binary.')
@@ -284,9 +284,9 @@ class PEChecksum(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEChecksumType'
-    _content = 'element'
-    _field_names = ('pe_computed_api', 'pe_file_api', 'pe_file_raw')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEChecksumType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('pe_computed_api', 'pe_file_api', 'pe_file_raw')
 
     pe_computed_api: _f.Child[_cybox_common.LongObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PE_Computed_API', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PE_Computed_API': 'cybox_common:LongObjectProperty'}, doc='PE_Computed_API specifies a checksum computed by an external algorithm.')
     pe_file_api: _f.Child[_cybox_common.LongObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PE_File_API', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PE_File_API': 'cybox_common:LongObjectProperty'}, doc='PE_File_API specified the checksum computed by IMAGHELP.DLL.')
@@ -316,9 +316,9 @@ class PEDataDirectoryStruct(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEDataDirectoryStructType'
-    _content = 'element'
-    _field_names = ('virtual_address', 'size')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEDataDirectoryStructType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('virtual_address', 'size')
 
     virtual_address: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Virtual_Address', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Virtual_Address': 'cybox_common:HexBinaryObjectProperty'}, doc='The Virtual_Address field specifies the relative virtual address (RVA) of the data structure.')
     size: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Size', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Size': 'cybox_common:NonNegativeIntegerObjectProperty'}, doc='The size field specifies the size of the data structure, in bytes.')
@@ -344,9 +344,9 @@ class PEExportedFunction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEExportedFunctionType'
-    _content = 'element'
-    _field_names = ('function_name', 'entry_point', 'ordinal')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEExportedFunctionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('function_name', 'entry_point', 'ordinal')
 
     function_name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Function_Name', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Function_Name': 'cybox_common:StringObjectProperty'}, doc='The Function_Name field specifies the name of the function exported by the PE binary.')
     entry_point: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Entry_Point', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Entry_Point': 'cybox_common:HexBinaryObjectProperty'}, doc='The Entry_Point field specifies the entry point of the function exported by the PE binary.')
@@ -375,9 +375,9 @@ class PEExportedFunctions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEExportedFunctionsType'
-    _content = 'element'
-    _field_names = ('exported_functions',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEExportedFunctionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('exported_functions',)
 
     exported_functions: _f.Children[PEExportedFunction] = _f.Children('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Exported_Function', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Exported_Function': 'win_executable_file_object:PEExportedFunction'}, min_occurs=1, max_occurs=None, doc='Specifies a single field in the list of exported functions.')
 
@@ -403,9 +403,9 @@ class PEExports(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEExportsType'
-    _content = 'element'
-    _field_names = ('name', 'exported_functions', 'exports_time_stamp', 'number_of_addresses', 'number_of_names', 'number_of_functions')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEExportsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'exported_functions', 'exports_time_stamp', 'number_of_addresses', 'number_of_names', 'number_of_functions')
 
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Name', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the actual name of the PE module, as used by the PE loader when it is imported by another executable.')
     exported_functions: _f.WrappedChildren[PEExportedFunction] = _f.WrappedChildren('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Exported_Functions', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Exported_Functions': 'win_executable_file_object:PEExportedFunctions'}, item_tag='{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Exported_Function', item_class='win_executable_file_object:PEExportedFunction', doc='A list of the exported functions in this section.')
@@ -444,9 +444,9 @@ class PEFileHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEFileHeaderType'
-    _content = 'element'
-    _field_names = ('machine', 'number_of_sections', 'time_date_stamp', 'pointer_to_symbol_table', 'number_of_symbols', 'size_of_optional_header', 'characteristics', 'hashes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEFileHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('machine', 'number_of_sections', 'time_date_stamp', 'pointer_to_symbol_table', 'number_of_symbols', 'size_of_optional_header', 'characteristics', 'hashes')
 
     machine: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Machine', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Machine': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the type of target machine.')
     number_of_sections: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Number_Of_Sections', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Number_Of_Sections': 'cybox_common:NonNegativeIntegerObjectProperty'}, doc='Specifies the number of sections in the file.')
@@ -490,9 +490,9 @@ class PEHeaders(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEHeadersType'
-    _content = 'element'
-    _field_names = ('dos_header', 'signature', 'file_header', 'optional_header', 'entropy', 'hashes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEHeadersType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('dos_header', 'signature', 'file_header', 'optional_header', 'entropy', 'hashes')
 
     dos_header: _f.Child[DOSHeader] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}DOS_Header', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}DOS_Header': 'win_executable_file_object:DOSHeader'}, container=True, doc='The DOS_Header field refers to the MS-DOS PE header and its associated characteristics.')
     signature: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Signature', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Signature': 'cybox_common:HexBinaryObjectProperty'}, doc='The Signature field specifies the 4-bytes sugnature that identifies the file as a PE file.')
@@ -530,9 +530,9 @@ class PEImportList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEImportListType'
-    _content = 'element'
-    _field_names = ('imports',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEImportListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('imports',)
 
     imports: _f.Children[PEImport] = _f.Children('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Import', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Import': 'win_executable_file_object:PEImport'}, min_occurs=1, max_occurs=None, doc='Specifies a single field in a list of imported functions.')
 
@@ -555,9 +555,9 @@ class PEImport(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEImportType'
-    _content = 'element'
-    _field_names = ('delay_load', 'initially_visible', 'file_name', 'imported_functions', 'virtual_address')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEImportType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('delay_load', 'initially_visible', 'file_name', 'imported_functions', 'virtual_address')
 
     delay_load: _f.AttributeField[bool] = _f.AttributeField('delay_load', _c.builtin('boolean'), doc='The delay_load field is a boolean value that is intended to describe whether a PE binary import is delay-load or not.')
     initially_visible: _f.AttributeField[bool] = _f.AttributeField('initially_visible', _c.builtin('boolean'), doc='The initially_visible field refers to whether the import is initially visible, with regards to being initially visible or hidden in relation to PE binary packing. A packed binary will typically have few initially visible imports, and thus it is necessary to make the distinction between those that are visible initially or only after the binary is unpacked.')
@@ -592,9 +592,9 @@ class PEImportedFunction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEImportedFunctionType'
-    _content = 'element'
-    _field_names = ('function_name', 'hint', 'ordinal', 'bound', 'virtual_address')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEImportedFunctionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('function_name', 'hint', 'ordinal', 'bound', 'virtual_address')
 
     function_name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Function_Name', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Function_Name': 'cybox_common:StringObjectProperty'}, doc='The Function_Name field specifies the name of the function from the specified library that the PE binary imports.')
     hint: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Hint', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Hint': 'cybox_common:HexBinaryObjectProperty'}, doc='The Hint field specifies the index into the export table of the library that the function is found in.')
@@ -629,9 +629,9 @@ class PEImportedFunctions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEImportedFunctionsType'
-    _content = 'element'
-    _field_names = ('imported_functions',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEImportedFunctionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('imported_functions',)
 
     imported_functions: _f.Children[PEImportedFunction] = _f.Children('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Imported_Function', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Imported_Function': 'win_executable_file_object:PEImportedFunction'}, min_occurs=1, max_occurs=None, doc='Specifies a single field in a list of imported functions.')
 
@@ -655,9 +655,9 @@ class PEOptionalHeader(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEOptionalHeaderType'
-    _content = 'element'
-    _field_names = ('magic', 'major_linker_version', 'minor_linker_version', 'size_of_code', 'size_of_initialized_data', 'size_of_uninitialized_data', 'address_of_entry_point', 'base_of_code', 'base_of_data', 'image_base', 'section_alignment', 'file_alignment', 'major_os_version', 'minor_os_version', 'major_image_version', 'minor_image_version', 'major_subsystem_version', 'minor_subsystem_version', 'win_32_version_value', 'size_of_image', 'size_of_headers', 'checksum', 'subsystem', 'dll_characteristics', 'size_of_stack_reserve', 'size_of_stack_commit', 'size_of_heap_reserve', 'size_of_heap_commit', 'loader_flags', 'number_of_rva_and_sizes', 'data_directory', 'hashes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEOptionalHeaderType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('magic', 'major_linker_version', 'minor_linker_version', 'size_of_code', 'size_of_initialized_data', 'size_of_uninitialized_data', 'address_of_entry_point', 'base_of_code', 'base_of_data', 'image_base', 'section_alignment', 'file_alignment', 'major_os_version', 'minor_os_version', 'major_image_version', 'minor_image_version', 'major_subsystem_version', 'minor_subsystem_version', 'win32_version_value', 'size_of_image', 'size_of_headers', 'checksum', 'subsystem', 'dll_characteristics', 'size_of_stack_reserve', 'size_of_stack_commit', 'size_of_heap_reserve', 'size_of_heap_commit', 'loader_flags', 'number_of_rva_and_sizes', 'data_directory', 'hashes')
 
     magic: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Magic', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Magic': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the unsigned integer that indicates the type of executable file.')
     major_linker_version: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Major_Linker_Version', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Major_Linker_Version': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the linker major version number.')
@@ -677,7 +677,7 @@ class PEOptionalHeader(_BundleObject):
     minor_image_version: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Minor_Image_Version', 15, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Minor_Image_Version': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the minor version number of the image.')
     major_subsystem_version: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Major_Subsystem_Version', 16, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Major_Subsystem_Version': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the major version number of the subsystem.')
     minor_subsystem_version: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Minor_Subsystem_Version', 17, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Minor_Subsystem_Version': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the minor version number of the subsystem.')
-    win_32_version_value: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Win32_Version_Value', 18, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Win32_Version_Value': 'cybox_common:HexBinaryObjectProperty'}, doc='Reserved; must be 0.')
+    win32_version_value: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Win32_Version_Value', 18, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Win32_Version_Value': 'cybox_common:HexBinaryObjectProperty'}, doc='Reserved; must be 0.')
     size_of_image: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Size_Of_Image', 19, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Size_Of_Image': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the size (in bytes) of the image, including all headers, as the image is loaded in memory.')
     size_of_headers: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Size_Of_Headers', 20, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Size_Of_Headers': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the combined size of the MS DOS header, PE header, and section headers rounded up to a multiple of FileAlignment.')
     checksum: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Checksum', 21, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Checksum': 'cybox_common:HexBinaryObjectProperty'}, doc='Specifies the checksum of the PE file.')
@@ -713,7 +713,7 @@ class PEOptionalHeader(_BundleObject):
         minor_image_version: _cybox_common.HexBinaryObjectProperty | str | None = None,
         major_subsystem_version: _cybox_common.HexBinaryObjectProperty | str | None = None,
         minor_subsystem_version: _cybox_common.HexBinaryObjectProperty | str | None = None,
-        win_32_version_value: _cybox_common.HexBinaryObjectProperty | str | None = None,
+        win32_version_value: _cybox_common.HexBinaryObjectProperty | str | None = None,
         size_of_image: _cybox_common.HexBinaryObjectProperty | str | None = None,
         size_of_headers: _cybox_common.HexBinaryObjectProperty | str | None = None,
         checksum: _cybox_common.HexBinaryObjectProperty | str | None = None,
@@ -747,7 +747,7 @@ class PEOptionalHeader(_BundleObject):
             'minor_image_version': minor_image_version,
             'major_subsystem_version': major_subsystem_version,
             'minor_subsystem_version': minor_subsystem_version,
-            'win_32_version_value': win_32_version_value,
+            'win32_version_value': win32_version_value,
             'size_of_image': size_of_image,
             'size_of_headers': size_of_headers,
             'checksum': checksum,
@@ -776,9 +776,10 @@ class PEResourceContent(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEResourceContentType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEResourceContentType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -840,9 +841,9 @@ class PEResourceList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEResourceListType'
-    _content = 'element'
-    _field_names = ('resources',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEResourceListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('resources',)
 
     resources: _f.Children[Resource] = _f.Children('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Resource', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Resource': 'win_executable_file_object:Resource', '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}VersionInfoResource': 'win_executable_file_object:VersionInfoResource'}, min_occurs=1, max_occurs=None, doc='Specifies an field of a list of resources.')
 
@@ -866,10 +867,10 @@ class Resource(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEResourceType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Resource'
-    _content = 'element'
-    _field_names = ('type_', 'name', 'size', 'virtual_address', 'language', 'sub_language', 'hashes', 'data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEResourceType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Resource'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'name', 'size', 'virtual_address', 'language', 'sub_language', 'hashes', 'data')
 
     type_: _f.Child[PEResourceContent] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Type', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Type': 'win_executable_file_object:PEResourceContent'}, doc='This field refers to the type of data referred to by this resource.')
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Name', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the name of the resource used by the PE binary.')
@@ -914,9 +915,9 @@ class PESectionHeaderStruct(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PESectionHeaderStructType'
-    _content = 'element'
-    _field_names = ('name', 'virtual_size', 'virtual_address', 'size_of_raw_data', 'pointer_to_raw_data', 'pointer_to_relocations', 'pointer_to_linenumbers', 'number_of_relocations', 'number_of_linenumbers', 'characteristics')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PESectionHeaderStructType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'virtual_size', 'virtual_address', 'size_of_raw_data', 'pointer_to_raw_data', 'pointer_to_relocations', 'pointer_to_linenumbers', 'number_of_relocations', 'number_of_linenumbers', 'characteristics')
 
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Name', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the name of the PE binary section.')
     virtual_size: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Virtual_Size', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Virtual_Size': 'cybox_common:HexBinaryObjectProperty'}, doc='The Virtual_Size field is the total size of the PE binary section when loaded into memory. It is valid only for executables and should be 0 for object files.')
@@ -966,9 +967,9 @@ class PESectionList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PESectionListType'
-    _content = 'element'
-    _field_names = ('sections',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PESectionListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('sections',)
 
     sections: _f.Children[PESection] = _f.Children('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Section', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Section': 'win_executable_file_object:PESection'}, min_occurs=1, max_occurs=None, doc='Specifies an field of a list of PE file sections.')
 
@@ -994,9 +995,9 @@ class PESection(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PESectionType'
-    _content = 'element'
-    _field_names = ('section_header', 'data_hashes', 'entropy', 'header_hashes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PESectionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('section_header', 'data_hashes', 'entropy', 'header_hashes')
 
     section_header: _f.Child[PESectionHeaderStruct] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Section_Header', 0, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Section_Header': 'win_executable_file_object:PESectionHeaderStruct'}, container=True, doc="The Section_Header field contains characteristics of the section's section header structure.")
     data_hashes: _f.Child[_cybox_common.HashList] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Data_Hashes', 1, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Data_Hashes': 'cybox_common:HashList'}, doc='The Data_Hashes field is used to include any hash values computed using the data contained in the specified PE binary section as input.')
@@ -1029,9 +1030,10 @@ class PE(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1095,9 +1097,9 @@ class VersionInfoResource(Resource):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEVersionInfoResourceType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}VersionInfoResource'
-    _field_names = ('type_', 'name', 'size', 'virtual_address', 'language', 'sub_language', 'hashes', 'data', 'comments', 'company_name', 'file_description', 'file_version', 'internal_name', 'lang_id', 'legal_copyright', 'legal_trademarks', 'original_filename', 'private_build', 'product_name', 'product_version', 'special_build')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}PEVersionInfoResourceType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}VersionInfoResource'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_', 'name', 'size', 'virtual_address', 'language', 'sub_language', 'hashes', 'data', 'comments', 'company_name', 'file_description', 'file_version', 'internal_name', 'lang_id', 'legal_copyright', 'legal_trademarks', 'original_filename', 'private_build', 'product_name', 'product_version', 'special_build')
 
     comments: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Comments', 8, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Comments': 'cybox_common:StringObjectProperty'}, doc='The Comments field captures any additional information that should be displayed for diagnostic purposes.')
     company_name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}CompanyName', 9, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}CompanyName': 'cybox_common:StringObjectProperty'}, doc='The CompanyName field captures the company that produced the file - for example, "Microsoft Corporation" or "Standard Microsystems Corporation, Inc.".')
@@ -1175,9 +1177,10 @@ class Subsystem(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}SubsystemType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}SubsystemType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -1240,9 +1243,9 @@ class WindowsExecutableFile(_win_file_object.WindowsFile):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}WindowsExecutableFileObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Windows_Executable_File'
-    _field_names = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'filename_accessed_time', 'filename_created_time', 'filename_modified_time', 'drive', 'security_id', 'security_type', 'stream_list', 'build_information', 'digital_signature', 'exports', 'extraneous_bytes', 'headers', 'imports', 'pe_checksum', 'resources', 'sections', 'type_')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}WindowsExecutableFileObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Windows_Executable_File'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'filename_accessed_time', 'filename_created_time', 'filename_modified_time', 'drive', 'security_id', 'security_type', 'stream_list', 'build_information', 'digital_signature', 'exports', 'extraneous_bytes', 'headers', 'imports', 'pe_checksum', 'resources', 'sections', 'type_')
 
     build_information: _f.Child[PEBuildInformation] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Build_Information', 34, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Build_Information': 'win_executable_file_object:PEBuildInformation'}, container=True, doc='The Build_Information field specifies some information on the tools used to build the PE binary.')
     digital_signature: _f.Child[_cybox_common.DigitalSignatureInfo] = _f.Child('{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Digital_Signature', 35, tags={'{http://cybox.mitre.org/objects#WinExecutableFileObject-2}Digital_Signature': 'cybox_common:DigitalSignatureInfo'}, doc='The Digital_Signature field specifies the information about the digital signature used to sign the PE binary.')

@@ -36,9 +36,9 @@ class StreamList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinFileObject-2}StreamListType'
-    _content = 'element'
-    _field_names = ('streams',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinFileObject-2}StreamListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('streams',)
 
     streams: _f.Children[StreamObject] = _f.Children('{http://cybox.mitre.org/objects#WinFileObject-2}Stream', 0, tags={'{http://cybox.mitre.org/objects#WinFileObject-2}Stream': 'win_file_object:StreamObject'}, min_occurs=1, max_occurs=None, doc='The Stream field characterizes a single NTFS alternate data stream.')
 
@@ -60,8 +60,8 @@ class StreamObject(_cybox_common.HashList):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinFileObject-2}StreamObjectType'
-    _field_names = ('hashes', 'name', 'size_in_bytes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinFileObject-2}StreamObjectType'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('hashes', 'name', 'size_in_bytes')
 
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinFileObject-2}Name', 1, tags={'{http://cybox.mitre.org/objects#WinFileObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the name of the alternate data stream.')
     size_in_bytes: _f.Child[_cybox_common.UnsignedLongObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinFileObject-2}Size_In_Bytes', 2, tags={'{http://cybox.mitre.org/objects#WinFileObject-2}Size_In_Bytes': 'cybox_common:UnsignedLongObjectProperty'}, doc='The Size_In_Bytes field specifies the size of the alternate data stream, in bytes.')
@@ -92,9 +92,10 @@ class WindowsFileAttribute(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinFileObject-2}WindowsFileAttributeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinFileObject-2}WindowsFileAttributeType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -157,10 +158,10 @@ class WindowsFileAttributes(_file_object.FileAttribute):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinFileObject-2}WindowsFileAttributesType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('attributes',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinFileObject-2}WindowsFileAttributesType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attributes',)
 
     attributes: _f.Children[WindowsFileAttribute] = _f.Children('{http://cybox.mitre.org/objects#WinFileObject-2}Attribute', 0, tags={'{http://cybox.mitre.org/objects#WinFileObject-2}Attribute': 'win_file_object:WindowsFileAttribute'}, min_occurs=1, max_occurs=None, doc='The WindowsFileAttributeType specifies a single Windows file attribute.')
 
@@ -182,9 +183,9 @@ class WindowsFile(_file_object.File):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinFileObject-2}WindowsFileObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinFileObject-2}Windows_File'
-    _field_names = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'filename_accessed_time', 'filename_created_time', 'filename_modified_time', 'drive', 'security_id', 'security_type', 'stream_list')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinFileObject-2}WindowsFileObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinFileObject-2}Windows_File'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_packed', 'is_masqueraded', 'custom_properties', 'file_name', 'file_path', 'device_path', 'full_path', 'file_extension', 'size_in_bytes', 'magic_number', 'file_format', 'hashes', 'digital_signatures', 'modified_time', 'accessed_time', 'created_time', 'file_attributes_list', 'permissions', 'user_owner', 'packer_list', 'peak_entropy', 'sym_links', 'byte_runs', 'extracted_features', 'encryption_algorithm', 'decryption_key', 'compression_method', 'compression_version', 'compression_comment', 'filename_accessed_time', 'filename_created_time', 'filename_modified_time', 'drive', 'security_id', 'security_type', 'stream_list')
 
     filename_accessed_time: _f.Child[_cybox_common.DateTimeObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinFileObject-2}Filename_Accessed_Time', 27, tags={'{http://cybox.mitre.org/objects#WinFileObject-2}Filename_Accessed_Time': 'cybox_common:DateTimeObjectProperty'}, doc='The Filename_Accessed_Time field specifies the date/time the filename of the Windows file was last accessed.')
     filename_created_time: _f.Child[_cybox_common.DateTimeObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinFileObject-2}Filename_Created_Time', 28, tags={'{http://cybox.mitre.org/objects#WinFileObject-2}Filename_Created_Time': 'cybox_common:DateTimeObjectProperty'}, doc='The Filename_Created_Time field specifies the date/time the filename of the Windows file was created.')
@@ -286,10 +287,10 @@ class WindowsFilePermissions(_file_object.FilePermissions):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinFileObject-2}WindowsFilePermissionsType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('full_control', 'modify', 'read', 'read_and_execute', 'write')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinFileObject-2}WindowsFilePermissionsType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('full_control', 'modify', 'read', 'read_and_execute', 'write')
 
     full_control: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#WinFileObject-2}Full_Control', 0, _c.builtin('boolean'), doc='The Full_Control field specifies whether reading, writing, changing and deleting of the file is perfmitted.')
     modify: _f.Value[bool] = _f.Value('{http://cybox.mitre.org/objects#WinFileObject-2}Modify', 1, _c.builtin('boolean'), doc='The Modify field specifies whether reading and writing or deletion of the file is permitted.')

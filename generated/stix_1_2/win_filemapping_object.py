@@ -40,8 +40,8 @@ class PageProtectionAttribute(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinFilemappingObject-1}PageProtectionAttributeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinFilemappingObject-1}PageProtectionAttributeType'
+    _abstract: _typing.ClassVar[bool] = False
 
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
@@ -107,8 +107,8 @@ class PageProtectionValue(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinFilemappingObject-1}PageProtectionValueType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinFilemappingObject-1}PageProtectionValueType'
+    _abstract: _typing.ClassVar[bool] = False
 
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
@@ -172,10 +172,10 @@ class WindowsFilemapping(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinFilemappingObject-1}WindowsFilemappingObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinFilemappingObject-1}Windows_Filemapping'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'name', 'file_handle', 'handle', 'page_protection_value', 'page_protection_attributes', 'maximum_size', 'actual_size', 'security_attributes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinFilemappingObject-1}WindowsFilemappingObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinFilemappingObject-1}Windows_Filemapping'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'name', 'file_handle', 'handle', 'page_protection_value', 'page_protection_attributes', 'maximum_size', 'actual_size', 'security_attributes')
 
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinFilemappingObject-1}Name', 1, tags={'{http://cybox.mitre.org/objects#WinFilemappingObject-1}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the name of the file mapping.')
     file_handle: _f.Child[_win_handle_object.WindowsHandle] = _f.Child('{http://cybox.mitre.org/objects#WinFilemappingObject-1}File_Handle', 2, tags={'{http://cybox.mitre.org/objects#WinFilemappingObject-1}File_Handle': 'win_handle_object:WindowsHandle'}, doc='The File_Handle field specifies the Windows handle to the file from which the file mapping was created. It uses the WindowsHandleObjectType from the imported CybOX Windows Handle Object.')

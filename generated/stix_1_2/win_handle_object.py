@@ -34,9 +34,10 @@ class Handle(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinHandleObject-2}HandleType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinHandleObject-2}HandleType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -99,9 +100,9 @@ class WindowsHandleList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinHandleObject-2}WindowsHandleListType'
-    _content = 'element'
-    _field_names = ('handles',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinHandleObject-2}WindowsHandleListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('handles',)
 
     handles: _f.Children[WindowsHandle] = _f.Children('{http://cybox.mitre.org/objects#WinHandleObject-2}Handle', 0, tags={'{http://cybox.mitre.org/objects#WinHandleObject-2}Handle': 'win_handle_object:WindowsHandle'}, min_occurs=1, max_occurs=None, doc='The Handle field characterizes a single Windows handle.')
 
@@ -124,10 +125,10 @@ class WindowsHandle(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinHandleObject-2}WindowsHandleObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinHandleObject-2}Windows_Handle'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'id_', 'name', 'type_', 'object_address', 'access_mask', 'pointer_count')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinHandleObject-2}WindowsHandleObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinHandleObject-2}Windows_Handle'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'id_', 'name', 'type_', 'object_address', 'access_mask', 'pointer_count')
 
     id_: _f.Child[_cybox_common.UnsignedIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinHandleObject-2}ID', 1, tags={'{http://cybox.mitre.org/objects#WinHandleObject-2}ID': 'cybox_common:UnsignedIntegerObjectProperty'}, doc='The ID field refers to the unique number used to identify the handle.')
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinHandleObject-2}Name', 2, tags={'{http://cybox.mitre.org/objects#WinHandleObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the name of the handle.')

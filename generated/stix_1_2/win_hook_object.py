@@ -38,8 +38,8 @@ class WinHook(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinHookObject-1}WinHookType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinHookObject-1}WinHookType'
+    _abstract: _typing.ClassVar[bool] = False
 
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
@@ -105,10 +105,10 @@ class WindowsHook(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinHookObject-1}WindowsHookObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinHookObject-1}Windows_Hook'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'type_', 'handle', 'hooking_function_name', 'hooking_module', 'thread_id')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinHookObject-1}WindowsHookObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinHookObject-1}Windows_Hook'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'type_', 'handle', 'hooking_function_name', 'hooking_module', 'thread_id')
 
     type_: _f.Child[WinHook] = _f.Child('{http://cybox.mitre.org/objects#WinHookObject-1}Type', 1, tags={'{http://cybox.mitre.org/objects#WinHookObject-1}Type': 'win_hook_object:WinHook'}, doc='The Type field specifies the type (i.e. WH_) of the Windows hook procedure, which refers to the type of event that the hook will intercept.')
     handle: _f.Child[_win_handle_object.WindowsHandle] = _f.Child('{http://cybox.mitre.org/objects#WinHookObject-1}Handle', 2, tags={'{http://cybox.mitre.org/objects#WinHookObject-1}Handle': 'win_handle_object:WindowsHandle'}, doc='The Handle field specifies the handle associated with the Windows hook procedure. It uses the WindowsHandleObjectType type from the imported CybOX Windows Handle object.')

@@ -34,9 +34,10 @@ class KernelHook(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinKernelHookObject-2}KernelHookType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinKernelHookObject-2}KernelHookType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -99,10 +100,10 @@ class WindowsKernelHook(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinKernelHookObject-2}WindowsKernelHookObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinKernelHookObject-2}Windows_Kernel_Hook'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'digital_signature_hooking', 'digital_signature_hooked', 'hooking_address', 'hook_description', 'hooked_function', 'hooked_module', 'hooking_module', 'type_')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinKernelHookObject-2}WindowsKernelHookObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinKernelHookObject-2}Windows_Kernel_Hook'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'digital_signature_hooking', 'digital_signature_hooked', 'hooking_address', 'hook_description', 'hooked_function', 'hooked_module', 'hooking_module', 'type_')
 
     digital_signature_hooking: _f.Child[_cybox_common.DigitalSignatureInfo] = _f.Child('{http://cybox.mitre.org/objects#WinKernelHookObject-2}Digital_Signature_Hooking', 1, tags={'{http://cybox.mitre.org/objects#WinKernelHookObject-2}Digital_Signature_Hooking': 'cybox_common:DigitalSignatureInfo'}, doc='The Digital_Signature_Hooked field is optional and specifies the digital signature of the hooking code.')
     digital_signature_hooked: _f.Child[_cybox_common.DigitalSignatureInfo] = _f.Child('{http://cybox.mitre.org/objects#WinKernelHookObject-2}Digital_Signature_Hooked', 2, tags={'{http://cybox.mitre.org/objects#WinKernelHookObject-2}Digital_Signature_Hooked': 'cybox_common:DigitalSignatureInfo'}, doc='The Digital_Signature_Hooked field is optional and specifies the digital signature of the hooked code.')

@@ -37,9 +37,9 @@ class IDTEntryList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinKernelObject-2}IDTEntryListType'
-    _content = 'element'
-    _field_names = ('idt_entries',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinKernelObject-2}IDTEntryListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('idt_entries',)
 
     idt_entries: _f.Children[IDTEntry] = _f.Children('{http://cybox.mitre.org/objects#WinKernelObject-2}IDT_Entry', 0, tags={'{http://cybox.mitre.org/objects#WinKernelObject-2}IDT_Entry': 'win_kernel_object:IDTEntry'}, min_occurs=1, max_occurs=None, doc='Specifies an entry in the Interrupt Descriptor Table.')
 
@@ -62,9 +62,9 @@ class IDTEntry(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinKernelObject-2}IDTEntryType'
-    _content = 'element'
-    _field_names = ('type_attr', 'offset_high', 'offset_low', 'offset_middle', 'selector')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinKernelObject-2}IDTEntryType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('type_attr', 'offset_high', 'offset_low', 'offset_middle', 'selector')
 
     type_attr: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinKernelObject-2}Type_Attr', 0, tags={'{http://cybox.mitre.org/objects#WinKernelObject-2}Type_Attr': 'cybox_common:HexBinaryObjectProperty'}, doc='A byte that encodes the gate type and interrupt attributes (e.g., the Descriptor Privilege Level).')
     offset_high: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinKernelObject-2}Offset_High', 1, tags={'{http://cybox.mitre.org/objects#WinKernelObject-2}Offset_High': 'cybox_common:HexBinaryObjectProperty'}, doc="Higher part of the interrupt function's offset address bits 16-31 in 32-bit, bits 32-63 in 64-bit).")
@@ -99,9 +99,9 @@ class SSDTEntryList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinKernelObject-2}SSDTEntryListType'
-    _content = 'element'
-    _field_names = ('ssdt_entries',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinKernelObject-2}SSDTEntryListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('ssdt_entries',)
 
     ssdt_entries: _f.Children[SSDTEntry] = _f.Children('{http://cybox.mitre.org/objects#WinKernelObject-2}SSDT_Entry', 0, tags={'{http://cybox.mitre.org/objects#WinKernelObject-2}SSDT_Entry': 'win_kernel_object:SSDTEntry'}, min_occurs=1, max_occurs=None, doc='Specifies an entry in the System Service Descriptor Table.')
 
@@ -124,9 +124,9 @@ class SSDTEntry(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinKernelObject-2}SSDTEntryType'
-    _content = 'element'
-    _field_names = ('hooked', 'service_table_base', 'service_counter_table_base', 'number_of_services', 'argument_table_base')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinKernelObject-2}SSDTEntryType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('hooked', 'service_table_base', 'service_counter_table_base', 'number_of_services', 'argument_table_base')
 
     hooked: _f.AttributeField[bool] = _f.AttributeField('hooked', _c.builtin('boolean'), doc='The hooked attribute specifies whether the SSDT entry is hooked.')
     service_table_base: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinKernelObject-2}Service_Table_Base', 0, tags={'{http://cybox.mitre.org/objects#WinKernelObject-2}Service_Table_Base': 'cybox_common:HexBinaryObjectProperty'}, doc='Pointer to the system service dispatch table, an array of function addresses which is indexed by the system call number.')
@@ -162,10 +162,10 @@ class WindowsKernel(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinKernelObject-2}WindowsKernelObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinKernelObject-2}Windows_Kernel'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'idt', 'ssdt')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinKernelObject-2}WindowsKernelObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinKernelObject-2}Windows_Kernel'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'idt', 'ssdt')
 
     idt: _f.WrappedChildren[IDTEntry] = _f.WrappedChildren('{http://cybox.mitre.org/objects#WinKernelObject-2}IDT', 1, tags={'{http://cybox.mitre.org/objects#WinKernelObject-2}IDT': 'win_kernel_object:IDTEntryList'}, item_tag='{http://cybox.mitre.org/objects#WinKernelObject-2}IDT_Entry', item_class='win_kernel_object:IDTEntry', doc='The IDT field characterizes the Windows Interrupt Descriptor Table (IDT).')
     ssdt: _f.WrappedChildren[SSDTEntry] = _f.WrappedChildren('{http://cybox.mitre.org/objects#WinKernelObject-2}SSDT', 2, tags={'{http://cybox.mitre.org/objects#WinKernelObject-2}SSDT': 'win_kernel_object:SSDTEntryList'}, item_tag='{http://cybox.mitre.org/objects#WinKernelObject-2}SSDT_Entry', item_class='win_kernel_object:SSDTEntry', doc='The SSDT field characterizes the Windows System Service Descriptor Table (SSDT). The SSDT is a structure that kernel uses to dispatch functions. KeServiceDescriptorTable is a table exported by the kernel that contains pointers to four SSDTs, one for the native API, one for user/GDI support, one of IIS SPUD (in Windows 2000), and one unused.See http://www.honeynet.org/node/438; Sven Boris Schreiber, Undocumented Windows 2000 Secrets (http://undocumented.rawol.com/sbs-w2k-2-the-windows-2000-native-api.pdf); Greg Hoglund and James Butler, Rootkits: Subverting the WIndows kernel.')

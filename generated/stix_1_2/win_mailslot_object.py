@@ -34,10 +34,10 @@ class WindowsMailslot(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinMailslotObject-2}WindowsMailslotObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinMailslotObject-2}Windows_Mailslot'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'handle', 'max_message_size', 'name', 'read_timeout', 'security_attributes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinMailslotObject-2}WindowsMailslotObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinMailslotObject-2}Windows_Mailslot'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'handle', 'max_message_size', 'name', 'read_timeout', 'security_attributes')
 
     handle: _f.Child[_win_handle_object.WindowsHandle] = _f.Child('{http://cybox.mitre.org/objects#WinMailslotObject-2}Handle', 1, tags={'{http://cybox.mitre.org/objects#WinMailslotObject-2}Handle': 'win_handle_object:WindowsHandle'}, doc='The Handle field specifies the open Windows handle to the mailslot. It imports and uses the WindowsHandleObjectType from the CybOX Windows Handle Object.')
     max_message_size: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinMailslotObject-2}Max_Message_Size', 2, tags={'{http://cybox.mitre.org/objects#WinMailslotObject-2}Max_Message_Size': 'cybox_common:NonNegativeIntegerObjectProperty'}, doc='The Max_Message_Size field specifies the maximum message size for the mailslot, in bytes.')

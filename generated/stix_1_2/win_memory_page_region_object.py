@@ -38,9 +38,10 @@ class MemoryPageProtection(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}MemoryPageProtectionType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}MemoryPageProtectionType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -105,9 +106,10 @@ class MemoryPageState(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}MemoryPageStateType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}MemoryPageStateType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -172,9 +174,10 @@ class MemoryPageType(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}MemoryPageTypeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}MemoryPageTypeType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -237,9 +240,9 @@ class WindowsMemoryPageRegion(_memory_object.MemoryRegion):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}WindowsMemoryPageRegionObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}Windows_Memory_Page_Region'
-    _field_names = ('object_reference', 'is_injected', 'is_mapped', 'is_protected', 'is_volatile', 'custom_properties', 'hashes', 'name', 'memory_source', 'region_size', 'block_type', 'region_start_address', 'region_end_address', 'extracted_features', 'type_', 'allocation_base_address', 'allocation_protect', 'state', 'protect')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}WindowsMemoryPageRegionObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}Windows_Memory_Page_Region'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_injected', 'is_mapped', 'is_protected', 'is_volatile', 'custom_properties', 'hashes', 'name', 'memory_source', 'region_size', 'block_type', 'region_start_address', 'region_end_address', 'extracted_features', 'type_', 'allocation_base_address', 'allocation_protect', 'state', 'protect')
 
     type_: _f.Child[MemoryPageType] = _f.Child('{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}Type', 9, tags={'{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}Type': 'win_memory_page_region_object:MemoryPageType'}, doc='The Type field specifies the type of pages in the memory page region.')
     allocation_base_address: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}Allocation_Base_Address', 10, tags={'{http://cybox.mitre.org/objects#WinMemoryPageRegionObject-2}Allocation_Base_Address': 'cybox_common:HexBinaryObjectProperty'}, doc='The Allocation_Base_Address field specifies the base address of the memory page region when the region was first allocated.')

@@ -36,9 +36,9 @@ class WindowsMutex(_mutex_object.Mutex):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinMutexObject-2}WindowsMutexObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinMutexObject-2}Windows_Mutex'
-    _field_names = ('object_reference', 'named', 'custom_properties', 'name', 'handle', 'security_attributes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinMutexObject-2}WindowsMutexObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinMutexObject-2}Windows_Mutex'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'named', 'custom_properties', 'name', 'handle', 'security_attributes')
 
     handle: _f.Child[_win_handle_object.WindowsHandle] = _f.Child('{http://cybox.mitre.org/objects#WinMutexObject-2}Handle', 2, tags={'{http://cybox.mitre.org/objects#WinMutexObject-2}Handle': 'win_handle_object:WindowsHandle'}, doc='The Handle field specifies the open Windows handle to the mutex. It imports and uses the WindowsHandleObjectType from the CybOX Windows Handle Object.')
     security_attributes: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinMutexObject-2}Security_Attributes', 3, tags={'{http://cybox.mitre.org/objects#WinMutexObject-2}Security_Attributes': 'cybox_common:StringObjectProperty'}, doc='The Security_Attributes field specifies the Windows security attributes for the mutex.')

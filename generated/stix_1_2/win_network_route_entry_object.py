@@ -40,9 +40,10 @@ class NLRouteOrigin(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinNetworkRouteEntryObject-2}NLRouteOriginType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinNetworkRouteEntryObject-2}NLRouteOriginType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -107,9 +108,10 @@ class NLRouteProtocol(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinNetworkRouteEntryObject-2}NLRouteProtocolType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinNetworkRouteEntryObject-2}NLRouteProtocolType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -172,9 +174,9 @@ class WindowsNetworkRouteEntry(_network_route_entry_object.NetworkRouteEntry):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinNetworkRouteEntryObject-2}WindowsNetworkRouteEntryObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinNetworkRouteEntryObject-2}Windows_Network_Route_Entry'
-    _field_names = ('object_reference', 'is_ipv_6', 'is_autoconfigure_address', 'is_immortal', 'is_loopback', 'is_publish', 'custom_properties', 'destination_address', 'origin', 'netmask', 'gateway_address', 'metric', 'type_', 'protocol', 'interface', 'preferred_lifetime', 'valid_lifetime', 'route_age', 'nl_route_protocol', 'nl_route_origin')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinNetworkRouteEntryObject-2}WindowsNetworkRouteEntryObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinNetworkRouteEntryObject-2}Windows_Network_Route_Entry'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_ipv6', 'is_autoconfigure_address', 'is_immortal', 'is_loopback', 'is_publish', 'custom_properties', 'destination_address', 'origin', 'netmask', 'gateway_address', 'metric', 'type_', 'protocol', 'interface', 'preferred_lifetime', 'valid_lifetime', 'route_age', 'nl_route_protocol', 'nl_route_origin')
 
     nl_route_protocol: _f.Child[NLRouteProtocol] = _f.Child('{http://cybox.mitre.org/objects#WinNetworkRouteEntryObject-2}NL_ROUTE_PROTOCOL', 12, tags={'{http://cybox.mitre.org/objects#WinNetworkRouteEntryObject-2}NL_ROUTE_PROTOCOL': 'win_network_route_entry_object:NLRouteProtocol'}, doc='The NL_ROUTE_PROTOCOL element captures the routing protocol specified for the network route, as detailed in the NL_ROUTE_PROTOCOL enumeration. For more information please see: http://msdn.microsoft.com/en-us/library/windows/desktop/aa814494(v=vs.85).aspx.')
     nl_route_origin: _f.Child[NLRouteOrigin] = _f.Child('{http://cybox.mitre.org/objects#WinNetworkRouteEntryObject-2}NL_ROUTE_ORIGIN', 13, tags={'{http://cybox.mitre.org/objects#WinNetworkRouteEntryObject-2}NL_ROUTE_ORIGIN': 'win_network_route_entry_object:NLRouteOrigin'}, doc='The NL_ROUTE_ORIGIN element specifies a network route origination point, as detailed in the NL_ROUTE_ORIGIN enumeration in the MIB_IPFORWARD_ROW2 structure. For more information, see http://msdn.microsoft.com/en-us/library/windows/desktop/aa814494(v=vs.85).aspx for the MIB_IPFORWARD_ROW2 structure and http://msdn.microsoft.com/en-us/library/windows/hardware/ff568764(v=vs.85).aspx for the NL_ROUTE_ORIGIN enumeration.')
@@ -183,7 +185,7 @@ class WindowsNetworkRouteEntry(_network_route_entry_object.NetworkRouteEntry):
         self,
         *,
         object_reference: str | None = None,
-        is_ipv_6: bool | str | None = None,
+        is_ipv6: bool | str | None = None,
         is_autoconfigure_address: bool | str | None = None,
         is_immortal: bool | str | None = None,
         is_loopback: bool | str | None = None,
@@ -205,7 +207,7 @@ class WindowsNetworkRouteEntry(_network_route_entry_object.NetworkRouteEntry):
     ) -> None:
         self._init({
             'object_reference': object_reference,
-            'is_ipv_6': is_ipv_6,
+            'is_ipv6': is_ipv6,
             'is_autoconfigure_address': is_autoconfigure_address,
             'is_immortal': is_immortal,
             'is_loopback': is_loopback,

@@ -35,9 +35,10 @@ class SharedResource(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinNetworkShareObject-2}SharedResourceType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinNetworkShareObject-2}SharedResourceType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -100,10 +101,10 @@ class WindowsNetworkShare(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinNetworkShareObject-2}WindowsNetworkShareObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinNetworkShareObject-2}Windows_Network_Share'
-    _abstract = False
-    _field_names = ('object_reference', 'access_read', 'access_write', 'access_create', 'access_exec', 'access_delete', 'access_atrib', 'access_perm', 'access_all', 'custom_properties', 'current_uses', 'local_path', 'max_uses', 'netname', 'type_')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinNetworkShareObject-2}WindowsNetworkShareObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinNetworkShareObject-2}Windows_Network_Share'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'access_read', 'access_write', 'access_create', 'access_exec', 'access_delete', 'access_atrib', 'access_perm', 'access_all', 'custom_properties', 'current_uses', 'local_path', 'max_uses', 'netname', 'type_')
 
     access_read: _f.AttributeField[bool] = _f.AttributeField('ACCESS_READ', _c.builtin('boolean'), doc='The ACCESS_READ field specifies the permission to read data from a resource and, by default, to execute the resource.')
     access_write: _f.AttributeField[bool] = _f.AttributeField('ACCESS_WRITE', _c.builtin('boolean'), doc='The ACCESS_WRITE field specifies the permission to write data to the resource.')

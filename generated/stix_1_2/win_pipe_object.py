@@ -34,9 +34,9 @@ class WindowsPipe(_pipe_object.Pipe):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinPipeObject-2}WindowsPipeObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinPipeObject-2}Windows_Pipe'
-    _field_names = ('object_reference', 'named', 'custom_properties', 'name', 'default_time_out', 'handle', 'in_buffer_size', 'max_instances', 'open_mode', 'out_buffer_size', 'pipe_mode', 'security_attributes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinPipeObject-2}WindowsPipeObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinPipeObject-2}Windows_Pipe'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'named', 'custom_properties', 'name', 'default_time_out', 'handle', 'in_buffer_size', 'max_instances', 'open_mode', 'out_buffer_size', 'pipe_mode', 'security_attributes')
 
     default_time_out: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinPipeObject-2}Default_Time_Out', 2, tags={'{http://cybox.mitre.org/objects#WinPipeObject-2}Default_Time_Out': 'cybox_common:NonNegativeIntegerObjectProperty'}, doc='The Default_Time_Out field specifies the default time-out value for the pipe, in milliseconds.')
     handle: _f.Child[_win_handle_object.WindowsHandle] = _f.Child('{http://cybox.mitre.org/objects#WinPipeObject-2}Handle', 3, tags={'{http://cybox.mitre.org/objects#WinPipeObject-2}Handle': 'win_handle_object:WindowsHandle'}, doc='The Handle field specifies the open Windows handle to the pipe. It imports and uses the WindowsHandleObjectType from the CybOX Windows Handle Object.')

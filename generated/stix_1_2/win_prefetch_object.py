@@ -39,9 +39,9 @@ class AccessedDirectoryList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinPrefetchObject-2}AccessedDirectoryListType'
-    _content = 'element'
-    _field_names = ('accessed_directories',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinPrefetchObject-2}AccessedDirectoryListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('accessed_directories',)
 
     accessed_directories: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#WinPrefetchObject-2}Accessed_Directory', 0, tags={'{http://cybox.mitre.org/objects#WinPrefetchObject-2}Accessed_Directory': 'cybox_common:StringObjectProperty'}, min_occurs=1, max_occurs=None, doc='Specifies the pathname of the accessed directory.')
 
@@ -65,9 +65,9 @@ class AccessedFileList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinPrefetchObject-2}AccessedFileListType'
-    _content = 'element'
-    _field_names = ('accessed_filenames',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinPrefetchObject-2}AccessedFileListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('accessed_filenames',)
 
     accessed_filenames: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#WinPrefetchObject-2}Accessed_Filename', 0, tags={'{http://cybox.mitre.org/objects#WinPrefetchObject-2}Accessed_Filename': 'cybox_common:StringObjectProperty'}, min_occurs=1, max_occurs=None, doc='Specifies the filename of the accessed file.')
 
@@ -89,9 +89,9 @@ class Volume(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinPrefetchObject-2}VolumeType'
-    _content = 'element'
-    _field_names = ('volume_items', 'device_items')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinPrefetchObject-2}VolumeType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('volume_items', 'device_items')
 
     volume_items: _f.Children[_win_volume_object.WindowsVolume] = _f.Children('{http://cybox.mitre.org/objects#WinPrefetchObject-2}VolumeItem', 0, tags={'{http://cybox.mitre.org/objects#WinPrefetchObject-2}VolumeItem': 'win_volume_object:WindowsVolume'}, max_occurs=None, doc='The volume that the prefetch application was run from. The only item in the prefecth file is the volume name.')
     device_items: _f.Children[_device_object.Device] = _f.Children('{http://cybox.mitre.org/objects#WinPrefetchObject-2}DeviceItem', 1, tags={'{http://cybox.mitre.org/objects#WinPrefetchObject-2}DeviceItem': 'device_object:Device'}, max_occurs=None, doc='The device that the prefetch application was run from. The only item in the prefetch file is the device serial number.')
@@ -120,10 +120,10 @@ class WindowsPrefetchEntry(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinPrefetchObject-2}WindowsPrefetchObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinPrefetchObject-2}Windows_Prefetch_Entry'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'application_file_name', 'prefetch_hash', 'times_executed', 'first_run', 'last_run', 'volume', 'accessed_file_list', 'accessed_directory_list')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinPrefetchObject-2}WindowsPrefetchObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinPrefetchObject-2}Windows_Prefetch_Entry'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'application_file_name', 'prefetch_hash', 'times_executed', 'first_run', 'last_run', 'volume', 'accessed_file_list', 'accessed_directory_list')
 
     application_file_name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinPrefetchObject-2}Application_File_Name', 1, tags={'{http://cybox.mitre.org/objects#WinPrefetchObject-2}Application_File_Name': 'cybox_common:StringObjectProperty'}, doc='Name of the executable of the prefetch file.')
     prefetch_hash: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinPrefetchObject-2}Prefetch_Hash', 2, tags={'{http://cybox.mitre.org/objects#WinPrefetchObject-2}Prefetch_Hash': 'cybox_common:StringObjectProperty'}, doc='An eight character hash of the location from which the application was run.')

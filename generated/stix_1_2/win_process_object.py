@@ -42,9 +42,9 @@ class MemorySectionList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinProcessObject-2}MemorySectionListType'
-    _content = 'element'
-    _field_names = ('memory_sections',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinProcessObject-2}MemorySectionListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('memory_sections',)
 
     memory_sections: _f.Children[_memory_object.MemoryRegion] = _f.Children('{http://cybox.mitre.org/objects#WinProcessObject-2}Memory_Section', 0, tags={'{http://cybox.mitre.org/objects#WinProcessObject-2}Memory_Section': 'memory_object:MemoryRegion'}, min_occurs=1, max_occurs=None, doc='The Memory_Section field specifies a memory section used by the process. It imports and uses the MemoryObjectType from the CybOX Memory Object.')
 
@@ -67,9 +67,9 @@ class StartupInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinProcessObject-2}StartupInfoType'
-    _content = 'element'
-    _field_names = ('lp_desktop', 'lp_title', 'dw_x', 'dw_y', 'dw_x_size', 'dw_y_size', 'dw_x_count_chars', 'dw_y_count_chars', 'dw_fill_attribute', 'dw_flags', 'w_show_window', 'h_std_input', 'h_std_output', 'h_std_error')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinProcessObject-2}StartupInfoType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('lp_desktop', 'lp_title', 'dw_x', 'dw_y', 'dw_x_size', 'dw_y_size', 'dw_x_count_chars', 'dw_y_count_chars', 'dw_fill_attribute', 'dw_flags', 'w_show_window', 'h_std_input', 'h_std_output', 'h_std_error')
 
     lp_desktop: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinProcessObject-2}lpDesktop', 0, tags={'{http://cybox.mitre.org/objects#WinProcessObject-2}lpDesktop': 'cybox_common:StringObjectProperty'}, doc='The lpDesktop field specifies the name of the desktop, or the name of both the desktop and window station for this process.')
     lp_title: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinProcessObject-2}lpTitle', 1, tags={'{http://cybox.mitre.org/objects#WinProcessObject-2}lpTitle': 'cybox_common:StringObjectProperty'}, doc='The lpTitle field specifies the title displayed in the title bar if a new console window is created.')
@@ -131,9 +131,9 @@ class WindowsProcess(_process_object.Process):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinProcessObject-2}WindowsProcessObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinProcessObject-2}Windows_Process'
-    _field_names = ('object_reference', 'is_hidden', 'aslr_enabled', 'dep_enabled', 'custom_properties', 'pid', 'name', 'creation_time', 'parent_pid', 'child_pid_list', 'image_info', 'argument_list', 'environment_variable_list', 'kernel_time', 'port_list', 'network_connection_list', 'start_time', 'status', 'username', 'user_time', 'extracted_features', 'handle_list', 'priority', 'section_list', 'security_id', 'startup_info', 'security_type', 'window_title', 'threads')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinProcessObject-2}WindowsProcessObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinProcessObject-2}Windows_Process'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_hidden', 'aslr_enabled', 'dep_enabled', 'custom_properties', 'pid', 'name', 'creation_time', 'parent_pid', 'child_pid_list', 'image_info', 'argument_list', 'environment_variable_list', 'kernel_time', 'port_list', 'network_connection_list', 'start_time', 'status', 'username', 'user_time', 'extracted_features', 'handle_list', 'priority', 'section_list', 'security_id', 'startup_info', 'security_type', 'window_title', 'threads')
 
     aslr_enabled: _f.AttributeField[bool] = _f.AttributeField('aslr_enabled', _c.builtin('boolean'), doc='The aslr_enabled field specifies whether Address Space Layout Randomization (ASLR) is enabled for the process.')
     dep_enabled: _f.AttributeField[bool] = _f.AttributeField('dep_enabled', _c.builtin('boolean'), doc='The dep_enabled field specifies whether Data Execution Prevention (DEP) is enabled for the process.')

@@ -42,9 +42,10 @@ class RegistryDatatype(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}RegistryDatatypeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}RegistryDatatypeType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -109,9 +110,10 @@ class RegistryHive(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}RegistryHiveType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}RegistryHiveType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -174,9 +176,9 @@ class RegistrySubkeys(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}RegistrySubkeysType'
-    _content = 'element'
-    _field_names = ('subkeys',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}RegistrySubkeysType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('subkeys',)
 
     subkeys: _f.Children[WindowsRegistryKey] = _f.Children('{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Subkey', 0, tags={'{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Subkey': 'win_registry_key_object:WindowsRegistryKey'}, min_occurs=1, max_occurs=None, doc='The Subkey field specifies a single subkey contained under the registry key.')
 
@@ -200,9 +202,9 @@ class RegistryValue(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}RegistryValueType'
-    _content = 'element'
-    _field_names = ('name', 'data', 'datatype', 'byte_runs')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}RegistryValueType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name', 'data', 'datatype', 'byte_runs')
 
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Name', 0, tags={'{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the name of the registry value. For specifying the default value in a registry key, an empty string should be used.')
     data: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Data', 1, tags={'{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Data': 'cybox_common:StringObjectProperty'}, doc='The Data field specifies the data contained in the registry value.')
@@ -235,9 +237,9 @@ class RegistryValues(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}RegistryValuesType'
-    _content = 'element'
-    _field_names = ('values',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}RegistryValuesType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('values',)
 
     values: _f.Children[RegistryValue] = _f.Children('{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Value', 0, tags={'{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Value': 'win_registry_key_object:RegistryValue'}, min_occurs=1, max_occurs=None, doc='The Value field specifies the value (with name/data pair) held within the registry key.')
 
@@ -261,10 +263,10 @@ class WindowsRegistryKey(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}WindowsRegistryKeyObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Windows_Registry_Key'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'key', 'hive', 'number_values', 'values', 'modified_time', 'creator_username', 'handle_list', 'number_subkeys', 'subkeys', 'byte_runs')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}WindowsRegistryKeyObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Windows_Registry_Key'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'key', 'hive', 'number_values', 'values', 'modified_time', 'creator_username', 'handle_list', 'number_subkeys', 'subkeys', 'byte_runs')
 
     key: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Key', 1, tags={'{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Key': 'cybox_common:StringObjectProperty'}, doc='The Key field specifies the full key to the Windows registry object, not including the hive.')
     hive: _f.Child[RegistryHive] = _f.Child('{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Hive', 2, tags={'{http://cybox.mitre.org/objects#WinRegistryKeyObject-2}Hive': 'win_registry_key_object:RegistryHive'}, doc='The Hive field specifies the Windows registry hive to which the registry object belongs to.')

@@ -36,9 +36,9 @@ class WinSemaphore(_semaphore_object.Semaphore):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinSemaphoreObject-2}WindowsSemaphoreObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinSemaphoreObject-2}Win_Semaphore'
-    _field_names = ('object_reference', 'named', 'custom_properties', 'current_count', 'maximum_count', 'name', 'handle', 'security_attributes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinSemaphoreObject-2}WindowsSemaphoreObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinSemaphoreObject-2}Win_Semaphore'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'named', 'custom_properties', 'current_count', 'maximum_count', 'name', 'handle', 'security_attributes')
 
     handle: _f.Child[_win_handle_object.WindowsHandle] = _f.Child('{http://cybox.mitre.org/objects#WinSemaphoreObject-2}Handle', 4, tags={'{http://cybox.mitre.org/objects#WinSemaphoreObject-2}Handle': 'win_handle_object:WindowsHandle'}, doc='The Handle field specifies the open Windows handle to the semaphore. It imports and uses the WindowsHandleObjectType from the CybOX Windows Handle Object.')
     security_attributes: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinSemaphoreObject-2}Security_Attributes', 5, tags={'{http://cybox.mitre.org/objects#WinSemaphoreObject-2}Security_Attributes': 'cybox_common:StringObjectProperty'}, doc='The Security_Attributes field specifies the Windows security attributes for the semaphore.')

@@ -44,9 +44,9 @@ class ServiceDescriptionList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinServiceObject-2}ServiceDescriptionListType'
-    _content = 'element'
-    _field_names = ('descriptions',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinServiceObject-2}ServiceDescriptionListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('descriptions',)
 
     descriptions: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#WinServiceObject-2}Description', 0, tags={'{http://cybox.mitre.org/objects#WinServiceObject-2}Description': 'cybox_common:StringObjectProperty'}, min_occurs=1, max_occurs=None, doc='A description of the service. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/ms685156(v=vs.85).aspx.')
 
@@ -71,9 +71,10 @@ class ServiceMode(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinServiceObject-2}ServiceModeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinServiceObject-2}ServiceModeType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -137,9 +138,10 @@ class ServiceStatus(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinServiceObject-2}ServiceStatusType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinServiceObject-2}ServiceStatusType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -203,9 +205,10 @@ class Service(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinServiceObject-2}ServiceType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinServiceObject-2}ServiceType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -267,9 +270,9 @@ class WindowsService(_win_process_object.WindowsProcess):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinServiceObject-2}WindowsServiceObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinServiceObject-2}Windows_Service'
-    _field_names = ('object_reference', 'is_hidden', 'aslr_enabled', 'dep_enabled', 'service_dll_signature_exists', 'service_dll_signature_verified', 'custom_properties', 'pid', 'name', 'creation_time', 'parent_pid', 'child_pid_list', 'image_info', 'argument_list', 'environment_variable_list', 'kernel_time', 'port_list', 'network_connection_list', 'start_time', 'status', 'username', 'user_time', 'extracted_features', 'handle_list', 'priority', 'section_list', 'security_id', 'startup_info', 'security_type', 'window_title', 'threads', 'description_list', 'display_name', 'group_name', 'service_name', 'service_dll', 'service_dll_certificate_issuer', 'service_dll_certificate_subject', 'service_dll_hashes', 'service_dll_signature_description', 'startup_command_line', 'startup_type', 'service_status', 'service_type', 'started_as')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinServiceObject-2}WindowsServiceObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinServiceObject-2}Windows_Service'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_hidden', 'aslr_enabled', 'dep_enabled', 'service_dll_signature_exists', 'service_dll_signature_verified', 'custom_properties', 'pid', 'name', 'creation_time', 'parent_pid', 'child_pid_list', 'image_info', 'argument_list', 'environment_variable_list', 'kernel_time', 'port_list', 'network_connection_list', 'start_time', 'status', 'username', 'user_time', 'extracted_features', 'handle_list', 'priority', 'section_list', 'security_id', 'startup_info', 'security_type', 'window_title', 'threads', 'description_list', 'display_name', 'group_name', 'service_name', 'service_dll', 'service_dll_certificate_issuer', 'service_dll_certificate_subject', 'service_dll_hashes', 'service_dll_signature_description', 'startup_command_line', 'startup_type', 'service_status', 'service_type', 'started_as')
 
     service_dll_signature_exists: _f.AttributeField[bool] = _f.AttributeField('service_dll_signature_exists', _c.builtin('boolean'), doc='Indicates whether or not the DLL is signed.')
     service_dll_signature_verified: _f.AttributeField[bool] = _f.AttributeField('service_dll_signature_verified', _c.builtin('boolean'), doc="Indicates whether or not the DLL's signature was verified.")

@@ -36,9 +36,9 @@ class GlobalFlagList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinSystemObject-2}GlobalFlagListType'
-    _content = 'element'
-    _field_names = ('global_flags',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinSystemObject-2}GlobalFlagListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('global_flags',)
 
     global_flags: _f.Children[GlobalFlag] = _f.Children('{http://cybox.mitre.org/objects#WinSystemObject-2}Global_Flag', 0, tags={'{http://cybox.mitre.org/objects#WinSystemObject-2}Global_Flag': 'win_system_object:GlobalFlag'}, min_occurs=1, max_occurs=None, doc='This characterizes Windows global flags. See also: http://msdn.microsoft.com/en-us/library/windows/hardware/ff549557(v=vs.85).aspx.')
 
@@ -60,9 +60,9 @@ class GlobalFlag(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinSystemObject-2}GlobalFlagType'
-    _content = 'element'
-    _field_names = ('abbreviation', 'destination', 'hexadecimal_value', 'symbolic_name')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinSystemObject-2}GlobalFlagType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('abbreviation', 'destination', 'hexadecimal_value', 'symbolic_name')
 
     abbreviation: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinSystemObject-2}Abbreviation', 0, tags={'{http://cybox.mitre.org/objects#WinSystemObject-2}Abbreviation': 'cybox_common:StringObjectProperty'}, doc='The abbreviation of a global flag. See also: http://msdn.microsoft.com/en-us/library/windows/hardware/ff549646(v=vs.85).aspx.')
     destination: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinSystemObject-2}Destination', 1, tags={'{http://cybox.mitre.org/objects#WinSystemObject-2}Destination': 'cybox_common:StringObjectProperty'}, doc='The destination of a global flag. See also: http://msdn.microsoft.com/en-us/library/windows/hardware/ff549646(v=vs.85).aspx.')
@@ -94,9 +94,9 @@ class WindowsSystem(_system_object.System):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinSystemObject-2}WindowsSystemObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinSystemObject-2}Windows_System'
-    _field_names = ('object_reference', 'custom_properties', 'available_physical_memory', 'bios_info', 'date', 'hostname', 'local_time', 'network_interface_list', 'os', 'processor', 'processor_architecture', 'system_time', 'timezone_dst', 'timezone_standard', 'total_physical_memory', 'uptime', 'username', 'domains', 'global_flag_list', 'net_bios_name', 'open_handle_list', 'product_id', 'product_name', 'registered_organization', 'registered_owner', 'windows_directory', 'windows_system_directory', 'windows_temp_directory')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinSystemObject-2}WindowsSystemObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinSystemObject-2}Windows_System'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'available_physical_memory', 'bios_info', 'date', 'hostname', 'local_time', 'network_interface_list', 'os', 'processor', 'processor_architecture', 'system_time', 'timezone_dst', 'timezone_standard', 'total_physical_memory', 'uptime', 'username', 'domains', 'global_flag_list', 'net_bios_name', 'open_handle_list', 'product_id', 'product_name', 'registered_organization', 'registered_owner', 'windows_directory', 'windows_system_directory', 'windows_temp_directory')
 
     domains: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#WinSystemObject-2}Domain', 16, tags={'{http://cybox.mitre.org/objects#WinSystemObject-2}Domain': 'cybox_common:StringObjectProperty'}, max_occurs=None, doc='The domain that the system belongs to.')
     global_flag_list: _f.WrappedChildren[GlobalFlag] = _f.WrappedChildren('{http://cybox.mitre.org/objects#WinSystemObject-2}Global_Flag_List', 17, tags={'{http://cybox.mitre.org/objects#WinSystemObject-2}Global_Flag_List': 'win_system_object:GlobalFlagList'}, item_tag='{http://cybox.mitre.org/objects#WinSystemObject-2}Global_Flag', item_class='win_system_object:GlobalFlag', doc='A list of global flags. See also: http://msdn.microsoft.com/en-us/library/windows/hardware/ff549557(v=vs.85).aspx.')

@@ -35,9 +35,10 @@ class ChangeLogEntryType(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}ChangeLogEntryTypeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}ChangeLogEntryTypeType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -102,9 +103,9 @@ class HiveList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}HiveListType'
-    _content = 'element'
-    _field_names = ('hives',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}HiveListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('hives',)
 
     hives: _f.Children[_cybox_common.StringObjectProperty] = _f.Children('{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}Hive', 0, tags={'{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}Hive': 'cybox_common:StringObjectProperty'}, min_occurs=1, max_occurs=None, doc='The Hive element specifies the Windows registry hive associated with the system restore point.')
 
@@ -128,10 +129,10 @@ class WindowsSystemRestoreEntry(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}WindowsSystemRestoreObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}Windows_System_Restore_Entry'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'restore_point_description', 'restore_point_full_path', 'restore_point_name', 'restore_point_type', 'acl_change_sid', 'acl_change_username', 'backup_file_name', 'change_event', 'change_log_entry_flags', 'change_log_entry_sequence_number', 'change_log_entry_type', 'change_log_file_name', 'created', 'file_attributes', 'new_file_name', 'original_file_name', 'original_short_file_name', 'process_name', 'registry_hive_list')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}WindowsSystemRestoreObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}Windows_System_Restore_Entry'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'restore_point_description', 'restore_point_full_path', 'restore_point_name', 'restore_point_type', 'acl_change_sid', 'acl_change_username', 'backup_file_name', 'change_event', 'change_log_entry_flags', 'change_log_entry_sequence_number', 'change_log_entry_type', 'change_log_file_name', 'created', 'file_attributes', 'new_file_name', 'original_file_name', 'original_short_file_name', 'process_name', 'registry_hive_list')
 
     restore_point_description: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}Restore_Point_Description', 1, tags={'{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}Restore_Point_Description': 'cybox_common:StringObjectProperty'}, doc='The description of this restore point.')
     restore_point_full_path: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}Restore_Point_Full_Path', 2, tags={'{http://cybox.mitre.org/objects#WinSystemRestoreObject-2}Restore_Point_Full_Path': 'cybox_common:StringObjectProperty'}, doc='The full path to the restore point.')

@@ -46,9 +46,9 @@ class IComHandlerAction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}IComHandlerActionType'
-    _content = 'element'
-    _field_names = ('com_data', 'com_class_id')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}IComHandlerActionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('com_data', 'com_class_id')
 
     com_data: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinTaskObject-2}COM_Data', 0, tags={'{http://cybox.mitre.org/objects#WinTaskObject-2}COM_Data': 'cybox_common:StringObjectProperty'}, doc='The COM_Data field specifies the data associated with the COM handler. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/aa380613(v=vs.85).aspx.')
     com_class_id: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinTaskObject-2}COM_Class_ID', 1, tags={'{http://cybox.mitre.org/objects#WinTaskObject-2}COM_Class_ID': 'cybox_common:StringObjectProperty'}, doc='The COM_Class_ID field specifies the ID of the COM action. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/aa380613(v=vs.85).aspx.')
@@ -73,9 +73,9 @@ class IExecAction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}IExecActionType'
-    _content = 'element'
-    _field_names = ('exec_arguments', 'exec_program_path', 'exec_working_directory', 'exec_program_hashes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}IExecActionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('exec_arguments', 'exec_program_path', 'exec_working_directory', 'exec_program_hashes')
 
     exec_arguments: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinTaskObject-2}Exec_Arguments', 0, tags={'{http://cybox.mitre.org/objects#WinTaskObject-2}Exec_Arguments': 'cybox_common:StringObjectProperty'}, doc='The Exec_Arguments field specifies the arguments associated with the command-line operation launched by the action. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/aa380715(v=vs.85).aspx.')
     exec_program_path: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinTaskObject-2}Exec_Program_Path', 1, tags={'{http://cybox.mitre.org/objects#WinTaskObject-2}Exec_Program_Path': 'cybox_common:StringObjectProperty'}, doc='The Exec_Program_Path field specifies the path to the executable file launched by the action. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/aa380715(v=vs.85).aspx.')
@@ -106,9 +106,9 @@ class IShowMessageAction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}IShowMessageActionType'
-    _content = 'element'
-    _field_names = ('show_message_body', 'show_message_title')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}IShowMessageActionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('show_message_body', 'show_message_title')
 
     show_message_body: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinTaskObject-2}Show_Message_Body', 0, tags={'{http://cybox.mitre.org/objects#WinTaskObject-2}Show_Message_Body': 'cybox_common:StringObjectProperty'}, doc='The Show_Message_Body field specifies the message text that is displayed in the body of the message box by the action. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/aa381302(v=vs.85).aspx.')
     show_message_title: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinTaskObject-2}Show_Message_Title', 1, tags={'{http://cybox.mitre.org/objects#WinTaskObject-2}Show_Message_Title': 'cybox_common:StringObjectProperty'}, doc='The Show_Message_Title field specifies the title of the message box shown by the action. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/aa381302(v=vs.85).aspx.')
@@ -133,9 +133,9 @@ class TaskActionList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskActionListType'
-    _content = 'element'
-    _field_names = ('actions',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskActionListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('actions',)
 
     actions: _f.Children[TaskAction] = _f.Children('{http://cybox.mitre.org/objects#WinTaskObject-2}Action', 0, tags={'{http://cybox.mitre.org/objects#WinTaskObject-2}Action': 'win_task_object:TaskAction'}, min_occurs=1, max_occurs=None, doc='The work items performed by a task are called actions. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/aa383549(v=vs.85).aspx.')
 
@@ -157,9 +157,9 @@ class TaskAction(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskActionType'
-    _content = 'element'
-    _field_names = ('action_type', 'action_id', 'i_email_action', 'i_com_handler_action', 'i_exec_action', 'i_show_message_action')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskActionType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('action_type', 'action_id', 'i_email_action', 'i_com_handler_action', 'i_exec_action', 'i_show_message_action')
 
     action_type: _f.Child[TaskActionType] = _f.Child('{http://cybox.mitre.org/objects#WinTaskObject-2}Action_Type', 0, tags={'{http://cybox.mitre.org/objects#WinTaskObject-2}Action_Type': 'win_task_object:TaskActionType'}, doc='The Action_Type field specifies the type of the action. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/aa380596(v=vs.85).aspx.')
     action_id: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinTaskObject-2}Action_ID', 1, tags={'{http://cybox.mitre.org/objects#WinTaskObject-2}Action_ID': 'cybox_common:StringObjectProperty'}, doc='The Action_ID field specifies the user-defined identifier for the action. This identifier is used by the Task Scheduler for logging purposes. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/aa380590(v=vs.85).aspx.')
@@ -196,9 +196,10 @@ class TaskActionType(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskActionTypeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskActionTypeType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -262,9 +263,10 @@ class TaskFlag(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskFlagType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskFlagType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -328,9 +330,10 @@ class TaskPriority(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskPriorityType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskPriorityType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -394,9 +397,10 @@ class TaskStatus(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskStatusType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskStatusType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -461,9 +465,10 @@ class TaskTriggerFrequency(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskTriggerFrequencyType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskTriggerFrequencyType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -527,9 +532,10 @@ class TaskTrigger(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskTriggerType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}TaskTriggerType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -591,9 +597,9 @@ class TriggerList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}TriggerListType'
-    _content = 'element'
-    _field_names = ('triggers',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}TriggerListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('triggers',)
 
     triggers: _f.Children[Trigger] = _f.Children('{http://cybox.mitre.org/objects#WinTaskObject-2}Trigger', 0, tags={'{http://cybox.mitre.org/objects#WinTaskObject-2}Trigger': 'win_task_object:Trigger'}, min_occurs=1, max_occurs=None, doc='A trigger associated with this scheduled task. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/aa381264(v=vs.85).aspx.')
 
@@ -616,9 +622,9 @@ class Trigger(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}TriggerType'
-    _content = 'element'
-    _field_names = ('enabled', 'trigger_begin', 'trigger_delay', 'trigger_end', 'trigger_frequency', 'trigger_max_run_time', 'trigger_session_change_type', 'trigger_type')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}TriggerType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('enabled', 'trigger_begin', 'trigger_delay', 'trigger_end', 'trigger_frequency', 'trigger_max_run_time', 'trigger_session_change_type', 'trigger_type')
 
     enabled: _f.AttributeField[bool] = _f.AttributeField('enabled', _c.builtin('boolean'), doc='The enabled field specifies whether the trigger is enabled.')
     trigger_begin: _f.Child[_cybox_common.DateTimeObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinTaskObject-2}Trigger_Begin', 0, tags={'{http://cybox.mitre.org/objects#WinTaskObject-2}Trigger_Begin': 'cybox_common:DateTimeObjectProperty'}, doc='The Trigger_Begin_Element specifies the date/time that the trigger is activated.')
@@ -663,10 +669,10 @@ class WindowsTask(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinTaskObject-2}WindowsTaskObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinTaskObject-2}Windows_Task'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'status', 'priority', 'name', 'application_name', 'parameters', 'flags', 'account_name', 'account_run_level', 'account_logon_type', 'creator', 'creation_date', 'most_recent_run_time', 'exit_code', 'max_run_time', 'next_run_time', 'action_list', 'trigger_list', 'comment', 'working_directory', 'work_item_data')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinTaskObject-2}WindowsTaskObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinTaskObject-2}Windows_Task'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'status', 'priority', 'name', 'application_name', 'parameters', 'flags', 'account_name', 'account_run_level', 'account_logon_type', 'creator', 'creation_date', 'most_recent_run_time', 'exit_code', 'max_run_time', 'next_run_time', 'action_list', 'trigger_list', 'comment', 'working_directory', 'work_item_data')
 
     status: _f.Child[TaskStatus] = _f.Child('{http://cybox.mitre.org/objects#WinTaskObject-2}Status', 1, tags={'{http://cybox.mitre.org/objects#WinTaskObject-2}Status': 'win_task_object:TaskStatus'}, doc='The Status field specifies the current status of the scheduled task. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/aa381263(v=vs.85).aspx.')
     priority: _f.Child[TaskPriority] = _f.Child('{http://cybox.mitre.org/objects#WinTaskObject-2}Priority', 2, tags={'{http://cybox.mitre.org/objects#WinTaskObject-2}Priority': 'win_task_object:TaskPriority'}, doc='The Priority field specifies the priority of the scheduled task. This can either be a free-form string or one the values in the TaskPriorityEnum enumeration. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/aa381876(v=vs.85).aspx.')

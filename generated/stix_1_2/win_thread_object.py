@@ -38,9 +38,10 @@ class ThreadRunningStatus(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinThreadObject-2}ThreadRunningStatusType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinThreadObject-2}ThreadRunningStatusType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -104,10 +105,10 @@ class WindowsThread(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinThreadObject-2}WindowsThreadObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinThreadObject-2}Windows_Thread'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'thread_id', 'handle', 'running_status', 'context', 'priority', 'creation_flags', 'creation_time', 'start_address', 'parameter_address', 'security_attributes', 'stack_size')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinThreadObject-2}WindowsThreadObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinThreadObject-2}Windows_Thread'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'thread_id', 'handle', 'running_status', 'context', 'priority', 'creation_flags', 'creation_time', 'start_address', 'parameter_address', 'security_attributes', 'stack_size')
 
     thread_id: _f.Child[_cybox_common.NonNegativeIntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinThreadObject-2}Thread_ID', 1, tags={'{http://cybox.mitre.org/objects#WinThreadObject-2}Thread_ID': 'cybox_common:NonNegativeIntegerObjectProperty'}, doc='Represents the identifier of this thread. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/ms683183(v=vs.85).aspx.')
     handle: _f.Child[_win_handle_object.WindowsHandle] = _f.Child('{http://cybox.mitre.org/objects#WinThreadObject-2}Handle', 2, tags={'{http://cybox.mitre.org/objects#WinThreadObject-2}Handle': 'win_handle_object:WindowsHandle'}, doc='Handle represents the handle of a specific thread. See also: http://msdn.microsoft.com/en-us/library/windows/desktop/ms682453(v=vs.85).aspx.')

@@ -37,10 +37,10 @@ class WindowsGroup(_user_account_object.Group):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinUserAccountObject-2}WindowsGroupType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('name',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinUserAccountObject-2}WindowsGroupType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('name',)
 
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinUserAccountObject-2}Name', 0, tags={'{http://cybox.mitre.org/objects#WinUserAccountObject-2}Name': 'cybox_common:StringObjectProperty'}, min_occurs=1, doc='Identifies the name of the windows group.')
 
@@ -63,10 +63,10 @@ class WindowsPrivilege(_user_account_object.Privilege):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinUserAccountObject-2}WindowsPrivilegeType'
-    _abstract = False
-    _content = 'element'
-    _field_names = ('user_right',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinUserAccountObject-2}WindowsPrivilegeType'
+    _abstract: _typing.ClassVar[bool] = False
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('user_right',)
 
     user_right: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinUserAccountObject-2}User_Right', 0, tags={'{http://cybox.mitre.org/objects#WinUserAccountObject-2}User_Right': 'cybox_common:StringObjectProperty'}, min_occurs=1, doc='User Right represents one right that a user may have.')
 
@@ -89,9 +89,9 @@ class WindowsUserAccount(_user_account_object.UserAccount):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinUserAccountObject-2}WindowsUserAccountObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinUserAccountObject-2}Windows_User_Account'
-    _field_names = ('object_reference', 'disabled', 'locked_out', 'password_required', 'custom_properties', 'description', 'domain', 'authentications', 'creation_date', 'modified_date', 'last_accessed_time', 'full_name', 'group_list', 'home_directory', 'last_login', 'privilege_list', 'script_path', 'username', 'user_password_age', 'security_id', 'security_type')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinUserAccountObject-2}WindowsUserAccountObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinUserAccountObject-2}Windows_User_Account'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'disabled', 'locked_out', 'password_required', 'custom_properties', 'description', 'domain', 'authentications', 'creation_date', 'modified_date', 'last_accessed_time', 'full_name', 'group_list', 'home_directory', 'last_login', 'privilege_list', 'script_path', 'username', 'user_password_age', 'security_id', 'security_type')
 
     security_id: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinUserAccountObject-2}Security_ID', 15, tags={'{http://cybox.mitre.org/objects#WinUserAccountObject-2}Security_ID': 'cybox_common:StringObjectProperty'}, doc='Security ID represents the Security ID (SID) of a windows user.')
     security_type: _f.Child[_cybox_common.SID] = _f.Child('{http://cybox.mitre.org/objects#WinUserAccountObject-2}Security_Type', 16, tags={'{http://cybox.mitre.org/objects#WinUserAccountObject-2}Security_Type': 'cybox_common:SID'}, doc='Security Type represents the type of the Security ID (SID).')

@@ -37,9 +37,10 @@ class WindowsDrive(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinVolumeObject-2}WindowsDriveType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinVolumeObject-2}WindowsDriveType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -104,9 +105,10 @@ class WindowsVolumeAttribute(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinVolumeObject-2}WindowsVolumeAttributeType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinVolumeObject-2}WindowsVolumeAttributeType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -168,9 +170,9 @@ class WindowsVolumeAttributesList(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinVolumeObject-2}WindowsVolumeAttributesListType'
-    _content = 'element'
-    _field_names = ('attributes',)
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinVolumeObject-2}WindowsVolumeAttributesListType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('attributes',)
 
     attributes: _f.Children[WindowsVolumeAttribute] = _f.Children('{http://cybox.mitre.org/objects#WinVolumeObject-2}Attribute', 0, tags={'{http://cybox.mitre.org/objects#WinVolumeObject-2}Attribute': 'win_volume_object:WindowsVolumeAttribute'}, min_occurs=1, max_occurs=4, doc='Each attribute field represents a single attribute in the windows volume attribute list.')
 
@@ -193,9 +195,9 @@ class WindowsVolume(_volume_object.Volume):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinVolumeObject-2}WindowsVolumeObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinVolumeObject-2}Windows_Volume'
-    _field_names = ('object_reference', 'is_mounted', 'custom_properties', 'name', 'device_path', 'file_system_type', 'total_allocation_units', 'sectors_per_allocation_unit', 'bytes_per_sector', 'actual_available_allocation_units', 'creation_time', 'file_system_flag_list', 'serial_number', 'attributes_list', 'drive_letter', 'drive_type')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinVolumeObject-2}WindowsVolumeObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinVolumeObject-2}Windows_Volume'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'is_mounted', 'custom_properties', 'name', 'device_path', 'file_system_type', 'total_allocation_units', 'sectors_per_allocation_unit', 'bytes_per_sector', 'actual_available_allocation_units', 'creation_time', 'file_system_flag_list', 'serial_number', 'attributes_list', 'drive_letter', 'drive_type')
 
     attributes_list: _f.WrappedChildren[WindowsVolumeAttribute] = _f.WrappedChildren('{http://cybox.mitre.org/objects#WinVolumeObject-2}Attributes_List', 11, tags={'{http://cybox.mitre.org/objects#WinVolumeObject-2}Attributes_List': 'win_volume_object:WindowsVolumeAttributesList'}, item_tag='{http://cybox.mitre.org/objects#WinVolumeObject-2}Attribute', item_class='win_volume_object:WindowsVolumeAttribute', doc='Represents the attributes of this windows volume object.')
     drive_letter: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinVolumeObject-2}Drive_Letter', 12, tags={'{http://cybox.mitre.org/objects#WinVolumeObject-2}Drive_Letter': 'cybox_common:StringObjectProperty'}, doc='Represents the drive letter of this windows volume object.')

@@ -38,9 +38,10 @@ class WaitableTimer(_cybox_common.BaseObjectProperty):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinWaitableTimerObject-2}WaitableTimerType'
-    _abstract = False
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinWaitableTimerObject-2}WaitableTimerType'
+    _abstract: _typing.ClassVar[bool] = False
 
+    datatype: _f.AttributeField[_cybox_common.DatatypeEnum] = _f.AttributeField('datatype', _BUNDLE.enumeration_codec('DatatypeEnum', 'cybox_common:DatatypeEnum'), fixed='string', doc='This attribute is optional and specifies the expected type for the value of the specified property.')
     value: _f.Text[str] = _f.Text(_c.StringCodec('anonymous simple type'))
 
     def __init__(
@@ -103,10 +104,10 @@ class WindowsWaitableTimer(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#WinWaitableTimerObject-2}WindowsWaitableTimerObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#WinWaitableTimerObject-2}Windows_Waitable_Timer'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'handle', 'name', 'security_attributes', 'type_')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#WinWaitableTimerObject-2}WindowsWaitableTimerObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#WinWaitableTimerObject-2}Windows_Waitable_Timer'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'handle', 'name', 'security_attributes', 'type_')
 
     handle: _f.Child[_win_handle_object.WindowsHandle] = _f.Child('{http://cybox.mitre.org/objects#WinWaitableTimerObject-2}Handle', 1, tags={'{http://cybox.mitre.org/objects#WinWaitableTimerObject-2}Handle': 'win_handle_object:WindowsHandle'}, doc='The Handle field specifies the handle to the Windows waitable timer object. It imports and uses the WindowsHandleObjectType type from the CybOX Windows Handle object.')
     name: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#WinWaitableTimerObject-2}Name', 2, tags={'{http://cybox.mitre.org/objects#WinWaitableTimerObject-2}Name': 'cybox_common:StringObjectProperty'}, doc='The Name field specifies the name of the Windows waitable timer object.')

@@ -38,9 +38,9 @@ class RSAPublicKey(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#X509CertificateObject-2}RSAPublicKeyType'
-    _content = 'element'
-    _field_names = ('modulus', 'exponent')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#X509CertificateObject-2}RSAPublicKeyType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('modulus', 'exponent')
 
     modulus: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Modulus', 0, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Modulus': 'cybox_common:StringObjectProperty'}, doc='Modulus is the modulus portion of a public key.')
     exponent: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Exponent', 1, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Exponent': 'cybox_common:IntegerObjectProperty'}, doc='Exponent is the exponent portion of a public key.')
@@ -67,9 +67,9 @@ class SubjectPublicKey(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#X509CertificateObject-2}SubjectPublicKeyType'
-    _content = 'element'
-    _field_names = ('public_key_algorithm', 'rsa_public_key')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#X509CertificateObject-2}SubjectPublicKeyType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('public_key_algorithm', 'rsa_public_key')
 
     public_key_algorithm: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Public_Key_Algorithm', 0, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Public_Key_Algorithm': 'cybox_common:StringObjectProperty'}, doc='Public Key Algorithm is the algorithm with which to encrypt data being sent to the subject.')
     rsa_public_key: _f.Child[RSAPublicKey] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}RSA_Public_Key', 1, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}RSA_Public_Key': 'x509_certificate_object:RSAPublicKey'}, container=True, doc='RSA Public Key is the public key contained in this X.509 certificate.')
@@ -95,9 +95,9 @@ class Validity(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#X509CertificateObject-2}ValidityType'
-    _content = 'element'
-    _field_names = ('not_before', 'not_after')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#X509CertificateObject-2}ValidityType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('not_before', 'not_after')
 
     not_before: _f.Child[_cybox_common.DateTimeObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Not_Before', 0, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Not_Before': 'cybox_common:DateTimeObjectProperty'}, doc='Not before is the date on which the certificate validity period begins.')
     not_after: _f.Child[_cybox_common.DateTimeObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Not_After', 1, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Not_After': 'cybox_common:DateTimeObjectProperty'}, doc='Not after is the date on which the certificate validity period ends.')
@@ -124,9 +124,9 @@ class X509CertificateContents(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#X509CertificateObject-2}X509CertificateContentsType'
-    _content = 'element'
-    _field_names = ('version', 'serial_number', 'signature_algorithm', 'issuer', 'validity', 'subject', 'subject_public_key', 'standard_extensions', 'non_standard_extensions')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#X509CertificateObject-2}X509CertificateContentsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('version', 'serial_number', 'signature_algorithm', 'issuer', 'validity', 'subject', 'subject_public_key', 'standard_extensions', 'non_standard_extensions')
 
     version: _f.Child[_cybox_common.IntegerObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Version', 0, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Version': 'cybox_common:IntegerObjectProperty'}, doc='Version describes the version of the encoded certificate.')
     serial_number: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Serial_Number', 1, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Serial_Number': 'cybox_common:StringObjectProperty'}, doc='The serial number is a unique identifier for each X.509 certificate issued by a specific Certificate Authority.')
@@ -173,10 +173,10 @@ class X509Certificate(_cybox_common.ObjectProperties):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#X509CertificateObject-2}X509CertificateObjectType'
-    _element_tag = '{http://cybox.mitre.org/objects#X509CertificateObject-2}X509_Certificate'
-    _abstract = False
-    _field_names = ('object_reference', 'custom_properties', 'certificate', 'raw_certificate', 'certificate_signature')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#X509CertificateObject-2}X509CertificateObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://cybox.mitre.org/objects#X509CertificateObject-2}X509_Certificate'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('object_reference', 'custom_properties', 'certificate', 'raw_certificate', 'certificate_signature')
 
     certificate: _f.Child[X509CertificateContents] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Certificate', 1, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Certificate': 'x509_certificate_object:X509CertificateContents'}, container=True, doc='Certificate represents the contents of an X.509 certificate, including items such as issuer, subject, and others.')
     raw_certificate: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Raw_Certificate', 2, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Raw_Certificate': 'cybox_common:StringObjectProperty'}, doc='The Raw_Certificate field captures the raw content of an X.509 certificate including the -----BEGIN CERTIFICATE----- and -----END CERTIFICATE----- lines.')
@@ -210,9 +210,9 @@ class X509CertificateSignature(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#X509CertificateObject-2}X509CertificateSignatureType'
-    _content = 'element'
-    _field_names = ('signature_algorithm', 'signature')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#X509CertificateObject-2}X509CertificateSignatureType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('signature_algorithm', 'signature')
 
     signature_algorithm: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Signature_Algorithm', 0, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Signature_Algorithm': 'cybox_common:StringObjectProperty'}, doc='Signature Algorithm contains the algorithm identifier for the algorithm used by the Certificate Authority to compute the signature.')
     signature: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Signature', 1, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Signature': 'cybox_common:StringObjectProperty'}, doc='Signature contains a digital signature computed upon this X.509 certificate.')
@@ -243,9 +243,9 @@ class X509NonStandardExtensions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#X509CertificateObject-2}X509NonStandardExtensionsType'
-    _content = 'element'
-    _field_names = ('netscape_comment', 'netscape_certificate_type', 'old_authority_key_identifier', 'old_primary_key_attributes')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#X509CertificateObject-2}X509NonStandardExtensionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('netscape_comment', 'netscape_certificate_type', 'old_authority_key_identifier', 'old_primary_key_attributes')
 
     netscape_comment: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Netscape_Comment', 0, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Netscape_Comment': 'cybox_common:StringObjectProperty'}, doc='The Netscape_Comment field captures a comment which may be displayed when the certificate is viewed in some browsers.')
     netscape_certificate_type: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Netscape_Certificate_Type', 1, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Netscape_Certificate_Type': 'cybox_common:StringObjectProperty'}, doc='The Netscape_Certificate_Type field captures a list of flags which indicate the purposes for which a certificate could be used.')
@@ -279,9 +279,9 @@ class X509V3Extensions(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://cybox.mitre.org/objects#X509CertificateObject-2}X509V3ExtensionsType'
-    _content = 'element'
-    _field_names = ('basic_constraints', 'name_constraints', 'policy_constraints', 'key_usage', 'extended_key_usage', 'subject_key_identifier', 'authority_key_identifier', 'subject_alternative_name', 'issuer_alternative_name', 'subject_directory_attributes', 'crl_distribution_points', 'inhibit_any_policy', 'private_key_usage_period', 'certificate_policies', 'policy_mappings')
+    _qname: _typing.ClassVar[str] = '{http://cybox.mitre.org/objects#X509CertificateObject-2}X509V3ExtensionsType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('basic_constraints', 'name_constraints', 'policy_constraints', 'key_usage', 'extended_key_usage', 'subject_key_identifier', 'authority_key_identifier', 'subject_alternative_name', 'issuer_alternative_name', 'subject_directory_attributes', 'crl_distribution_points', 'inhibit_any_policy', 'private_key_usage_period', 'certificate_policies', 'policy_mappings')
 
     basic_constraints: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Basic_Constraints', 0, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Basic_Constraints': 'cybox_common:StringObjectProperty'}, doc='The Basic_Constraints field captures a multi-valued extension which indicates whether a certificate is a CA certificate. The first (mandatory) name is CA followed by TRUE or FALSE. If CA is TRUE then an optional pathlen name followed by an non-negative value can be included. Also equivalent to the object ID (OID) value of 2.5.29.19.')
     name_constraints: _f.Child[_cybox_common.StringObjectProperty] = _f.Child('{http://cybox.mitre.org/objects#X509CertificateObject-2}Name_Constraints', 1, tags={'{http://cybox.mitre.org/objects#X509CertificateObject-2}Name_Constraints': 'cybox_common:StringObjectProperty'}, doc='The Name_Constraints field captures a name space within which all subject names in subsequent certificates in a certification path MUST be located. Also equivalent to the object ID (OID) value of 2.5.29.30.')

@@ -48,10 +48,10 @@ class CanonicalizationMethod(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethodType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethod'
-    _content = 'mixed'
-    _field_names = ('algorithm', 'any_elements')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethodType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethod'
+    _content: _typing.ClassVar[str] = 'mixed'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('algorithm', 'any_elements')
 
     algorithm: _f.AttributeField[str] = _f.AttributeField('Algorithm', _c.builtin('anyURI'), required=True)
     any_elements: _f.Wildcard = _f.Wildcard(0)
@@ -72,10 +72,10 @@ class DSAKeyValue(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}DSAKeyValueType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue'
-    _content = 'element'
-    _field_names = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}DSAKeyValueType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
 
     p: _f.Value[bytes] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}P', 0, _c.builtin('base64Binary'))
     q: _f.Value[bytes] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}Q', 1, _c.builtin('base64Binary'))
@@ -113,10 +113,10 @@ class DigestMethod(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}DigestMethodType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}DigestMethod'
-    _content = 'mixed'
-    _field_names = ('algorithm', 'any_elements')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}DigestMethodType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}DigestMethod'
+    _content: _typing.ClassVar[str] = 'mixed'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('algorithm', 'any_elements')
 
     algorithm: _f.AttributeField[str] = _f.AttributeField('Algorithm', _c.builtin('anyURI'), required=True)
     any_elements: _f.Wildcard = _f.Wildcard(0, excluded=frozenset({'', 'http://www.w3.org/2000/09/xmldsig#'}))
@@ -137,42 +137,42 @@ class KeyInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}KeyInfoType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}KeyInfo'
-    _content = 'mixed'
-    _field_names = ('id_', 'key_name', 'key_value', 'retrieval_method', 'x_509_data', 'pgp_data', 'spki_data', 'mgmt_data', 'any_elements')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}KeyInfoType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}KeyInfo'
+    _content: _typing.ClassVar[str] = 'mixed'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'key_names', 'key_values', 'retrieval_methods', 'x509_datas', 'pgp_datas', 'spki_datas', 'mgmt_datas', 'any_elements')
 
     id_: _f.AttributeField[str] = _f.AttributeField('Id', _c.builtin('ID'))
-    key_name: _f.Value[str] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}KeyName', 0, _c.builtin('string'))
-    key_value: _f.Child[KeyValue] = _f.Child('{http://www.w3.org/2000/09/xmldsig#}KeyValue', 1, tags={'{http://www.w3.org/2000/09/xmldsig#}KeyValue': 'xmldsig:KeyValue'})
-    retrieval_method: _f.Child[RetrievalMethod] = _f.Child('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', 2, tags={'{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 'xmldsig:RetrievalMethod'})
-    x_509_data: _f.Child[X509Data] = _f.Child('{http://www.w3.org/2000/09/xmldsig#}X509Data', 3, tags={'{http://www.w3.org/2000/09/xmldsig#}X509Data': 'xmldsig:X509Data'}, container=True)
-    pgp_data: _f.Child[PGPData] = _f.Child('{http://www.w3.org/2000/09/xmldsig#}PGPData', 4, tags={'{http://www.w3.org/2000/09/xmldsig#}PGPData': 'xmldsig:PGPData'}, container=True)
-    spki_data: _f.Child[SPKIData] = _f.Child('{http://www.w3.org/2000/09/xmldsig#}SPKIData', 5, tags={'{http://www.w3.org/2000/09/xmldsig#}SPKIData': 'xmldsig:SPKIData'}, container=True)
-    mgmt_data: _f.Value[str] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}MgmtData', 6, _c.builtin('string'))
+    key_names: _f.Values[str] = _f.Values('{http://www.w3.org/2000/09/xmldsig#}KeyName', 0, _c.builtin('string'), max_occurs=None)
+    key_values: _f.Children[KeyValue] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}KeyValue', 1, tags={'{http://www.w3.org/2000/09/xmldsig#}KeyValue': 'xmldsig:KeyValue'}, max_occurs=None)
+    retrieval_methods: _f.Children[RetrievalMethod] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', 2, tags={'{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 'xmldsig:RetrievalMethod'}, max_occurs=None)
+    x509_datas: _f.Children[X509Data] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}X509Data', 3, tags={'{http://www.w3.org/2000/09/xmldsig#}X509Data': 'xmldsig:X509Data'}, max_occurs=None)
+    pgp_datas: _f.Children[PGPData] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}PGPData', 4, tags={'{http://www.w3.org/2000/09/xmldsig#}PGPData': 'xmldsig:PGPData'}, max_occurs=None)
+    spki_datas: _f.Children[SPKIData] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}SPKIData', 5, tags={'{http://www.w3.org/2000/09/xmldsig#}SPKIData': 'xmldsig:SPKIData'}, max_occurs=None)
+    mgmt_datas: _f.Values[str] = _f.Values('{http://www.w3.org/2000/09/xmldsig#}MgmtData', 6, _c.builtin('string'), max_occurs=None)
     any_elements: _f.Wildcard = _f.Wildcard(7, excluded=frozenset({'', 'http://www.w3.org/2000/09/xmldsig#'}))
 
     def __init__(
         self,
         *,
         id_: str | None = None,
-        key_name: str | None = None,
-        key_value: KeyValue | None = None,
-        retrieval_method: RetrievalMethod | None = None,
-        x_509_data: X509Data | None = None,
-        pgp_data: PGPData | None = None,
-        spki_data: SPKIData | None = None,
-        mgmt_data: str | None = None,
+        key_names: _typing.Iterable[str] | None = None,
+        key_values: _typing.Iterable[KeyValue] | None = None,
+        retrieval_methods: _typing.Iterable[RetrievalMethod] | None = None,
+        x509_datas: _typing.Iterable[X509Data] | None = None,
+        pgp_datas: _typing.Iterable[PGPData] | None = None,
+        spki_datas: _typing.Iterable[SPKIData] | None = None,
+        mgmt_datas: _typing.Iterable[str] | None = None,
     ) -> None:
         self._init({
             'id_': id_,
-            'key_name': key_name,
-            'key_value': key_value,
-            'retrieval_method': retrieval_method,
-            'x_509_data': x_509_data,
-            'pgp_data': pgp_data,
-            'spki_data': spki_data,
-            'mgmt_data': mgmt_data,
+            'key_names': key_names,
+            'key_values': key_values,
+            'retrieval_methods': retrieval_methods,
+            'x509_datas': x509_datas,
+            'pgp_datas': pgp_datas,
+            'spki_datas': spki_datas,
+            'mgmt_datas': mgmt_datas,
         })
 
 
@@ -182,10 +182,10 @@ class KeyValue(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}KeyValueType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}KeyValue'
-    _content = 'mixed'
-    _field_names = ('dsa_key_value', 'rsa_key_value', 'any_elements')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}KeyValueType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}KeyValue'
+    _content: _typing.ClassVar[str] = 'mixed'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('dsa_key_value', 'rsa_key_value', 'any_elements')
 
     dsa_key_value: _f.Child[DSAKeyValue] = _f.Child('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', 0, tags={'{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue': 'xmldsig:DSAKeyValue'}, container=True)
     rsa_key_value: _f.Child[RSAKeyValue] = _f.Child('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', 1, tags={'{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue': 'xmldsig:RSAKeyValue'}, container=True)
@@ -209,10 +209,10 @@ class Manifest(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}ManifestType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}Manifest'
-    _content = 'element'
-    _field_names = ('id_', 'references')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}ManifestType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}Manifest'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'references')
 
     id_: _f.AttributeField[str] = _f.AttributeField('Id', _c.builtin('ID'))
     references: _f.Children[Reference] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}Reference', 0, tags={'{http://www.w3.org/2000/09/xmldsig#}Reference': 'xmldsig:Reference'}, min_occurs=1, max_occurs=None)
@@ -235,10 +235,10 @@ class Object(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}ObjectType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}Object'
-    _content = 'mixed'
-    _field_names = ('id_', 'mime_type', 'encoding', 'any_elements')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}ObjectType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}Object'
+    _content: _typing.ClassVar[str] = 'mixed'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'mime_type', 'encoding', 'any_elements')
 
     id_: _f.AttributeField[str] = _f.AttributeField('Id', _c.builtin('ID'))
     mime_type: _f.AttributeField[str] = _f.AttributeField('MimeType', _c.builtin('string'))
@@ -265,10 +265,10 @@ class PGPData(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}PGPDataType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}PGPData'
-    _content = 'element'
-    _field_names = ('pgp_key_id', 'pgp_key_packets', 'any_elements', 'any_elements2')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}PGPDataType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}PGPData'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('pgp_key_id', 'pgp_key_packets', 'any_elements', 'any_elements2')
 
     pgp_key_id: _f.Value[bytes] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', 0, _c.builtin('base64Binary'))
     pgp_key_packets: _f.Values[bytes] = _f.Values('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', 1, _c.builtin('base64Binary'), max_occurs=None)
@@ -293,10 +293,10 @@ class RSAKeyValue(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValueType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue'
-    _content = 'element'
-    _field_names = ('modulus', 'exponent')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValueType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('modulus', 'exponent')
 
     modulus: _f.Value[bytes] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}Modulus', 0, _c.builtin('base64Binary'), min_occurs=1)
     exponent: _f.Value[bytes] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}Exponent', 1, _c.builtin('base64Binary'), min_occurs=1)
@@ -319,10 +319,10 @@ class Reference(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}ReferenceType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}Reference'
-    _content = 'element'
-    _field_names = ('id_', 'uri', 'type_', 'transforms', 'digest_method', 'digest_value')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}ReferenceType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}Reference'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'uri', 'type_', 'transforms', 'digest_method', 'digest_value')
 
     id_: _f.AttributeField[str] = _f.AttributeField('Id', _c.builtin('ID'))
     uri: _f.AttributeField[str] = _f.AttributeField('URI', _c.builtin('anyURI'))
@@ -357,10 +357,10 @@ class RetrievalMethod(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethodType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod'
-    _content = 'element'
-    _field_names = ('uri', 'type_', 'transforms')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethodType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('uri', 'type_', 'transforms')
 
     uri: _f.AttributeField[str] = _f.AttributeField('URI', _c.builtin('anyURI'))
     type_: _f.AttributeField[str] = _f.AttributeField('Type', _c.builtin('anyURI'))
@@ -386,21 +386,21 @@ class SPKIData(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}SPKIDataType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}SPKIData'
-    _content = 'element'
-    _field_names = ('spki_sexp', 'any_elements')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}SPKIDataType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}SPKIData'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('spki_sexps', 'any_elements')
 
-    spki_sexp: _f.Value[bytes] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', 0, _c.builtin('base64Binary'), min_occurs=1)
+    spki_sexps: _f.Values[bytes] = _f.Values('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', 0, _c.builtin('base64Binary'), min_occurs=1, max_occurs=None)
     any_elements: _f.Wildcard = _f.Wildcard(1, excluded=frozenset({'', 'http://www.w3.org/2000/09/xmldsig#'}))
 
     def __init__(
         self,
         *,
-        spki_sexp: bytes | str | None = None,
+        spki_sexps: _typing.Iterable[bytes | str] | None = None,
     ) -> None:
         self._init({
-            'spki_sexp': spki_sexp,
+            'spki_sexps': spki_sexps,
         })
 
 
@@ -410,10 +410,10 @@ class SignatureMethod(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}SignatureMethodType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}SignatureMethod'
-    _content = 'mixed'
-    _field_names = ('algorithm', 'hmac_output_length', 'any_elements')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}SignatureMethodType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}SignatureMethod'
+    _content: _typing.ClassVar[str] = 'mixed'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('algorithm', 'hmac_output_length', 'any_elements')
 
     algorithm: _f.AttributeField[str] = _f.AttributeField('Algorithm', _c.builtin('anyURI'), required=True)
     hmac_output_length: _f.Value[int] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', 0, _c.builtin('integer'))
@@ -437,10 +437,10 @@ class SignatureProperties(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}SignaturePropertiesType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}SignatureProperties'
-    _content = 'element'
-    _field_names = ('id_', 'signature_properties')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}SignaturePropertiesType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}SignatureProperties'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'signature_properties')
 
     id_: _f.AttributeField[str] = _f.AttributeField('Id', _c.builtin('ID'))
     signature_properties: _f.Children[SignatureProperty] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}SignatureProperty', 0, tags={'{http://www.w3.org/2000/09/xmldsig#}SignatureProperty': 'xmldsig:SignatureProperty'}, min_occurs=1, max_occurs=None)
@@ -463,10 +463,10 @@ class SignatureProperty(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}SignaturePropertyType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}SignatureProperty'
-    _content = 'mixed'
-    _field_names = ('target', 'id_', 'any_elements')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}SignaturePropertyType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}SignatureProperty'
+    _content: _typing.ClassVar[str] = 'mixed'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('target', 'id_', 'any_elements')
 
     target: _f.AttributeField[str] = _f.AttributeField('Target', _c.builtin('anyURI'), required=True)
     id_: _f.AttributeField[str] = _f.AttributeField('Id', _c.builtin('ID'))
@@ -490,10 +490,10 @@ class Signature(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}SignatureType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}Signature'
-    _content = 'element'
-    _field_names = ('id_', 'signed_info', 'signature_value', 'key_info', 'objects')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}SignatureType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}Signature'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'signed_info', 'signature_value', 'key_info', 'objects')
 
     id_: _f.AttributeField[str] = _f.AttributeField('Id', _c.builtin('ID'))
     signed_info: _f.Child[SignedInfo] = _f.Child('{http://www.w3.org/2000/09/xmldsig#}SignedInfo', 0, tags={'{http://www.w3.org/2000/09/xmldsig#}SignedInfo': 'xmldsig:SignedInfo'}, min_occurs=1)
@@ -525,10 +525,10 @@ class SignatureValue(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}SignatureValueType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}SignatureValue'
-    _content = 'simple'
-    _field_names = ('id_', 'value')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}SignatureValueType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}SignatureValue'
+    _content: _typing.ClassVar[str] = 'simple'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'value')
 
     id_: _f.AttributeField[str] = _f.AttributeField('Id', _c.builtin('ID'))
     value: _f.Text[bytes] = _f.Text(_c.builtin('base64Binary'))
@@ -551,10 +551,10 @@ class SignedInfo(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}SignedInfoType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}SignedInfo'
-    _content = 'element'
-    _field_names = ('id_', 'canonicalization_method', 'signature_method', 'references')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}SignedInfoType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}SignedInfo'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'canonicalization_method', 'signature_method', 'references')
 
     id_: _f.AttributeField[str] = _f.AttributeField('Id', _c.builtin('ID'))
     canonicalization_method: _f.Child[CanonicalizationMethod] = _f.Child('{http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethod', 0, tags={'{http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethod': 'xmldsig:CanonicalizationMethod'}, min_occurs=1)
@@ -583,24 +583,24 @@ class Transform(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}TransformType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}Transform'
-    _content = 'mixed'
-    _field_names = ('algorithm', 'any_elements', 'x_path')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}TransformType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}Transform'
+    _content: _typing.ClassVar[str] = 'mixed'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('algorithm', 'any_elements', 'x_paths')
 
     algorithm: _f.AttributeField[str] = _f.AttributeField('Algorithm', _c.builtin('anyURI'), required=True)
     any_elements: _f.Wildcard = _f.Wildcard(0, excluded=frozenset({'', 'http://www.w3.org/2000/09/xmldsig#'}))
-    x_path: _f.Value[str] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}XPath', 1, _c.builtin('string'))
+    x_paths: _f.Values[str] = _f.Values('{http://www.w3.org/2000/09/xmldsig#}XPath', 1, _c.builtin('string'), max_occurs=None)
 
     def __init__(
         self,
         *,
         algorithm: str | None = None,
-        x_path: str | None = None,
+        x_paths: _typing.Iterable[str] | None = None,
     ) -> None:
         self._init({
             'algorithm': algorithm,
-            'x_path': x_path,
+            'x_paths': x_paths,
         })
 
 
@@ -610,10 +610,10 @@ class Transforms(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}TransformsType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}Transforms'
-    _content = 'element'
-    _field_names = ('transforms',)
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}TransformsType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}Transforms'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('transforms',)
 
     transforms: _f.Children[Transform] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}Transform', 0, tags={'{http://www.w3.org/2000/09/xmldsig#}Transform': 'xmldsig:Transform'}, min_occurs=1, max_occurs=None)
 
@@ -633,33 +633,33 @@ class X509Data(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}X509DataType'
-    _element_tag = '{http://www.w3.org/2000/09/xmldsig#}X509Data'
-    _content = 'element'
-    _field_names = ('x_509_issuer_serial', 'x_509_ski', 'x_509_subject_name', 'x_509_certificate', 'x_509_crl', 'any_elements')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}X509DataType'
+    _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}X509Data'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('x509_issuer_serials', 'x509_skis', 'x509_subject_names', 'x509_certificates', 'x509_crls', 'any_elements')
 
-    x_509_issuer_serial: _f.Child[X509IssuerSerial] = _f.Child('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', 0, tags={'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 'xmldsig:X509IssuerSerial'}, container=True)
-    x_509_ski: _f.Value[bytes] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}X509SKI', 1, _c.builtin('base64Binary'))
-    x_509_subject_name: _f.Value[str] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', 2, _c.builtin('string'))
-    x_509_certificate: _f.Value[bytes] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', 3, _c.builtin('base64Binary'))
-    x_509_crl: _f.Value[bytes] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}X509CRL', 4, _c.builtin('base64Binary'))
+    x509_issuer_serials: _f.Children[X509IssuerSerial] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', 0, tags={'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 'xmldsig:X509IssuerSerial'}, max_occurs=None)
+    x509_skis: _f.Values[bytes] = _f.Values('{http://www.w3.org/2000/09/xmldsig#}X509SKI', 1, _c.builtin('base64Binary'), max_occurs=None)
+    x509_subject_names: _f.Values[str] = _f.Values('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', 2, _c.builtin('string'), max_occurs=None)
+    x509_certificates: _f.Values[bytes] = _f.Values('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', 3, _c.builtin('base64Binary'), max_occurs=None)
+    x509_crls: _f.Values[bytes] = _f.Values('{http://www.w3.org/2000/09/xmldsig#}X509CRL', 4, _c.builtin('base64Binary'), max_occurs=None)
     any_elements: _f.Wildcard = _f.Wildcard(5, excluded=frozenset({'', 'http://www.w3.org/2000/09/xmldsig#'}))
 
     def __init__(
         self,
         *,
-        x_509_issuer_serial: X509IssuerSerial | None = None,
-        x_509_ski: bytes | str | None = None,
-        x_509_subject_name: str | None = None,
-        x_509_certificate: bytes | str | None = None,
-        x_509_crl: bytes | str | None = None,
+        x509_issuer_serials: _typing.Iterable[X509IssuerSerial] | None = None,
+        x509_skis: _typing.Iterable[bytes | str] | None = None,
+        x509_subject_names: _typing.Iterable[str] | None = None,
+        x509_certificates: _typing.Iterable[bytes | str] | None = None,
+        x509_crls: _typing.Iterable[bytes | str] | None = None,
     ) -> None:
         self._init({
-            'x_509_issuer_serial': x_509_issuer_serial,
-            'x_509_ski': x_509_ski,
-            'x_509_subject_name': x_509_subject_name,
-            'x_509_certificate': x_509_certificate,
-            'x_509_crl': x_509_crl,
+            'x509_issuer_serials': x509_issuer_serials,
+            'x509_skis': x509_skis,
+            'x509_subject_names': x509_subject_names,
+            'x509_certificates': x509_certificates,
+            'x509_crls': x509_crls,
         })
 
 
@@ -669,20 +669,20 @@ class X509IssuerSerial(_BundleObject):
     """
 
     __slots__ = ()
-    _qname = '{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerialType'
-    _content = 'element'
-    _field_names = ('x_509_issuer_name', 'x_509_serial_number')
+    _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerialType'
+    _content: _typing.ClassVar[str] = 'element'
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('x509_issuer_name', 'x509_serial_number')
 
-    x_509_issuer_name: _f.Value[str] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}X509IssuerName', 0, _c.builtin('string'), min_occurs=1)
-    x_509_serial_number: _f.Value[int] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}X509SerialNumber', 1, _c.builtin('integer'), min_occurs=1)
+    x509_issuer_name: _f.Value[str] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}X509IssuerName', 0, _c.builtin('string'), min_occurs=1)
+    x509_serial_number: _f.Value[int] = _f.Value('{http://www.w3.org/2000/09/xmldsig#}X509SerialNumber', 1, _c.builtin('integer'), min_occurs=1)
 
     def __init__(
         self,
         *,
-        x_509_issuer_name: str | None = None,
-        x_509_serial_number: int | str | None = None,
+        x509_issuer_name: str | None = None,
+        x509_serial_number: int | str | None = None,
     ) -> None:
         self._init({
-            'x_509_issuer_name': x_509_issuer_name,
-            'x_509_serial_number': x_509_serial_number,
+            'x509_issuer_name': x509_issuer_name,
+            'x509_serial_number': x509_serial_number,
         })

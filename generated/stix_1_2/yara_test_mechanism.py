@@ -36,9 +36,9 @@ class YaraTestMechanism(_indicator.TestMechanism):
     """
 
     __slots__ = ()
-    _qname = '{http://stix.mitre.org/extensions/TestMechanism#YARA-1}YaraTestMechanismType'
-    _abstract = False
-    _field_names = ('id_', 'idref', 'efficacy', 'producer', 'version', 'rule')
+    _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/extensions/TestMechanism#YARA-1}YaraTestMechanismType'
+    _abstract: _typing.ClassVar[bool] = False
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'efficacy', 'producer', 'version', 'rule')
 
     version: _f.Value[str] = _f.Value('{http://stix.mitre.org/extensions/TestMechanism#YARA-1}Version', 2, _c.builtin('string'), doc='The Version of YARA that the rule was written against.')
     rule: _f.Child[_stix_common.EncodedCDATA] = _f.Child('{http://stix.mitre.org/extensions/TestMechanism#YARA-1}Rule', 3, tags={'{http://stix.mitre.org/extensions/TestMechanism#YARA-1}Rule': 'stix_common:EncodedCDATA'}, doc='The Rule field encapsulates a YARA rule in its native format within a String field. The specification should be within a CDATA construct within the String field.')

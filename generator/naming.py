@@ -37,8 +37,8 @@ _PYTHON_NAMES = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | froz
 _PARAMETER_NAMES = frozenset({"self"})
 
 # One word of an XML name.  Digits stay with the word before them (`Layer3`,
-# `SHA256`, `x509`) and lowercase letters with the digits before them (`3d`);
-# an acronym keeps a version suffix (`IPv4`, `ICMPv6`) and a plural acronym
+# `SHA256`, `x509`), and lowercase letters with the digits before them (`3d`).
+# An acronym keeps a version suffix (`IPv4`, `ICMPv6`) and a plural acronym
 # its "s" (`TTPs`).
 _WORD = re.compile(
     r"[A-Z]+v[0-9]+(?![a-z])"

@@ -63,7 +63,7 @@ CLASS_VARIABLE_HINTS = {
 }
 
 # Names that the package's `__init__` defines itself, so no class is exported under them.
-PACKAGE_NAMES = frozenset({"BUNDLE", "parse"})
+PACKAGE_NAMES = frozenset({"BUNDLE", "iterparse", "parse", "validate", "write_package"})
 
 # The built-in templates live at the top of the repository, beside this package.
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -108,7 +108,7 @@ def docstring(text: str, indent: str = "") -> str:
         if char == "\\":
             escaped.append("\\\\")
         elif 0xD800 <= ord(char) <= 0xDFFF:
-            # Python cannot even create a class whose docstring holds a lone
+            # Python cannot even create a class whose docstring contains a lone
             # surrogate (XML text never contains one).
             escaped.append("\ufffd")
         elif char in "\n\t" or (ord(char) >= 32 and ord(char) != 127):

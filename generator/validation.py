@@ -140,7 +140,7 @@ class _FieldSelectorTable(dict[Any, Any]):
     An element with an `xsi:type` is validated with a copy of its element
     declaration that has the new type, and the copy is never a key, so
     xmlschema builds new field selectors for every such element. This map
-    also answers for such copies, building their selectors once per
+    also returns selectors for such copies, building them once per
     declaration and type. Iterating it still yields only the real keys.
     """
 
@@ -420,7 +420,8 @@ class BundleValidator:
                 listed += f" and {len(allowed) - MAX_LISTED_VALUES} more"
             return f"{short_value!r} is not one of the values that {_owner_type(validator, element)} allows: {listed}"
         if isinstance(validator, XsdPatternFacets):
-            patterns = ", ".join(repr(pattern) for pattern in validator.regexps)
+            # Shown as written in the schema, without Python's escaping of backslashes.
+            patterns = " or ".join(f"'{pattern}'" for pattern in validator.regexps)
             return f"{short_value!r} does not match the pattern {patterns} of {_owner_type(validator, element)}"
         if isinstance(validator, XsdUnion):
             return f"{short_value!r} is not a value of any member type of {_component_name(validator, element)}"
@@ -533,25 +534,11 @@ def _prepared_copy(
         copy_root[-1].tail = child.tail
 
     if has_markup:
+        # Removes them and joins the text around each.
         etree.strip_tags(copy_root, etree.Comment, etree.ProcessingInstruction)
-        for comment in list(copy_root.iter(etree.Comment, etree.ProcessingInstruction)):
-            # strip_tags leaves the direct children of the root in place.
-            _remove_keeping_tail(comment)
 
     originals = dict(zip(copy_root.iter(tag=etree.Element), root.iter(tag=etree.Element)))
     return copy_root, originals
-
-
-def _remove_keeping_tail(node: etree._Element) -> None:
-    parent = node.getparent()
-    assert parent is not None
-    tail = node.tail or ""
-    previous = node.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
-    parent.remove(node)
 
 
 def _free_prefix(nsmap: dict[str | None, str], namespace: str) -> str:

@@ -86,7 +86,9 @@ def _assert_nothing_leaked(error: BaseException, server: RecordingServer | None 
 
 
 def test_local_server_records_requests(server: RecordingServer) -> None:
-    with urllib.request.urlopen(server.url("/probe"), timeout=5) as response:
+    # No proxy from the environment: the request must go to 127.0.0.1 itself.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(server.url("/probe"), timeout=5) as response:
         body = response.read().decode()
 
     assert SERVED_MARKER in body

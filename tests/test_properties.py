@@ -16,11 +16,8 @@ that is not a `BindingError` fails the test.
 from __future__ import annotations
 
 import datetime as dt
-import enum
+import functools
 import importlib.metadata
-from collections.abc import Callable, Iterator
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -239,7 +236,10 @@ FUZZ_DOCUMENTS = [
     "idioms/documentation_idioms_kill-chain_kill-chain.xml",
     "idioms/getting-started_analyst-exercise_sighting.xml",
     "validator-examples/cybox_schema_invalid.xml",
+    "schemas-samples-1.2/STIX_Indicator_Snort.xml",
+    "schemas-samples-1.2/MAEC_CybOX_STIX_Flow_Example_flow_example(2of3)-cybox_observable_pattern.xml",
 ]
+FUZZ_EXAMPLES = 1500
 SNIPPETS = [
     b"<", b">", b"&", b"&amp;", b"&#0;", b"&#xD800;", b"]]>", b"<![CDATA[", b"<!--", b"-->", b"<?pi x?>",
     b'<!DOCTYPE x [<!ENTITY e "e">]>', b"&e;", b'xsi:type="x:y"', b'xsi:type="stixCommon:KillChainType"',
@@ -283,6 +283,7 @@ def parse_and_read(data: bytes) -> None:
         obj.to_bytes()
 
 
+@functools.cache
 def _corpus_bytes() -> list[bytes]:
     return [corpus_file(relative).read_bytes() for relative in FUZZ_DOCUMENTS]
 
@@ -353,21 +354,21 @@ def mutated_trees(draw: st.DrawFn, documents: list[bytes]) -> bytes:
 
 @pytest.mark.slow
 @given(st.binary(max_size=600))
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
 def test_fuzz_random_bytes(data: bytes) -> None:
     parse_and_read(data)
 
 
 @pytest.mark.slow
 @given(st.data())
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_fuzz_mutated_documents(data: st.DataObject) -> None:
     parse_and_read(data.draw(mutated_bytes(_corpus_bytes())))
 
 
 @pytest.mark.slow
 @given(st.data())
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_fuzz_mutated_structure(data: st.DataObject) -> None:
     parse_and_read(data.draw(mutated_trees(_corpus_bytes())))
 

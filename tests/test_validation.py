@@ -112,6 +112,13 @@ def test_example_verdicts_match_libxml2(validator: BundleValidator) -> None:
         assert sorted({issue.line for issue in issues}) == lines, (name, issues)
 
 
+def test_package_validate_function(validator: BundleValidator) -> None:
+    path = corpus_file(f"{EXAMPLES}/stix_schema_invalid.xml")
+
+    assert stix_1_2.validate(path) == validate_document(path, "stix-1.2")
+    assert stix_1_2.validate(corpus_file(f"{EXAMPLES}/stix_all_valid.xml")) == []
+
+
 def test_errors_name_file_line_path_rule(validator: BundleValidator) -> None:
     path = corpus_file(f"{EXAMPLES}/stix_schema_invalid.xml")
 
@@ -345,3 +352,22 @@ def test_deep_document_validates(validator: BundleValidator) -> None:
         for name in constraints
     ]
     assert all(issue.path is not None and issue.path.count("cybox:Related_Object[1]") == 4 for issue in issues)
+
+
+def test_pattern_error_shows_pattern(validator: BundleValidator) -> None:
+    document = stix_document(
+        """
+        <stix:TTPs>
+          <stix:TTP xsi:type="ttp:TTPType" id="example:ttp-1">
+            <ttp:Behavior><ttp:Attack_Patterns><ttp:Attack_Pattern capec_id="CAPEC-x"/></ttp:Attack_Patterns></ttp:Behavior>
+          </stix:TTP>
+        </stix:TTPs>
+        """
+    )
+
+    [issue] = validate_document(document, "stix-1.2")
+
+    assert issue.path is not None and issue.path.endswith("/ttp:Attack_Pattern[1]/@capec_id")
+    assert issue.message == (
+        "attribute capec_id: 'CAPEC-x' does not match the pattern 'CAPEC-\\d+' of a restriction of xs:string"
+    )

@@ -153,9 +153,13 @@ class Bundle:
 
         The element's own namespace and its type's namespace (for a later
         `xsi:type`) are declared with the bundle's preferred prefixes, unless
-        `parent` already has them in scope.
+        `parent` already has the type's namespace in scope.
         """
-        in_scope = set(parent.nsmap.values()) if parent is not None else set()
+        # lxml drops a declaration that the new parent already makes when it
+        # inserts the element, so only the type's namespace, which `xsi:type`
+        # names in a value, depends on the parent's scope.  Reading `nsmap`
+        # walks every ancestor, and reading an absent container calls this.
+        in_scope = set(parent.nsmap.values()) if parent is not None and type_qname else set()
         nsmap: dict[str | None, str] = {}
         for qname in (tag, type_qname):
             namespace = _namespace(qname)

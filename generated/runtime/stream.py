@@ -316,9 +316,58 @@ WriteItem = Union[StreamItem, ComplexObject]
 
 _START_TAG = re.compile(rb"<([^\s/>!?]+)")
 _DECLARATION = re.compile(rb'\s+xmlns(?::([^\s=]+))?="([^"]*)"')
+_DECLARATIONS = re.compile(rb'(?:\s+xmlns(?::[^\s=]+)?="[^"]*")*')
 
-# The prefix -> namespace bindings in scope at a point of the output (None is the default namespace).
-_Scope = dict[Union[str, None], str]
+
+class _Scope:
+    """The prefix -> namespace bindings in scope at a point of the output (None is
+    the default namespace).
+
+    lxml writes every namespace in scope on the top element it serialises, so
+    each object of a list repeats the root's declarations; `strip` removes
+    them.  Objects of one list usually repeat the same declarations, so the
+    result is kept per run of declarations.
+    """
+
+    def __init__(self, bindings: dict[str | None, str]) -> None:
+        self.bindings = bindings
+        self._escaped = {prefix: _escape(uri) for prefix, uri in bindings.items()}
+        self._kept: dict[bytes, tuple[bytes, dict[str | None, str]]] = {}
+
+    def strip(self, data: bytes) -> tuple[bytes, dict[str | None, str]]:
+        """Return `data` without the declarations on its first start tag that repeat
+        a binding of this scope, and the bindings of the declarations it keeps.
+
+        lxml writes the declarations right after the element name, so only that
+        run is read; a declaration in any other form is kept, which is always
+        correct, only longer.
+        """
+        start = _START_TAG.match(data)
+        if start is None:
+            return data, {}
+        run = _DECLARATIONS.match(data, start.end())
+        assert run is not None, "the pattern also matches an empty run"
+
+        declarations = run.group(0)
+        kept = self._kept.get(declarations)
+        if kept is None:
+            kept = self._kept[declarations] = self._keep(declarations)
+        return data[: start.end()] + kept[0] + data[run.end() :], kept[1]
+
+    def _keep(self, declarations: bytes) -> tuple[bytes, dict[str | None, str]]:
+        kept = []
+        added: dict[str | None, str] = {}
+        for declaration in _DECLARATION.finditer(declarations):
+            prefix = declaration.group(1).decode("utf-8") if declaration.group(1) else None
+            uri = declaration.group(2).decode("utf-8")
+            if self._escaped.get(prefix) != uri:
+                kept.append(declaration.group(0))
+                added[prefix] = unescape(uri, _CHARACTER_REFERENCES)
+        return b"".join(kept), added
+
+    def inside(self, added: dict[str | None, str]) -> _Scope:
+        """Return the scope inside an element that declares `added`."""
+        return _Scope({**self.bindings, **added}) if added else self
 
 
 def write_package(
@@ -420,7 +469,7 @@ class _Writer:
 
     def write(self) -> None:
         root = self.package._element
-        start, end, scope = _tags(root, {})
+        start, end, scope = _tags(root, _Scope({}))
         self.out.write(b"<?xml version='1.0' encoding='UTF-8'?>\n")
         self.out.write(start + b"\n")
         self.write_level(self.plan, root, scope)
@@ -507,7 +556,7 @@ class _Writer:
             if child in written or (isinstance(tag, str) and (tag in skip or tag in pending_items)):
                 continue
 
-            self.out.write(_without_declarations(etree.tostring(child, encoding="UTF-8", with_tail=False), scope))
+            self.out.write(scope.strip(etree.tostring(child, encoding="UTF-8", with_tail=False))[0])
             self.out.write(b"\n")
             written.add(child)
 
@@ -516,7 +565,7 @@ class _Writer:
             # A new object is renamed to the list's element and gets its xsi:type.
             spec.field.adopt(spec.owner(), obj)
         data = etree.tostring(obj._element, encoding="UTF-8", with_tail=False)
-        self.out.write(_without_declarations(data, scope))
+        self.out.write(scope.strip(data)[0])
         self.out.write(b"\n")
 
 
@@ -540,40 +589,10 @@ def _tags(element: etree._Element, scope: _Scope) -> tuple[bytes, bytes, _Scope]
     data = etree.tostring(_shallow_copy(element), encoding="UTF-8")
     assert data.endswith(b"/>"), data
 
-    inner = dict(scope)
-    start = _without_declarations(data[:-2] + b">", scope, inner)
+    start, added = scope.strip(data[:-2] + b">")
     match = _START_TAG.match(data)
     assert match is not None
-    return start, b"</" + match.group(1) + b">", inner
-
-
-def _without_declarations(data: bytes, scope: _Scope, inner: _Scope | None = None) -> bytes:
-    """Remove from the first start tag in `data` the namespace declarations that
-    repeat a binding of `scope`, and record the others in `inner`.
-
-    lxml writes the declarations right after the element name, so only that
-    run is read; a declaration in any other form is kept, which is always
-    correct, only longer.
-    """
-    match = _START_TAG.match(data)
-    if match is None:
-        return data
-
-    kept = [data[: match.end()]]
-    position = match.end()
-    while True:
-        declaration = _DECLARATION.match(data, position)
-        if declaration is None:
-            break
-        prefix = declaration.group(1).decode("utf-8") if declaration.group(1) else None
-        uri = declaration.group(2).decode("utf-8")
-        if _escape(scope.get(prefix)) != uri:
-            kept.append(declaration.group(0))
-            if inner is not None:
-                inner[prefix] = unescape(uri, _CHARACTER_REFERENCES)
-        position = declaration.end()
-    kept.append(data[position:])
-    return b"".join(kept)
+    return start, b"</" + match.group(1) + b">", scope.inside(added)
 
 
 # The references that libxml2 writes in attribute values besides &amp;, &lt; and &gt;.

@@ -30,8 +30,17 @@ def _default_output(package: str) -> Path:
     return REPOSITORY / "generated" / package
 
 
+def committed_bundles() -> list[str]:
+    """Return the bundles whose generated package is in this repository."""
+    return [
+        name
+        for name in available_bundles()
+        if (REPOSITORY / "generated" / load_manifest(name).package).is_dir()
+    ]
+
+
 def command_fetch(arguments: argparse.Namespace) -> int:
-    for name in arguments.bundle or [DEFAULT_BUNDLE]:
+    for name in arguments.bundle or committed_bundles() or [DEFAULT_BUNDLE]:
         manifest = load_manifest(name)
         folder = fetch(manifest, arguments.destination)
         print(f"{manifest.name}: {len(manifest.files)} XSD files verified in {folder}")
@@ -62,7 +71,8 @@ def command_generate(arguments: argparse.Namespace) -> int:
             print(f"{output} is stale; {len(differing)} files differ from what the schemas and templates give:")
             for relative in differing:
                 print(f"  {relative}")
-            print(f"regenerate with: stixgen generate --bundle {manifest.name}")
+            output_option = f" --output {output}" if arguments.output else ""
+            print(f"regenerate with: stixgen generate --bundle {manifest.name}{output_option}")
             return EXIT_FAILED
         print(f"{output} is up to date ({len(generation.files)} files)")
         return EXIT_OK
@@ -164,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch", help="extract a bundle's XSDs from the installed stix-validator wheel and verify them"
     )
     fetch_parser.add_argument(
-        "--bundle", action="append", help=f"bundle name (repeatable; default {DEFAULT_BUNDLE}; known: {bundles})"
+        "--bundle",
+        action="append",
+        help=f"bundle name (repeatable; default: every bundle with a package in generated/; known: {bundles})",
     )
     fetch_parser.add_argument("--destination", type=Path, help="folder to fill (default: schemas/BUNDLE/xsd)")
     fetch_parser.set_defaults(handler=command_fetch)

@@ -30,7 +30,16 @@ from .model import ComplexClass, Enumeration, Field, Module, Package
 
 # Names the runtime base class defines (see generated.runtime.objects.RESERVED_NAMES).
 RESERVED_FIELD_NAMES = frozenset(
-    {"element", "from_xml", "to_xml", "to_bytes", "validate", "xsi_type", "unknown_type"}
+    {
+        "declare_namespace",
+        "element",
+        "from_xml",
+        "to_xml",
+        "to_bytes",
+        "unknown_type",
+        "validate",
+        "xsi_type",
+    }
 )
 _PYTHON_NAMES = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
 # Fields are also keyword parameters of the generated `__init__(self, *, ...)`.

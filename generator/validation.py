@@ -73,7 +73,7 @@ from xmlschema.xpath.mixin import XPathElement
 from generated.runtime.validation import ValidationIssue
 from generated.runtime.xmlio import XSI_TYPE, element_path, prefixed_name, source_line
 
-from .bundles import BundleError, Manifest, load_manifest
+from .bundles import BundleError, Manifest, fetch, load_manifest
 from .load import LoadedBundle, load_bundle
 
 log = logging.getLogger("generator.validation")
@@ -485,6 +485,9 @@ def validator_for(bundle: str | Manifest, xsd_dir: Path | None = None) -> Bundle
     with _validators_lock:
         validator = _validators.get(key)
         if validator is None:
+            if xsd_dir is None and manifest.distribution and not manifest.default_xsd_dir.is_dir():
+                # Extracting from the installed wheel is local and checksummed, as `stixgen fetch` does.
+                fetch(manifest)
             loaded = load_bundle(manifest, xsd_dir)
             log.info("schema of bundle %s loaded for validation in %.2f s", manifest.name, loaded.load_seconds)
             validator = BundleValidator(loaded)

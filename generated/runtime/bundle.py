@@ -207,7 +207,13 @@ class Bundle:
 
     def _redeclare(self, element: etree._Element, namespace: str) -> etree._Element:
         nsmap: dict[Any, str] = dict(element.nsmap)
-        nsmap[self.prefix_for(namespace, nsmap)] = namespace
+        return self.redeclare(element, self.prefix_for(namespace, nsmap), namespace)
+
+    def redeclare(self, element: etree._Element, prefix: str, namespace: str) -> etree._Element:
+        """Return a copy of `element` that also declares `prefix` for `namespace`,
+        put in the element's place with the children moved over."""
+        nsmap: dict[Any, str] = dict(element.nsmap)
+        nsmap[prefix] = namespace
         attributes = {str(name): str(value) for name, value in element.items()}
         rebuilt = etree.Element(element.tag, attrib=attributes, nsmap=nsmap)
         rebuilt.text = element.text

@@ -28,7 +28,16 @@ T = TypeVar("T", bound="ComplexObject")
 
 # Names that the base class uses; the generator renames fields that would hide them.
 RESERVED_NAMES = frozenset(
-    {"element", "from_xml", "to_xml", "to_bytes", "validate", "xsi_type", "unknown_type"}
+    {
+        "declare_namespace",
+        "element",
+        "from_xml",
+        "to_xml",
+        "to_bytes",
+        "unknown_type",
+        "validate",
+        "xsi_type",
+    }
 )
 
 
@@ -155,6 +164,19 @@ class ComplexObject:
         issues = self.validate()
         if issues:
             raise ValidationError(type(self).__name__, issues)
+
+    def declare_namespace(self, prefix: str, uri: str) -> None:
+        """Declare `prefix` for `uri` on this object's element, for the QName values
+        (``id="example:Package-1"``) of a document built through the API.
+
+        lxml cannot add a declaration to an existing element, so the element is
+        rebuilt with its children moved over; other views of this same element
+        taken earlier go stale, so call it right after creating the object.
+        """
+        if self._element.nsmap.get(prefix) == uri:
+            return
+        self._materialize()
+        self._element = self._bundle.redeclare(self._element, prefix, uri)
 
     def to_xml(self, *, pretty_print: bool = False, validate: bool = False) -> str:
         """Return the object as XML text (no XML declaration).

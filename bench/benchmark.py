@@ -15,7 +15,10 @@ lists of a real sample, with the ids made unique in each copy.
 Each measurement runs in a fresh Python process, so that one cannot inflate
 another.  For time, the process runs the operation once on the same document
 (on its source for the synthetic package), which loads the lazily imported
-modules, then `--repeat` times, and reports the median.  Memory is measured
+modules, then `--repeat` times.  For the sample documents, `--rounds`
+processes per operation take turns with those of the other operations, so
+that a change in the machine's load falls on all of them.  The tables give
+the median wall-clock time and the median CPU time of the process.  Memory is measured
 in another fresh process that runs the operation once on the smallest sample
 and then once on the document: the peak resident set size that
 ``resource.getrusage`` reports (``ru_maxrss``), and its increase over the
@@ -29,7 +32,9 @@ import copy
 import importlib.metadata
 import json
 import os
+import pkgutil
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -47,6 +52,7 @@ SYNTHETIC_SOURCE = "Poison_Ivy_fireeye-pivy-report-with-indicators.xml"
 
 STIX = "http://stix.mitre.org/stix-1"
 STIX_HEADER = f"{{{STIX}}}STIX_Header"
+_DECLARATION = re.compile(rb'\s+xmlns(?::([^\s=]+))?="([^"]*)"')
 
 # The operation of each measurement, by name.
 OPERATIONS = {
@@ -90,7 +96,7 @@ def operation(kind: str) -> Callable[[Path], object]:
     if kind == "ours-stream-copy":
         return _stream_copy
     if kind == "python-stix":
-        from stix.core import STIXPackage
+        from stix.core import STIXPackage  # type: ignore[import-untyped]  # python-stix has no type hints
 
         warnings.simplefilter("ignore")
         return lambda path: STIXPackage.from_xml(str(path)).to_xml()
@@ -147,13 +153,16 @@ def run_worker(kind: str, path: Path, warm_up: Path, repeat: int, mode: str) -> 
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
     times = []
+    cpu_times = []
     for _ in range(repeat if mode == "time" else 1):
         started = time.perf_counter()
+        cpu_started = time.process_time()
         run(path)
+        cpu_times.append(time.process_time() - cpu_started)
         times.append(time.perf_counter() - started)
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"times": times, "peak_kib": peak, "baseline_kib": baseline}
+    return {"times": times, "cpu_times": cpu_times, "peak_kib": peak, "baseline_kib": baseline}
 
 
 # --- the synthetic large document -------------------------------------------
@@ -164,9 +173,8 @@ def write_synthetic(source: Path, target: Path, megabytes: float) -> int:
 
     Each copy of each list element's content gets ``-copyN`` appended to every
     `id` and `idref`, so ids stay unique and references stay inside one copy.
-    The content is written without namespace declarations of its own, since
-    the root declares the same prefixes as the source's root.  Returns the
-    number of copies.
+    The root declares the namespaces of the source's root, and nothing below
+    it declares them again, as in the source.  Returns the number of copies.
     """
     from lxml import etree
 
@@ -181,10 +189,10 @@ def write_synthetic(source: Path, target: Path, megabytes: float) -> int:
     with open(target, "wb") as out:
         out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n' + start + b"\n")
         if header is not None:
-            out.write(etree.tostring(header, with_tail=False) + b"\n")
+            out.write(_without_root_declarations(etree.tostring(header, with_tail=False), root.nsmap) + b"\n")
         for element in lists:
             list_start, list_end = _root_tags(element)
-            out.write(list_start)
+            out.write(_without_root_declarations(list_start, root.nsmap))
             for number in range(copies):
                 out.write(_inner(_renumbered(element, number)))
             out.write(list_end + b"\n")
@@ -211,6 +219,18 @@ def _inner(element: Any) -> bytes:
     return data[data.index(b">") + 1 : data.rindex(b"</")]
 
 
+def _without_root_declarations(data: bytes, bindings: dict[Any, str]) -> bytes:
+    """Remove from the first start tag of `data` the namespace declarations that
+    repeat one of `bindings`, which lxml copies onto every element it writes."""
+    end = data.index(b">")
+
+    def kept(match: re.Match[bytes]) -> bytes:
+        prefix = match.group(1).decode() if match.group(1) else None
+        return b"" if bindings.get(prefix) == match.group(2).decode() else match.group(0)
+
+    return _DECLARATION.sub(kept, data[:end]) + data[end:]
+
+
 def _root_tags(element: Any) -> tuple[bytes, bytes]:
     from lxml import etree
 
@@ -223,18 +243,38 @@ def _root_tags(element: Any) -> tuple[bytes, bytes]:
 # --- the parent process --------------------------------------------------------
 
 
-def measure(kind: str, path: Path, warm_up: Path, small: Path, repeat: int) -> dict[str, Any]:
-    """Time `kind` on `path` in one fresh process, after a run on `warm_up`, and
-    measure its memory in another, after a run on `small`."""
-    timing = _worker(kind, path, warm_up, repeat, "time")
-    memory = _worker(kind, path, small, 1, "memory")
-    return {
-        "kind": kind,
-        "median_seconds": statistics.median(timing["times"]),
-        "times": timing["times"],
-        "peak_mib": memory["peak_kib"] / 1024,
-        "increase_mib": (memory["peak_kib"] - memory["baseline_kib"]) / 1024,
-    }
+def measure(
+    kinds: list[str], path: Path, warm_up: Path, small: Path, repeat: int, rounds: int
+) -> list[dict[str, Any]]:
+    """Time each of `kinds` on `path` and measure its memory.
+
+    Each round runs one fresh timing process per kind, after a run on
+    `warm_up`, so that a change in the machine's load during the measurement
+    falls on every kind alike.  Memory is measured once per kind, in another
+    fresh process, after a run on `small`.
+    """
+    times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    cpu_times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    for _ in range(rounds):
+        for kind in kinds:
+            timing = _worker(kind, path, warm_up, repeat, "time")
+            times[kind] += timing["times"]
+            cpu_times[kind] += timing["cpu_times"]
+
+    rows = []
+    for kind in kinds:
+        memory = _worker(kind, path, small, 1, "memory")
+        rows.append(
+            {
+                "kind": kind,
+                "median_seconds": statistics.median(times[kind]),
+                "median_cpu_seconds": statistics.median(cpu_times[kind]),
+                "times": times[kind],
+                "peak_mib": memory["peak_kib"] / 1024,
+                "increase_mib": (memory["peak_kib"] - memory["baseline_kib"]) / 1024,
+            }
+        )
+    return rows
 
 
 def _worker(kind: str, path: Path, warm_up: Path, repeat: int, mode: str) -> dict[str, Any]:
@@ -346,13 +386,18 @@ def smallest_package(folder: Path) -> Path:
 
 
 def document_table(name: str, size: int, rows: list[dict[str, Any]]) -> Iterator[str]:
-    floor = next(row["median_seconds"] for row in rows if row["kind"] == "lxml")
+    lxml = next(row for row in rows if row["kind"] == "lxml")
+    floor, cpu_floor = lxml["median_seconds"], lxml["median_cpu_seconds"]
     yield f"\n### {name} ({size / 1_000_000:.1f} MB)\n"
-    yield "| operation | median time (s) | ratio to lxml | peak RSS (MiB) | RSS increase (MiB) |"
-    yield "|---|---:|---:|---:|---:|"
+    yield (
+        "| operation | median time (s) | ratio to lxml | median CPU time (s) | CPU ratio to lxml "
+        "| peak RSS (MiB) | RSS increase (MiB) |"
+    )
+    yield "|---|---:|---:|---:|---:|---:|---:|"
     for row in rows:
         yield (
             f"| {OPERATIONS[row['kind']]} | {row['median_seconds']:.3f} | {row['median_seconds'] / floor:.1f} "
+            f"| {row['median_cpu_seconds']:.3f} | {row['median_cpu_seconds'] / cpu_floor:.1f} "
             f"| {row['peak_mib']:.0f} | {row['increase_mib']:.0f} |"
         )
 
@@ -378,10 +423,14 @@ def main(argv: list[str] | None = None) -> int:
     small = smallest_package(arguments.corpus)
 
     print("\n## Reading and writing\n")
-    print(f"Median of {arguments.repeat} runs ({arguments.large_repeat} for the large document); "
-          "memory from `ru_maxrss` of a separate process.")
+    print(
+        f"Median of {arguments.rounds} processes x {arguments.repeat} runs for the sample documents, "
+        f"{arguments.large_repeat} runs for the synthetic package; memory from `ru_maxrss` of "
+        "a separate process."
+    )
     for path in documents:
-        rows = [measure(kind, path, path, small, arguments.repeat) for kind in CORPUS_OPERATIONS if kind not in skipped]
+        kinds = [kind for kind in CORPUS_OPERATIONS if kind not in skipped]
+        rows = measure(kinds, path, path, small, arguments.repeat, arguments.rounds)
         results["documents"].append({"name": path.name, "size": path.stat().st_size, "rows": rows})
         print("\n".join(document_table(path.name, path.stat().st_size, rows)))
         sys.stdout.flush()
@@ -392,11 +441,12 @@ def main(argv: list[str] | None = None) -> int:
             source = arguments.corpus / SYNTHETIC_SOURCE
             copies = write_synthetic(source, large, arguments.large_mb)
             name = f"synthetic package, {copies} copies of {SYNTHETIC_SOURCE}"
-            rows = [
-                measure(kind, large, source, small, arguments.large_repeat)
+            kinds = [
+                kind
                 for kind in LARGE_OPERATIONS
                 if kind not in skipped and not (kind == "python-stix" and arguments.skip_large_python_stix)
             ]
+            rows = measure(kinds, large, source, small, arguments.large_repeat, 1)
             results["documents"].append({"name": name, "size": large.stat().st_size, "rows": rows})
             print("\n".join(document_table(name, large.stat().st_size, rows)))
             sys.stdout.flush()
@@ -414,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n## Importing `generated.stix_1_2` (fresh process each, median)\n")
         print("| modules | from bytecode (s) | from source (s) |")
         print("|---|---:|---:|")
-        for name, label in (("core", "package + stix_core, stix_common, ttp"), ("all", "all 145 modules")):
+        modules = sum(1 for _ in pkgutil.iter_modules([str(REPOSITORY / "generated" / "stix_1_2")]))
+        for name, label in (("core", "package + stix_core, stix_common, ttp"), ("all", f"all {modules} modules")):
             print(f"| {label} | {imports[f'{name} from bytecode']:.3f} | {imports[f'{name} from source']:.3f} |")
 
     if arguments.json:
@@ -435,9 +486,14 @@ def _parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--corpus", type=Path, default=CORPUS, help=f"folder of sample documents (default {CORPUS})")
     parser.add_argument("--documents", type=int, default=5, help="how many of its largest documents (default 5)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs per measurement (default 5)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per process (default 5)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="timing processes per operation and sample document (default 3)"
+    )
     parser.add_argument("--large-mb", type=float, default=100, help="size of the synthetic package in MB; 0 skips it")
-    parser.add_argument("--large-repeat", type=int, default=3, help="timed runs on the synthetic package (default 3)")
+    parser.add_argument(
+        "--large-repeat", type=int, default=3, help="timed runs on the synthetic package, in one process (default 3)"
+    )
     parser.add_argument("--skip-large-python-stix", action="store_true", help="skip python-stix on the synthetic package")
     parser.add_argument("--generate-repeat", type=int, default=3, help="timed generation runs after the first (default 3)")
     parser.add_argument(

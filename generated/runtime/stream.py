@@ -253,18 +253,19 @@ class PackageReader:
         self, element: etree._Element, parent: etree._Element, level: _Level, spec: StreamedList, position: int
     ) -> StreamItem:
         """Check the item `element`, move it out of the tree and return its object."""
-        # Most objects declare no namespace of their own; their results are shared.
-        declares = next(etree.iterwalk(element, events=("start-ns",)), None) is not None
+        # Most objects bind no prefix of their own, so the results of checking
+        # `xsi:type` values are shared and the parent's bindings are reused.
+        inherited = self._nsmaps.get(parent) or self._nsmaps.setdefault(parent, parent.nsmap)
+        declares = any(
+            inherited.get(prefix or None) != uri
+            for _, (prefix, uri) in etree.iterwalk(element, events=("start-ns",))
+        )
         self._checker.check_subtree(element, level.cls, position=position, declares_namespaces=declares)
         self._drop_text_around(element, parent, level)
 
         # The new root declares every namespace in scope, because values such
         # as `xsi:type` use prefixes that no element or attribute name needs.
-        if declares:
-            nsmap = element.nsmap
-        else:
-            nsmap = self._nsmaps.get(parent) or self._nsmaps.setdefault(parent, parent.nsmap)
-        detached = _new_root(element, nsmap)
+        detached = _new_root(element, element.nsmap if declares else inherited)
         detached.text = element.text
         detached.extend(list(element))
         # Messages about the object name the line it had in the document.

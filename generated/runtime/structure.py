@@ -77,24 +77,20 @@ def _class_info(cls: type[ComplexObject]) -> _ClassInfo:
 
 
 def _unstable_prefixes(root: etree._Element) -> frozenset[str | None]:
-    """Return the prefixes that an element below `root` declares (None is the
-    default namespace).
+    """Return the prefixes that an element below `root` binds to another namespace
+    than `root` does (None is the default namespace).
 
     Every other prefix means the same namespace everywhere under `root`.
     `iterwalk` reports the declarations of `root` and of the elements below it
-    without a Python step per element; one declaration of a prefix that
-    `root` itself makes is the root's own.
+    without a Python step per element; declarations that repeat the binding
+    in scope at `root`, as some producers write on every element, change
+    nothing.
     """
-    parent = root.getparent()
-    inherited = parent.nsmap if parent is not None else {}
-    own = {prefix for prefix, uri in root.nsmap.items() if inherited.get(prefix) != uri}
-
-    counts: dict[str | None, int] = {}
-    for _, (prefix, _) in etree.iterwalk(root, events=("start-ns",)):
-        key = prefix or None
-        counts[key] = counts.get(key, 0) + 1
+    bindings = root.nsmap
     return frozenset(
-        prefix for prefix, count in counts.items() if count > 1 or prefix not in own
+        prefix or None
+        for _, (prefix, uri) in etree.iterwalk(root, events=("start-ns",))
+        if bindings.get(prefix or None) != uri
     )
 
 
@@ -266,8 +262,9 @@ class StructureChecker:
 
         `position` is the element's 1-based position among the siblings of
         its name, for messages, when earlier siblings were removed from the tree.
-        With ``declares_namespaces=False`` (no element from `element` down
-        declares one), results are shared with earlier siblings that had none.
+        With ``declares_namespaces=False`` (no element from `element` down binds
+        a prefix to another namespace than the parent does), results are
+        shared with earlier siblings that had none.
         """
         parent = element.getparent()
         assert parent is not None, "check_subtree needs an element that has a parent"
@@ -293,8 +290,9 @@ class StructureChecker:
                 entries.pop()
 
             # The common case inline: a child that its parent's class declares,
-            # with allowed attributes, no `xsi:type` and no stray text.  Anything
-            # else, or anything to report, goes through `check_element`.
+            # with allowed attributes, no stray text, and no `xsi:type` or one met
+            # before.  Anything else, or anything to report, goes through
+            # `check_element`.
             entry: _ClassInfo | None = None
             parent_entry = entries[-1]
             if parent_entry is None:
@@ -309,15 +307,16 @@ class StructureChecker:
                     entry = self.check_element(element, parent, entries)
                 else:
                     names = element.keys()
+                    found: _ClassInfo | None = declared
+                    if names and XSI_TYPE in names:
+                        found = self.typed.get((element.get(XSI_TYPE, ""), declared))
                     if declared is _SIMPLE:
                         entry = self.check_element(element, parent, entries) if names else _SIMPLE
-                    elif declared.abstract or (
-                        names and (XSI_TYPE in names or not declared.attributes.issuperset(names))
-                    ):
+                    elif found is None or found.abstract or (names and not found.attributes.issuperset(names)):
                         entry = self.check_element(element, parent, entries)
                     else:
-                        entry = declared
-                        if declared.element_only:
+                        entry = found
+                        if found.element_only:
                             text = element.text
                             if text and not text.isspace():
                                 entry = self.check_element(element, parent, entries)

@@ -7,8 +7,8 @@ Run from the repository root, after ``pip install -e '.[bench]'`` and
     python bench/benchmark.py
 
 The documents are the five largest of the sample corpus beside the repository
-(``shared/corpus/schemas-samples-1.2``; see ``--corpus``), and a synthetic
-STIX 1.2 package of about 100 MB.  The script writes that package into a
+(``shared/corpus/schemas-samples-1.2``, or ``--corpus``).  A synthetic STIX
+1.2 package of about 100 MB comes last.  The script writes that package into a
 temporary folder by repeating the observables, indicators, TTPs and other
 lists of a real sample, with the ids made unique in each copy.
 
@@ -18,11 +18,13 @@ another.  For time, the process runs the operation once on the same document
 modules, then `--repeat` times.  For the sample documents, `--rounds`
 processes per operation take turns with those of the other operations, so
 that a change in the machine's load falls on all of them.  The tables give
-the median wall-clock time and the median CPU time of the process.  Memory is measured
-in another fresh process that runs the operation once on the smallest sample
-and then once on the document: the peak resident set size that
-``resource.getrusage`` reports (``ru_maxrss``), and its increase over the
-size after the small sample.  The tables are printed as Markdown.
+the median wall-clock time and the median CPU time of the process.
+
+Memory is measured in another fresh process that runs the operation once on
+the smallest sample whose root is a STIX_Package, then once on the document:
+the peak resident set size that ``resource.getrusage`` reports
+(``ru_maxrss``), and its increase over the size after the small sample.  The
+tables are printed as Markdown.
 """
 
 from __future__ import annotations

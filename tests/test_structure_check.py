@@ -1,4 +1,4 @@
-"""The structure check resolves each `xsi:type` where it stands, also when it reuses results."""
+"""The structure check resolves each `xsi:type` in its own element's scope, also when it reuses results."""
 
 from __future__ import annotations
 

@@ -232,3 +232,22 @@ def test_decimal_and_date_codecs_read_values() -> None:
     assert codecs.DECIMAL.parse(" 12.50 ") == Decimal("12.50")
     assert codecs.DATE.parse("2014-10-21Z") == dt.date(2014, 10, 21)
     assert codecs.BOOLEAN.parse("0") is False
+
+
+def test_appended_object_uses_document_prefix() -> None:
+    # The document binds the indicator namespace to `ind`, not to the bundle's `indicator`.
+    text = (
+        '<stix:STIX_Package xmlns:stix="http://stix.mitre.org/stix-1" '
+        'xmlns:ind="http://stix.mitre.org/Indicator-2" version="1.2"><stix:Indicators/></stix:STIX_Package>'
+    )
+    package = stix_1_2.parse(text)
+    assert isinstance(package, STIXPackage)
+
+    package.indicators.append(stix_1_2.Indicator(title="Appended"))
+    written = package.to_bytes()
+
+    assert b'xsi:type="ind:IndicatorType"' in written
+    again = stix_1_2.parse(written)
+    assert isinstance(again, STIXPackage)
+    assert type(again.indicators[0]).__name__ == "Indicator"
+    assert again.indicators[0].title == "Appended"  # type: ignore[attr-defined]

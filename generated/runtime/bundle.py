@@ -189,16 +189,24 @@ class Bundle:
         element.tag = tag
         return element
 
-    def declare_type(self, element: etree._Element, type_qname: str) -> etree._Element:
+    def declare_type(
+        self, element: etree._Element, type_qname: str, parent: etree._Element | None = None
+    ) -> etree._Element:
         """Set `xsi:type` on `element` to `type_qname` and return the element.
 
+        A prefix that `parent`, the element's future parent, binds to the type's
+        namespace comes first: on insertion lxml drops the element's own
+        declaration of a namespace the parent already declares, even under
+        another prefix, and the `xsi:type` value must still resolve then.
         lxml cannot add a namespace declaration to an existing element, so when
         the type's namespace has no prefix in scope, the element is rebuilt with
         one and the new element is returned.
         """
         namespace = _namespace(type_qname)
         local = type_qname.rsplit("}", 1)[-1]
-        prefix = _prefix_in_scope(element, namespace)
+        prefix = _prefix_in_scope(parent, namespace) if parent is not None else None
+        if prefix is None:
+            prefix = _prefix_in_scope(element, namespace)
         if prefix is None and namespace is not None:
             element = self._redeclare(element, namespace)
             prefix = _prefix_in_scope(element, namespace)

@@ -241,7 +241,7 @@ class ElementField(Field):
         value._pending = None
         element = value._element
         value._element = owner._bundle.set_tag(element, tag, parent=owner._element)
-        _set_xsi_type(value, declared)
+        _set_xsi_type(value, declared, owner._element)
         return value._element
 
     def _coerce(
@@ -327,7 +327,9 @@ def _short_repr(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _set_xsi_type(value: ComplexObject, declared: type[ComplexObject]) -> None:
+def _set_xsi_type(
+    value: ComplexObject, declared: type[ComplexObject], parent: etree._Element | None = None
+) -> None:
     element = value._element
     current = element.get(XSI_TYPE)
     wanted = type(value)._qname
@@ -341,7 +343,7 @@ def _set_xsi_type(value: ComplexObject, declared: type[ComplexObject]) -> None:
             del element.attrib[XSI_TYPE]
         return
 
-    value._element = value._bundle.declare_type(element, wanted)
+    value._element = value._bundle.declare_type(element, wanted, parent)
 
 
 class Child(ElementField, Generic[T]):
@@ -683,7 +685,7 @@ class WrappedChildren(ElementField, Generic[T]):
         value._element = owner._bundle.set_tag(
             value._element, self.item.tag, parent=owner._element
         )
-        _set_xsi_type(value, declared)
+        _set_xsi_type(value, declared, owner._element)
         return value._element
 
     def summary(self, obj: ComplexObject) -> str | None:

@@ -252,9 +252,9 @@ class _Builder:
             tag = str(particle.name)
             existing = element_fields.get(tag)
             if existing is not None:
-                # The same element appears twice in one content model: one list field.
+                # The same element appears twice in one content model, so it becomes one list field.
                 existing.max_occurs = None
-                existing.kind = "values" if existing.kind == "value" else "children" if existing.kind == "child" else existing.kind
+                existing.kind = _REPEATED_KINDS.get(existing.kind, existing.kind)
                 continue
 
             element_field = self.element(cls, particle, index, min_occurs, max_occurs)
@@ -465,6 +465,10 @@ class _Builder:
                 cls.base_key = None
                 continue
             base.subclass_keys.append(cls.key)
+
+
+# The list kind of each single element field kind.
+_REPEATED_KINDS = {"value": "values", "child": "children"}
 
 
 def _flatten(group: Any, min_factor: int = 1, max_factor: int | None = 1) -> Iterator[tuple[Any, int, int | None]]:

@@ -224,7 +224,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
 
-    level = logging.DEBUG if arguments.debug else logging.INFO if arguments.verbose else logging.WARNING
+    level = logging.WARNING
+    if arguments.verbose:
+        level = logging.INFO
+    if arguments.debug:
+        level = logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
     try:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Origin:
-    """Where a model node came from in the schemas."""
+    """The namespace, XSD name and schema file of a model node."""
 
     namespace: str
     name: str
@@ -66,7 +66,7 @@ class Enumeration:
 class SimpleType:
     """How a simple value converts between its text and a Python value.
 
-    `kind` is ``"builtin"`` (`builtin` holds the XSD built-in local name),
+    `kind` is ``"builtin"`` (`builtin` is the XSD built-in local name),
     ``"enumeration"``, ``"list"`` (of `item`) or ``"union"`` (read as text).
     `xsd_name` is the name used in messages.
     """

@@ -75,7 +75,7 @@ def module_alias(module: str) -> str:
 
 
 def python_string(text: str) -> str:
-    """Return a Python string literal for `text` (always safe to paste into code)."""
+    """Return a Python string literal for `text`; `repr` escapes every character that could end it."""
     return repr(text)
 
 
@@ -171,7 +171,7 @@ class ModuleView:
 
 @dataclass
 class _Context:
-    """What a module refers to while its text is built: other modules it needs."""
+    """The modules that one module's text refers to, collected while it is built."""
 
     package: Package
     module: Module

@@ -271,8 +271,10 @@ def test_unresolvable_import_cycle(tmp_path: Path) -> None:
         generate_files(tmp_path, _alternating_cycle(), modules={"urn:a": "mod_a", "urn:b": "mod_b"})
 
     message = str(raised.value)
-    assert "mod_a" in message and "mod_b" in message
-    assert "urn:a" in message and "urn:b" in message
+    assert "mod_a" in message
+    assert "mod_b" in message
+    assert "urn:a" in message
+    assert "urn:b" in message
 
 
 def test_unresolvable_import_cycle_on_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

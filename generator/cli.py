@@ -62,7 +62,13 @@ def command_generate(arguments: argparse.Namespace) -> int:
     output = arguments.output or _default_output(package_name)
     templates = [arguments.templates] if arguments.templates else None
 
-    generation = generate(manifest, xsd_dir=xsd_dir, package_name=package_name, template_dirs=templates)
+    generation = generate(
+        manifest,
+        xsd_dir=xsd_dir,
+        package_name=package_name,
+        template_dirs=templates,
+        validate_schemas=arguments.validate_schemas,
+    )
     print(generation.summary())
 
     if arguments.check:
@@ -193,6 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate_parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 and list the files that differ if the output is stale"
+    )
+    generate_parser.add_argument(
+        "--validate-schemas",
+        action="store_true",
+        help="check every XSD file against the XSD meta-schema, also the files of a bundle in schemas/ "
+        "whose checksums match its manifest (which skip that check by default)",
     )
     generate_parser.set_defaults(handler=command_generate)
 

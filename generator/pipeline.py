@@ -51,10 +51,15 @@ def generate(
     xsd_dir: Path | None = None,
     package_name: str | None = None,
     template_dirs: list[Path] | None = None,
+    validate_schemas: bool = False,
 ) -> Generation:
-    """Generate the bindings of a bundle and return the rendered files (nothing is written)."""
+    """Generate the bindings of a bundle and return the rendered files (nothing is written).
+
+    ``validate_schemas=True`` checks every XSD file against the XSD
+    meta-schema, even those whose checksums match the manifest.
+    """
     started = time.perf_counter()
-    loaded = load_bundle(manifest, xsd_dir)
+    loaded = load_bundle(manifest, xsd_dir, validate_schemas=validate_schemas)
     report = Report()
 
     for path, reason in sorted(manifest.skipped.items()):

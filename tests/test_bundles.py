@@ -9,6 +9,7 @@ seconds, so each bundle is loaded once per run.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.metadata
 import socket
 import textwrap
@@ -292,6 +293,37 @@ def test_load_bundle_offline(
     assert loaded.schema.maps.namespaces[load.XML_NAMESPACE][-1].url == load.XML_SCHEMA_URI
 
 
+def _component_names(loaded: LoadedBundle) -> dict[str, list[str]]:
+    maps = loaded.schema.maps
+    return {
+        "types": sorted(maps.types),
+        "elements": sorted(maps.elements),
+        "attributes": sorted(maps.attributes),
+        "groups": sorted(maps.groups),
+        "attribute groups": sorted(maps.attribute_groups),
+    }
+
+
+@pytest.mark.slow
+@needs_distribution
+@pytest.mark.parametrize("name", BUNDLE_NAMES)
+def test_bundle_files_pass_meta_schema(
+    name: str, loaded_bundles: dict[str, LoadedBundle], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # A bundle under schemas/ is built without xmlschema's meta-schema check
+    # once its checksums match. This strict build, where any error in any file
+    # raises, is what makes skipping the check safe.
+    fast = _load_offline(name, loaded_bundles, tmp_path_factory)
+    with _network_blocked():
+        strict = load.load_bundle(fast.manifest, fast.xsd_dir, validate_schemas=True)
+
+    assert fast.schema.validation == "skip"
+    assert strict.schema.validation == "strict"
+    assert strict.schema.maps.validity == "valid"
+    assert _component_names(strict) == _component_names(fast)
+    assert strict.namespace_files == fast.namespace_files
+
+
 @needs_distribution
 def test_load_1_2_every_file_once(
     loaded_bundles: dict[str, LoadedBundle], tmp_path_factory: pytest.TempPathFactory
@@ -400,6 +432,27 @@ def test_custom_bundle_loads_from_user_folder(tmp_path: Path) -> None:
     assert bundles.list_xsd_files(fetched) == ["lib/lib.xsd", "main.xsd"]
     assert loaded.namespace_files == {"urn:example:lib": ("lib/lib.xsd",), "urn:example:main": ("main.xsd",)}
     assert loaded.source_file(loaded.elements("urn:example:main")["Main"]) == "main.xsd"
+
+
+def test_custom_bundle_built_with_meta_schema(tmp_path: Path) -> None:
+    xsd_dir = _write_custom_bundle(tmp_path, {"main.xsd": CUSTOM_MAIN, "lib/lib.xsd": CUSTOM_LIB})
+    manifest = bundles.read_manifest(tmp_path / "bundle" / "manifest.toml")
+    listed = dataclasses.replace(
+        manifest, files={path: bundles.sha256_file(xsd_dir / path) for path in ("main.xsd", "lib/lib.xsd")}
+    )
+
+    # Checksums in a manifest outside schemas/ do not say that anyone built the files strictly.
+    assert load.load_bundle(manifest, xsd_dir).schema.validation == "strict"
+    assert load.load_bundle(listed, xsd_dir).schema.validation == "strict"
+
+
+def test_custom_bundle_rejects_invalid_schema(tmp_path: Path) -> None:
+    invalid = CUSTOM_LIB.replace("<xs:complexType", '<xs:complexType color="red"', 1)
+    xsd_dir = _write_custom_bundle(tmp_path, {"main.xsd": CUSTOM_MAIN, "lib/lib.xsd": invalid})
+    manifest = bundles.read_manifest(tmp_path / "bundle" / "manifest.toml")
+
+    with pytest.raises(SchemaLoadError, match="color"):
+        load.load_bundle(manifest, xsd_dir)
 
 
 def test_custom_bundle_verifies_listed_checksums(tmp_path: Path) -> None:

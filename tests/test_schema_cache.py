@@ -159,3 +159,19 @@ def test_cached_bundle_generates_the_same_files(cache_dir: Path, tmp_path: Path,
     assert len(list(cache_dir.glob("colours-*.pickle"))) == 1
     assert from_cache.files == fresh.files
     assert "A colour of the rainbow." in from_cache.files["colours.py"]
+
+
+def test_component_state_matches_xmlschema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(schema_cache.ENVIRONMENT_VARIABLE, "")
+    manifest = load_manifest(colours_manifest(tmp_path / "bundle"))
+    schema = load_bundle(manifest).schema
+    components = list(schema.maps.iter_components())
+
+    differing = [
+        repr(component)
+        for component in components
+        if schema_cache._component_state(component) != component.__getstate__()
+    ]
+
+    assert len(components) > 10
+    assert differing == []

@@ -95,22 +95,61 @@ def field_name(xml_name: str) -> str:
     return name
 
 
+# Words whose plural is the word itself; a list field of `Targeted_Information`
+# elements reads better as `targeted_information` than `targeted_informations`.
+_UNCOUNTABLE_WORDS = frozenset(
+    {
+        "data",
+        "equipment",
+        "evidence",
+        "firmware",
+        "hardware",
+        "information",
+        "intelligence",
+        "knowledge",
+        "malware",
+        "metadata",
+        "software",
+    }
+)
+
+# Words whose regular plural is not an English word.
+_IRREGULAR_PLURALS = {"any": "any_elements"}
+
+
 def plural(name: str) -> str:
-    """Return the plural of a snake_case name by pluralising its last word."""
-    head, _, last = name.rpartition("_")
-    if not last or last[-1].isdigit():
+    """Return the plural of a snake_case name by pluralising the word it counts.
+
+    That is the last word, or in a name such as `course_of_action` the word
+    before the last `of`, which gives `courses_of_action`.
+    """
+    words = name.split("_")
+    counted = len(words) - 1
+    if "of" in words[1:-1]:
+        counted = len(words) - 3 - words[-2::-1].index("of")
+
+    word = words[counted]
+    if not word or word[-1].isdigit():
         return name + "_list"
-    if last.endswith("s") and not last.endswith(("ss", "us", "is")):
-        word = last
-    elif last.endswith("is"):
-        word = last[:-2] + "es"
-    elif last.endswith(("s", "x", "z", "ch", "sh")):
-        word = last + "es"
-    elif last.endswith("y") and len(last) > 1 and last[-2] not in "aeiou":
-        word = last[:-1] + "ies"
-    else:
-        word = last + "s"
-    return f"{head}_{word}" if head else word
+
+    words[counted] = _plural_word(word)
+    return "_".join(words)
+
+
+def _plural_word(word: str) -> str:
+    if word in _UNCOUNTABLE_WORDS:
+        return word
+    if word in _IRREGULAR_PLURALS:
+        return _IRREGULAR_PLURALS[word]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("is"):
+        return word[:-2] + "es"
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
 
 
 def safe_field_name(name: str) -> str:

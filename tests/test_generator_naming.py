@@ -105,6 +105,15 @@ def test_field_name(xml_name: str, expected: str) -> None:
         ("day", "days"),
         ("layer3", "layer3_list"),
         ("item_1", "item_1_list"),
+        ("course_of_action", "courses_of_action"),
+        ("indicator_warning_of_attack", "indicator_warnings_of_attack"),
+        ("layer_of_item_1", "layers_of_item_1"),
+        ("item_1_of_set", "item_1_of_set_list"),
+        ("of_record", "of_records"),
+        ("record_of", "record_ofs"),
+        ("targeted_information", "targeted_information"),
+        ("pgp_data", "pgp_data"),
+        ("any", "any_elements"),
     ],
 )
 def test_plural(name: str, expected: str) -> None:

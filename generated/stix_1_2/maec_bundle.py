@@ -170,7 +170,7 @@ class AVClassification(_cybox_common.ToolInformation):
 
     __slots__ = ()
     _qname: _typing.ClassVar[str] = '{http://maec.mitre.org/XMLSchema/maec-bundle-4}AVClassificationType'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadatas', 'compensation_model', 'engine_version', 'definition_version', 'classification_name')
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadata', 'compensation_model', 'engine_version', 'definition_version', 'classification_name')
 
     engine_version: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Engine_Version', 14, _c.builtin('string'), doc='The Engine_Version field captures the version of the AV engine used by the AV scanner tool that assigned the classification to the malware instance object.')
     definition_version: _f.Value[str] = _f.Value('{http://maec.mitre.org/XMLSchema/maec-bundle-4}Definition_Version', 15, _c.builtin('string'), doc='The Definition_Version field captures the version of the AV definitions used by the AV scanner tool that assigned the classification to the malware instance object.')
@@ -193,7 +193,7 @@ class AVClassification(_cybox_common.ToolInformation):
         tool_configuration: _cybox_common.ToolConfiguration | None = None,
         execution_environment: _cybox_common.ExecutionEnvironment | None = None,
         errors: _typing.Iterable[_cybox_common.Error] | None = None,
-        metadatas: _typing.Iterable[_cybox_common.Metadata] | None = None,
+        metadata: _typing.Iterable[_cybox_common.Metadata] | None = None,
         compensation_model: _cybox_common.CompensationModel | str | None = None,
         engine_version: str | None = None,
         definition_version: str | None = None,
@@ -214,7 +214,7 @@ class AVClassification(_cybox_common.ToolInformation):
             'tool_configuration': tool_configuration,
             'execution_environment': execution_environment,
             'errors': errors,
-            'metadatas': metadatas,
+            'metadata': metadata,
             'compensation_model': compensation_model,
             'engine_version': engine_version,
             'definition_version': definition_version,

@@ -68,17 +68,17 @@ class CoursesOfAction(_BundleObject):
     __slots__ = ()
     _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/Report-1}CoursesOfActionType'
     _content: _typing.ClassVar[str] = 'element'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('course_of_actions',)
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('courses_of_action',)
 
-    course_of_actions: _f.Children[_stix_common.CourseOfActionBase] = _f.Children('{http://stix.mitre.org/Report-1}Course_Of_Action', 0, tags={'{http://stix.mitre.org/Report-1}Course_Of_Action': 'stix_common:CourseOfActionBase'}, min_occurs=1, max_occurs=None, doc='The Course_Of_Action field characterizes a Course of Action to be taken in regards to one of more cyber threats. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is CourseOfActionType in the http://stix.mitre.org/CourseOfAction-1 namespace. This type is defined in the course_of_action.xsd file or at the URL http://stix.mitre.org/XMLSchema/course_of_action/1.2/course_of_action.xsd.')
+    courses_of_action: _f.Children[_stix_common.CourseOfActionBase] = _f.Children('{http://stix.mitre.org/Report-1}Course_Of_Action', 0, tags={'{http://stix.mitre.org/Report-1}Course_Of_Action': 'stix_common:CourseOfActionBase'}, min_occurs=1, max_occurs=None, doc='The Course_Of_Action field characterizes a Course of Action to be taken in regards to one of more cyber threats. This field is implemented through the xsi:type extension mechanism. The default and strongly recommended type is CourseOfActionType in the http://stix.mitre.org/CourseOfAction-1 namespace. This type is defined in the course_of_action.xsd file or at the URL http://stix.mitre.org/XMLSchema/course_of_action/1.2/course_of_action.xsd.')
 
     def __init__(
         self,
         *,
-        course_of_actions: _typing.Iterable[_stix_common.CourseOfActionBase] | None = None,
+        courses_of_action: _typing.Iterable[_stix_common.CourseOfActionBase] | None = None,
     ) -> None:
         self._init({
-            'course_of_actions': course_of_actions,
+            'courses_of_action': courses_of_action,
         })
 
 

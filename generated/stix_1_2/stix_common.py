@@ -1525,7 +1525,7 @@ class ToolInformation(_cybox_common.ToolInformation):
 
     __slots__ = ()
     _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/common-1}ToolInformationType'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadatas', 'compensation_model', 'title', 'short_descriptions')
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadata', 'compensation_model', 'title', 'short_descriptions')
 
     title: _f.Value[str] = _f.Value('{http://stix.mitre.org/common-1}Title', 14, _c.builtin('string'), doc='The Title field provides a simple title for a single tool leveraged by this TTP item.')
     short_descriptions: _f.Children[StructuredText] = _f.Children('{http://stix.mitre.org/common-1}Short_Description', 15, tags={'{http://stix.mitre.org/common-1}Short_Description': 'stix_common:StructuredText'}, max_occurs=None, doc='The Short_Description field is optional and provides a short, unstructured, text description of a single tool leveraged by this TTP item.')
@@ -1547,7 +1547,7 @@ class ToolInformation(_cybox_common.ToolInformation):
         tool_configuration: _cybox_common.ToolConfiguration | None = None,
         execution_environment: _cybox_common.ExecutionEnvironment | None = None,
         errors: _typing.Iterable[_cybox_common.Error] | None = None,
-        metadatas: _typing.Iterable[_cybox_common.Metadata] | None = None,
+        metadata: _typing.Iterable[_cybox_common.Metadata] | None = None,
         compensation_model: _cybox_common.CompensationModel | str | None = None,
         title: str | None = None,
         short_descriptions: _typing.Iterable[StructuredText] | None = None,
@@ -1567,7 +1567,7 @@ class ToolInformation(_cybox_common.ToolInformation):
             'tool_configuration': tool_configuration,
             'execution_environment': execution_environment,
             'errors': errors,
-            'metadatas': metadatas,
+            'metadata': metadata,
             'compensation_model': compensation_model,
             'title': title,
             'short_descriptions': short_descriptions,

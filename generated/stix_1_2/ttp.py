@@ -530,11 +530,11 @@ class VictimTargeting(_BundleObject):
     __slots__ = ()
     _qname: _typing.ClassVar[str] = '{http://stix.mitre.org/TTP-1}VictimTargetingType'
     _content: _typing.ClassVar[str] = 'element'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('identity', 'targeted_systems', 'targeted_informations', 'targeted_technical_details')
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('identity', 'targeted_systems', 'targeted_information', 'targeted_technical_details')
 
     identity: _f.Child[_stix_common.Identity] = _f.Child('{http://stix.mitre.org/TTP-1}Identity', 0, tags={'{http://stix.mitre.org/TTP-1}Identity': 'stix_common:Identity'}, doc='The Identity field characterizes information about the identity or characteristics of the targeted people or organizations. This field is implemented through the xsi:type extension mechanism. The default type is CIQIdentity3.0InstanceType in the http://stix.mitre.org/extensions/Identity#CIQIdentity3.0-1 namespace. This type is defined in the extensions/identity/ciq_identity_3.0.xsd file or at the URL http://stix.mitre.org/XMLSchema/extensions/identity/ciq_identity_3.0/1.1/ciq_identity_3.0.xsd.')
     targeted_systems: _f.Children[_stix_common.ControlledVocabularyString] = _f.Children('{http://stix.mitre.org/TTP-1}Targeted_Systems', 1, tags={'{http://stix.mitre.org/TTP-1}Targeted_Systems': 'stix_common:ControlledVocabularyString'}, max_occurs=None, doc='The Targeted_Systems field characterizes a type of system that is targeted. It may be included multiple times to specify multiple types of targeted systems. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is SystemTypeVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')
-    targeted_informations: _f.Children[_stix_common.ControlledVocabularyString] = _f.Children('{http://stix.mitre.org/TTP-1}Targeted_Information', 2, tags={'{http://stix.mitre.org/TTP-1}Targeted_Information': 'stix_common:ControlledVocabularyString'}, max_occurs=None, doc='The Targeted_Systems field characterizes a type of information that is targeted. It may be included multiple times to specify multiple types of targeted information. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is InformationTypeVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')
+    targeted_information: _f.Children[_stix_common.ControlledVocabularyString] = _f.Children('{http://stix.mitre.org/TTP-1}Targeted_Information', 2, tags={'{http://stix.mitre.org/TTP-1}Targeted_Information': 'stix_common:ControlledVocabularyString'}, max_occurs=None, doc='The Targeted_Systems field characterizes a type of information that is targeted. It may be included multiple times to specify multiple types of targeted information. This field is implemented through the xsi:type controlled vocabulary extension mechanism. The default vocabulary type is InformationTypeVocab-1.0 in the http://stix.mitre.org/default_vocabularies-1 namespace. This type is defined in the stix_default_vocabularies.xsd file or at the URL http://stix.mitre.org/XMLSchema/default_vocabularies/1.2.0/stix_default_vocabularies.xsd. Users may also define their own vocabulary using the type extension mechanism, specify a vocabulary name and reference using the attributes, or simply use this as a string field.')
     targeted_technical_details: _f.Child[_cybox_core.Observables] = _f.Child('{http://stix.mitre.org/TTP-1}Targeted_Technical_Details', 3, tags={'{http://stix.mitre.org/TTP-1}Targeted_Technical_Details': 'cybox_core:Observables'}, doc='The Targeted_Technical_Details field characterizes the technical information about what is targeted. It is implemented using the CybOX observables type, which allows for the representation of products, platforms, and code that are targeted.')
 
     def __init__(
@@ -542,12 +542,12 @@ class VictimTargeting(_BundleObject):
         *,
         identity: _stix_common.Identity | None = None,
         targeted_systems: _typing.Iterable[_stix_common.ControlledVocabularyString] | None = None,
-        targeted_informations: _typing.Iterable[_stix_common.ControlledVocabularyString] | None = None,
+        targeted_information: _typing.Iterable[_stix_common.ControlledVocabularyString] | None = None,
         targeted_technical_details: _cybox_core.Observables | None = None,
     ) -> None:
         self._init({
             'identity': identity,
             'targeted_systems': targeted_systems,
-            'targeted_informations': targeted_informations,
+            'targeted_information': targeted_information,
             'targeted_technical_details': targeted_technical_details,
         })

@@ -140,16 +140,16 @@ class KeyInfo(_BundleObject):
     _qname: _typing.ClassVar[str] = '{http://www.w3.org/2000/09/xmldsig#}KeyInfoType'
     _element_tag: _typing.ClassVar[str | None] = '{http://www.w3.org/2000/09/xmldsig#}KeyInfo'
     _content: _typing.ClassVar[str] = 'mixed'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'key_names', 'key_values', 'retrieval_methods', 'x509_datas', 'pgp_datas', 'spki_datas', 'mgmt_datas', 'any_elements')
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'key_names', 'key_values', 'retrieval_methods', 'x509_data', 'pgp_data', 'spki_data', 'mgmt_data', 'any_elements')
 
     id_: _f.AttributeField[str] = _f.AttributeField('Id', _c.builtin('ID'))
     key_names: _f.Values[str] = _f.Values('{http://www.w3.org/2000/09/xmldsig#}KeyName', 0, _c.builtin('string'), max_occurs=None)
     key_values: _f.Children[KeyValue] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}KeyValue', 1, tags={'{http://www.w3.org/2000/09/xmldsig#}KeyValue': 'xmldsig:KeyValue'}, max_occurs=None)
     retrieval_methods: _f.Children[RetrievalMethod] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', 2, tags={'{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 'xmldsig:RetrievalMethod'}, max_occurs=None)
-    x509_datas: _f.Children[X509Data] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}X509Data', 3, tags={'{http://www.w3.org/2000/09/xmldsig#}X509Data': 'xmldsig:X509Data'}, max_occurs=None)
-    pgp_datas: _f.Children[PGPData] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}PGPData', 4, tags={'{http://www.w3.org/2000/09/xmldsig#}PGPData': 'xmldsig:PGPData'}, max_occurs=None)
-    spki_datas: _f.Children[SPKIData] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}SPKIData', 5, tags={'{http://www.w3.org/2000/09/xmldsig#}SPKIData': 'xmldsig:SPKIData'}, max_occurs=None)
-    mgmt_datas: _f.Values[str] = _f.Values('{http://www.w3.org/2000/09/xmldsig#}MgmtData', 6, _c.builtin('string'), max_occurs=None)
+    x509_data: _f.Children[X509Data] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}X509Data', 3, tags={'{http://www.w3.org/2000/09/xmldsig#}X509Data': 'xmldsig:X509Data'}, max_occurs=None)
+    pgp_data: _f.Children[PGPData] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}PGPData', 4, tags={'{http://www.w3.org/2000/09/xmldsig#}PGPData': 'xmldsig:PGPData'}, max_occurs=None)
+    spki_data: _f.Children[SPKIData] = _f.Children('{http://www.w3.org/2000/09/xmldsig#}SPKIData', 5, tags={'{http://www.w3.org/2000/09/xmldsig#}SPKIData': 'xmldsig:SPKIData'}, max_occurs=None)
+    mgmt_data: _f.Values[str] = _f.Values('{http://www.w3.org/2000/09/xmldsig#}MgmtData', 6, _c.builtin('string'), max_occurs=None)
     any_elements: _f.Wildcard = _f.Wildcard(7, excluded=frozenset({'', 'http://www.w3.org/2000/09/xmldsig#'}))
 
     def __init__(
@@ -159,20 +159,20 @@ class KeyInfo(_BundleObject):
         key_names: _typing.Iterable[str] | None = None,
         key_values: _typing.Iterable[KeyValue] | None = None,
         retrieval_methods: _typing.Iterable[RetrievalMethod] | None = None,
-        x509_datas: _typing.Iterable[X509Data] | None = None,
-        pgp_datas: _typing.Iterable[PGPData] | None = None,
-        spki_datas: _typing.Iterable[SPKIData] | None = None,
-        mgmt_datas: _typing.Iterable[str] | None = None,
+        x509_data: _typing.Iterable[X509Data] | None = None,
+        pgp_data: _typing.Iterable[PGPData] | None = None,
+        spki_data: _typing.Iterable[SPKIData] | None = None,
+        mgmt_data: _typing.Iterable[str] | None = None,
     ) -> None:
         self._init({
             'id_': id_,
             'key_names': key_names,
             'key_values': key_values,
             'retrieval_methods': retrieval_methods,
-            'x509_datas': x509_datas,
-            'pgp_datas': pgp_datas,
-            'spki_datas': spki_datas,
-            'mgmt_datas': mgmt_datas,
+            'x509_data': x509_data,
+            'pgp_data': pgp_data,
+            'spki_data': spki_data,
+            'mgmt_data': mgmt_data,
         })
 
 

@@ -1279,17 +1279,17 @@ class IndicatorsWarningsOfAttack(_BundleObject):
     _qname: _typing.ClassVar[str] = ''
     _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Indicators-Warnings_of_Attack'
     _content: _typing.ClassVar[str] = 'element'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('indicator_warning_of_attacks',)
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('indicator_warnings_of_attack',)
 
-    indicator_warning_of_attacks: _f.Children[IndicatorWarningOfAttack] = _f.Children('{http://capec.mitre.org/capec-2}Indicator-Warning_of_Attack', 0, tags={'{http://capec.mitre.org/capec-2}Indicator-Warning_of_Attack': 'capec:IndicatorWarningOfAttack'}, min_occurs=1, max_occurs=None, doc='Indicator warning of attack describes activities, events, conditions or behaviors that may indicate that an attack of this type is imminent, in progress or has occurred.')
+    indicator_warnings_of_attack: _f.Children[IndicatorWarningOfAttack] = _f.Children('{http://capec.mitre.org/capec-2}Indicator-Warning_of_Attack', 0, tags={'{http://capec.mitre.org/capec-2}Indicator-Warning_of_Attack': 'capec:IndicatorWarningOfAttack'}, min_occurs=1, max_occurs=None, doc='Indicator warning of attack describes activities, events, conditions or behaviors that may indicate that an attack of this type is imminent, in progress or has occurred.')
 
     def __init__(
         self,
         *,
-        indicator_warning_of_attacks: _typing.Iterable[IndicatorWarningOfAttack] | None = None,
+        indicator_warnings_of_attack: _typing.Iterable[IndicatorWarningOfAttack] | None = None,
     ) -> None:
         self._init({
-            'indicator_warning_of_attacks': indicator_warning_of_attacks,
+            'indicator_warnings_of_attack': indicator_warnings_of_attack,
         })
 
 
@@ -1354,17 +1354,17 @@ class MethodsOfAttack(_BundleObject):
     _qname: _typing.ClassVar[str] = ''
     _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Methods_of_Attack'
     _content: _typing.ClassVar[str] = 'element'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('method_of_attacks',)
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('methods_of_attack',)
 
-    method_of_attacks: _f.Values[AttackPatternTypeMethodsOfAttackMethodOfAttackEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Method_of_Attack', 0, _c.EnumerationCodec('restriction of xs:string', AttackPatternTypeMethodsOfAttackMethodOfAttackEnumerationValue), max_occurs=None, doc='Method of attack is enumerated list of defined vectors that identify the underlying mechanism(s) used in the attack. USAGE: This element is represented as an enumerated list to facilitate normalization and classification of attack patterns, and to help define the applicable attack surface required for this attack.')
+    methods_of_attack: _f.Values[AttackPatternTypeMethodsOfAttackMethodOfAttackEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Method_of_Attack', 0, _c.EnumerationCodec('restriction of xs:string', AttackPatternTypeMethodsOfAttackMethodOfAttackEnumerationValue), max_occurs=None, doc='Method of attack is enumerated list of defined vectors that identify the underlying mechanism(s) used in the attack. USAGE: This element is represented as an enumerated list to facilitate normalization and classification of attack patterns, and to help define the applicable attack surface required for this attack.')
 
     def __init__(
         self,
         *,
-        method_of_attacks: _typing.Iterable[AttackPatternTypeMethodsOfAttackMethodOfAttackEnumerationValue | str] | None = None,
+        methods_of_attack: _typing.Iterable[AttackPatternTypeMethodsOfAttackMethodOfAttackEnumerationValue | str] | None = None,
     ) -> None:
         self._init({
-            'method_of_attacks': method_of_attacks,
+            'methods_of_attack': methods_of_attack,
         })
 
 
@@ -2726,17 +2726,17 @@ class CategoryMethodsOfAttack(_BundleObject):
     _qname: _typing.ClassVar[str] = ''
     _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Methods_of_Attack'
     _content: _typing.ClassVar[str] = 'element'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('method_of_attacks',)
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('methods_of_attack',)
 
-    method_of_attacks: _f.Values[CategoryMethodsOfAttackMethodOfAttackEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Method_of_Attack', 0, _c.EnumerationCodec('restriction of xs:string', CategoryMethodsOfAttackMethodOfAttackEnumerationValue), max_occurs=None, doc='This field describes the mechanism of attack used by this pattern. In order to assist in normalization and classification, this field involves a selection from an enumerated list of defined vectors which is currently incomplete and will grow as new relevant vectors are identified. This field can help define the applicable attack surface required for this attack.')
+    methods_of_attack: _f.Values[CategoryMethodsOfAttackMethodOfAttackEnumerationValue] = _f.Values('{http://capec.mitre.org/capec-2}Method_of_Attack', 0, _c.EnumerationCodec('restriction of xs:string', CategoryMethodsOfAttackMethodOfAttackEnumerationValue), max_occurs=None, doc='This field describes the mechanism of attack used by this pattern. In order to assist in normalization and classification, this field involves a selection from an enumerated list of defined vectors which is currently incomplete and will grow as new relevant vectors are identified. This field can help define the applicable attack surface required for this attack.')
 
     def __init__(
         self,
         *,
-        method_of_attacks: _typing.Iterable[CategoryMethodsOfAttackMethodOfAttackEnumerationValue | str] | None = None,
+        methods_of_attack: _typing.Iterable[CategoryMethodsOfAttackMethodOfAttackEnumerationValue | str] | None = None,
     ) -> None:
         self._init({
-            'method_of_attacks': method_of_attacks,
+            'methods_of_attack': methods_of_attack,
         })
 
 
@@ -4688,7 +4688,7 @@ class ProtocolHeader(_BundleObject):
     _qname: _typing.ClassVar[str] = ''
     _element_tag: _typing.ClassVar[str | None] = '{http://capec.mitre.org/capec-2}Protocol_Header'
     _content: _typing.ClassVar[str] = 'element'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'protocol_rfcs', 'protocol_field_names', 'protocol_field_descriptions', 'protocol_flag_descriptions', 'protocol_flag_values', 'protocol_operation_codes', 'protocol_datas')
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'name', 'protocol_rfcs', 'protocol_field_names', 'protocol_field_descriptions', 'protocol_flag_descriptions', 'protocol_flag_values', 'protocol_operation_codes', 'protocol_data')
 
     id_: _f.AttributeField[int] = _f.AttributeField('ID', _c.builtin('integer'), required=True)
     name: _f.AttributeField[str] = _f.AttributeField('Name', _c.builtin('string'))
@@ -4698,7 +4698,7 @@ class ProtocolHeader(_BundleObject):
     protocol_flag_descriptions: _f.Values[str] = _f.Values('{http://capec.mitre.org/capec-2}Protocol_Flag_Description', 3, _c.builtin('string'), max_occurs=None)
     protocol_flag_values: _f.Values[str] = _f.Values('{http://capec.mitre.org/capec-2}Protocol_Flag_Value', 4, _c.builtin('string'), max_occurs=None)
     protocol_operation_codes: _f.Values[str] = _f.Values('{http://capec.mitre.org/capec-2}Protocol_Operation_Code', 5, _c.builtin('string'), max_occurs=None)
-    protocol_datas: _f.Values[str] = _f.Values('{http://capec.mitre.org/capec-2}Protocol_Data', 6, _c.builtin('string'), max_occurs=None)
+    protocol_data: _f.Values[str] = _f.Values('{http://capec.mitre.org/capec-2}Protocol_Data', 6, _c.builtin('string'), max_occurs=None)
 
     def __init__(
         self,
@@ -4711,7 +4711,7 @@ class ProtocolHeader(_BundleObject):
         protocol_flag_descriptions: _typing.Iterable[str] | None = None,
         protocol_flag_values: _typing.Iterable[str] | None = None,
         protocol_operation_codes: _typing.Iterable[str] | None = None,
-        protocol_datas: _typing.Iterable[str] | None = None,
+        protocol_data: _typing.Iterable[str] | None = None,
     ) -> None:
         self._init({
             'id_': id_,
@@ -4722,7 +4722,7 @@ class ProtocolHeader(_BundleObject):
             'protocol_flag_descriptions': protocol_flag_descriptions,
             'protocol_flag_values': protocol_flag_values,
             'protocol_operation_codes': protocol_operation_codes,
-            'protocol_datas': protocol_datas,
+            'protocol_data': protocol_data,
         })
 
 

@@ -4255,7 +4255,7 @@ class ToolInformation(_BundleObject):
     __slots__ = ()
     _qname: _typing.ClassVar[str] = '{http://docs.oasis-open.org/cti/ns/cybox/common-2}ToolInformationType'
     _content: _typing.ClassVar[str] = 'element'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadatas', 'compensation_model')
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadata', 'compensation_model')
 
     id_: _f.AttributeField[str] = _f.AttributeField('id', _c.builtin('QName'), doc='The id field specifies a unique ID for this Tool.')
     idref: _f.AttributeField[str] = _f.AttributeField('idref', _c.builtin('QName'), doc='The idref field specifies reference to a unique ID for this Tool. When idref is specified, the id attribute must not be specified, and any instance of this type should not hold content unless an extension of the type allows it.')
@@ -4271,7 +4271,7 @@ class ToolInformation(_BundleObject):
     tool_configuration: _f.Child[ToolConfiguration] = _f.Child('{http://docs.oasis-open.org/cti/ns/cybox/common-2}Tool_Configuration', 9, tags={'{http://docs.oasis-open.org/cti/ns/cybox/common-2}Tool_Configuration': 'cybox_common:ToolConfiguration'}, container=True, doc='This field contains information describing the configuration and usage of the tool.')
     execution_environment: _f.Child[ExecutionEnvironment] = _f.Child('{http://docs.oasis-open.org/cti/ns/cybox/common-2}Execution_Environment', 10, tags={'{http://docs.oasis-open.org/cti/ns/cybox/common-2}Execution_Environment': 'cybox_common:ExecutionEnvironment'}, container=True, doc='This field contains information describing the execution environment of the tool.')
     errors: _f.WrappedChildren[Error] = _f.WrappedChildren('{http://docs.oasis-open.org/cti/ns/cybox/common-2}Errors', 11, tags={'{http://docs.oasis-open.org/cti/ns/cybox/common-2}Errors': 'cybox_common:Errors'}, item_tag='{http://docs.oasis-open.org/cti/ns/cybox/common-2}Error', item_class='cybox_common:Error', doc='This field captures any errors generated during the run of the tool.')
-    metadatas: _f.Children[Metadata] = _f.Children('{http://docs.oasis-open.org/cti/ns/cybox/common-2}Metadata', 12, tags={'{http://docs.oasis-open.org/cti/ns/cybox/common-2}Metadata': 'cybox_common:Metadata'}, max_occurs=None, doc='This field captures other relevant metadata including tool-specific fields.')
+    metadata: _f.Children[Metadata] = _f.Children('{http://docs.oasis-open.org/cti/ns/cybox/common-2}Metadata', 12, tags={'{http://docs.oasis-open.org/cti/ns/cybox/common-2}Metadata': 'cybox_common:Metadata'}, max_occurs=None, doc='This field captures other relevant metadata including tool-specific fields.')
     compensation_model: _f.Child[CompensationModel] = _f.Child('{http://docs.oasis-open.org/cti/ns/cybox/common-2}Compensation_Model', 13, tags={'{http://docs.oasis-open.org/cti/ns/cybox/common-2}Compensation_Model': 'cybox_common:CompensationModel'}, doc='This field contains the name of the compensation model used for the tool.')
 
     def __init__(
@@ -4291,7 +4291,7 @@ class ToolInformation(_BundleObject):
         tool_configuration: ToolConfiguration | None = None,
         execution_environment: ExecutionEnvironment | None = None,
         errors: _typing.Iterable[Error] | None = None,
-        metadatas: _typing.Iterable[Metadata] | None = None,
+        metadata: _typing.Iterable[Metadata] | None = None,
         compensation_model: CompensationModel | str | None = None,
     ) -> None:
         self._init({
@@ -4309,7 +4309,7 @@ class ToolInformation(_BundleObject):
             'tool_configuration': tool_configuration,
             'execution_environment': execution_environment,
             'errors': errors,
-            'metadatas': metadatas,
+            'metadata': metadata,
             'compensation_model': compensation_model,
         })
 

@@ -64,15 +64,15 @@ class ElementContainer(_BundleObject):
     __slots__ = ()
     _qname: _typing.ClassVar[str] = '{http://purl.org/dc/elements/1.1/}elementContainer'
     _content: _typing.ClassVar[str] = 'element'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('anies',)
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('any_elements',)
 
-    anies: _f.Children[SimpleLiteral] = _f.Children('{http://purl.org/dc/elements/1.1/}any', 0, tags={'{http://purl.org/dc/elements/1.1/}any': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}contributor': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}coverage': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}creator': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}date': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}description': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}format': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}identifier': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}language': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}publisher': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}relation': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}rights': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}source': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}subject': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}title': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}type': 'dublin_core:SimpleLiteral'}, max_occurs=None)
+    any_elements: _f.Children[SimpleLiteral] = _f.Children('{http://purl.org/dc/elements/1.1/}any', 0, tags={'{http://purl.org/dc/elements/1.1/}any': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}contributor': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}coverage': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}creator': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}date': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}description': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}format': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}identifier': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}language': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}publisher': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}relation': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}rights': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}source': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}subject': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}title': 'dublin_core:SimpleLiteral', '{http://purl.org/dc/elements/1.1/}type': 'dublin_core:SimpleLiteral'}, max_occurs=None)
 
     def __init__(
         self,
         *,
-        anies: _typing.Iterable[SimpleLiteral] | None = None,
+        any_elements: _typing.Iterable[SimpleLiteral] | None = None,
     ) -> None:
         self._init({
-            'anies': anies,
+            'any_elements': any_elements,
         })

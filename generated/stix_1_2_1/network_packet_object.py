@@ -289,23 +289,23 @@ class DestinationOptions(_BundleObject):
     __slots__ = ()
     _qname: _typing.ClassVar[str] = '{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}DestinationOptionsType'
     _content: _typing.ClassVar[str] = 'element'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('next_header', 'header_ext_len', 'option_datas')
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('next_header', 'header_ext_len', 'option_data')
 
     next_header: _f.Child[IANAAssignedIPNumbers] = _f.Child('{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Next_Header', 0, tags={'{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Next_Header': 'network_packet_object:IANAAssignedIPNumbers'}, doc='Identifies the type of header immediately following the Destination_Options options header. Uses the same values as the IPv4 Protocol field.')
     header_ext_len: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Header_Ext_Len', 1, tags={'{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Header_Ext_Len': 'cybox_common:HexBinaryObjectProperty'}, doc='Length of the Destination Options header in 8-octet units, not including the first 8 octets.')
-    option_datas: _f.Children[OptionData] = _f.Children('{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Option_Data', 2, tags={'{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Option_Data': 'network_packet_object:OptionData'}, max_occurs=None, doc='Variable-length field, of length such that the complete Destinations Options header is an integer multiple of 8 octets long. Contains one or more type-length-value (TLV)-encoded options.')
+    option_data: _f.Children[OptionData] = _f.Children('{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Option_Data', 2, tags={'{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Option_Data': 'network_packet_object:OptionData'}, max_occurs=None, doc='Variable-length field, of length such that the complete Destinations Options header is an integer multiple of 8 octets long. Contains one or more type-length-value (TLV)-encoded options.')
 
     def __init__(
         self,
         *,
         next_header: IANAAssignedIPNumbers | str | None = None,
         header_ext_len: _cybox_common.HexBinaryObjectProperty | str | None = None,
-        option_datas: _typing.Iterable[OptionData] | None = None,
+        option_data: _typing.Iterable[OptionData] | None = None,
     ) -> None:
         self._init({
             'next_header': next_header,
             'header_ext_len': header_ext_len,
-            'option_datas': option_datas,
+            'option_data': option_data,
         })
 
 
@@ -590,23 +590,23 @@ class HopByHopOptions(_BundleObject):
     __slots__ = ()
     _qname: _typing.ClassVar[str] = '{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}HopByHopOptionsType'
     _content: _typing.ClassVar[str] = 'element'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('next_header', 'header_ext_len', 'option_datas')
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('next_header', 'header_ext_len', 'option_data')
 
     next_header: _f.Child[IANAAssignedIPNumbers] = _f.Child('{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Next_Header', 0, tags={'{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Next_Header': 'network_packet_object:IANAAssignedIPNumbers'}, doc='Identifies the type of header immediately following the Hop-by-Hop Options header. Uses the same values as the IPv4 Protocol field.')
     header_ext_len: _f.Child[_cybox_common.HexBinaryObjectProperty] = _f.Child('{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Header_Ext_Len', 1, tags={'{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Header_Ext_Len': 'cybox_common:HexBinaryObjectProperty'}, doc='Length of the Hop-by-Hop Options header in 8-octet units, not including the first 8 octets.')
-    option_datas: _f.Children[OptionData] = _f.Children('{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Option_Data', 2, tags={'{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Option_Data': 'network_packet_object:OptionData'}, max_occurs=None, doc='Variable-length field, of length such that the complete Hop-by-Hop Options header is an integer multiple of 8 octets long. Contains one or more type-length-value (TLV)-encoded options.')
+    option_data: _f.Children[OptionData] = _f.Children('{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Option_Data', 2, tags={'{http://docs.oasis-open.org/cti/ns/cybox/objects/network-packet-2}Option_Data': 'network_packet_object:OptionData'}, max_occurs=None, doc='Variable-length field, of length such that the complete Hop-by-Hop Options header is an integer multiple of 8 octets long. Contains one or more type-length-value (TLV)-encoded options.')
 
     def __init__(
         self,
         *,
         next_header: IANAAssignedIPNumbers | str | None = None,
         header_ext_len: _cybox_common.HexBinaryObjectProperty | str | None = None,
-        option_datas: _typing.Iterable[OptionData] | None = None,
+        option_data: _typing.Iterable[OptionData] | None = None,
     ) -> None:
         self._init({
             'next_header': next_header,
             'header_ext_len': header_ext_len,
-            'option_datas': option_datas,
+            'option_data': option_data,
         })
 
 

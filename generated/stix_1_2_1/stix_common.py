@@ -1656,7 +1656,7 @@ class ToolInformation(_cybox_common.ToolInformation):
 
     __slots__ = ()
     _qname: _typing.ClassVar[str] = '{http://docs.oasis-open.org/cti/ns/stix/common-1}ToolInformationType'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadatas', 'compensation_model', 'title', 'short_descriptions')
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('id_', 'idref', 'name', 'types', 'description', 'references', 'vendor', 'version', 'service_pack', 'tool_specific_data', 'tool_hashes', 'tool_configuration', 'execution_environment', 'errors', 'metadata', 'compensation_model', 'title', 'short_descriptions')
 
     title: _f.Value[str] = _f.Value('{http://docs.oasis-open.org/cti/ns/stix/common-1}Title', 14, _c.builtin('string'), doc='The Title property provides a simple title for the tool and reflects what the producer thinks the tool as a whole should be called. Titles are typically used by humans to reference a particular tool; however, titles are not meant to be used for correlation.')
     short_descriptions: _f.Children[StructuredText] = _f.Children('{http://docs.oasis-open.org/cti/ns/stix/common-1}Short_Description', 15, tags={'{http://docs.oasis-open.org/cti/ns/stix/common-1}Short_Description': 'stix_common:StructuredText'}, max_occurs=None, doc='The Short_Description property captures a short textual description of the tool.')
@@ -1678,7 +1678,7 @@ class ToolInformation(_cybox_common.ToolInformation):
         tool_configuration: _cybox_common.ToolConfiguration | None = None,
         execution_environment: _cybox_common.ExecutionEnvironment | None = None,
         errors: _typing.Iterable[_cybox_common.Error] | None = None,
-        metadatas: _typing.Iterable[_cybox_common.Metadata] | None = None,
+        metadata: _typing.Iterable[_cybox_common.Metadata] | None = None,
         compensation_model: _cybox_common.CompensationModel | str | None = None,
         title: str | None = None,
         short_descriptions: _typing.Iterable[StructuredText] | None = None,
@@ -1698,7 +1698,7 @@ class ToolInformation(_cybox_common.ToolInformation):
             'tool_configuration': tool_configuration,
             'execution_environment': execution_environment,
             'errors': errors,
-            'metadatas': metadatas,
+            'metadata': metadata,
             'compensation_model': compensation_model,
             'title': title,
             'short_descriptions': short_descriptions,

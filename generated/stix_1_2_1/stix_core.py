@@ -80,17 +80,17 @@ class CoursesOfAction(_BundleObject):
     __slots__ = ()
     _qname: _typing.ClassVar[str] = '{http://docs.oasis-open.org/cti/ns/stix/core-1}CoursesOfActionType'
     _content: _typing.ClassVar[str] = 'element'
-    _field_names: _typing.ClassVar[tuple[str, ...]] = ('course_of_actions',)
+    _field_names: _typing.ClassVar[tuple[str, ...]] = ('courses_of_action',)
 
-    course_of_actions: _f.Children[_stix_common.CourseOfActionBase] = _f.Children('{http://docs.oasis-open.org/cti/ns/stix/core-1}Course_Of_Action', 0, tags={'{http://docs.oasis-open.org/cti/ns/stix/core-1}Course_Of_Action': 'stix_common:CourseOfActionBase'}, min_occurs=1, max_occurs=None, doc='The Course_Of_Action property characterizes a Course of Action that could be taken in regard to one of more cyber threats. This property is implemented through the xsi:type extension mechanism. The default and strongly recommended type is CourseOfActionType in the http://docs.oasis-open.org/cti/ns/stix/course-of-action-1 namespace. This type is defined in the course-of-action.xsd file or at the URL http://docs.oasis-open.org/cti/stix-1.2.1-xml-binding/v1.0/csd01/schemas/course-of-action.xsd.')
+    courses_of_action: _f.Children[_stix_common.CourseOfActionBase] = _f.Children('{http://docs.oasis-open.org/cti/ns/stix/core-1}Course_Of_Action', 0, tags={'{http://docs.oasis-open.org/cti/ns/stix/core-1}Course_Of_Action': 'stix_common:CourseOfActionBase'}, min_occurs=1, max_occurs=None, doc='The Course_Of_Action property characterizes a Course of Action that could be taken in regard to one of more cyber threats. This property is implemented through the xsi:type extension mechanism. The default and strongly recommended type is CourseOfActionType in the http://docs.oasis-open.org/cti/ns/stix/course-of-action-1 namespace. This type is defined in the course-of-action.xsd file or at the URL http://docs.oasis-open.org/cti/stix-1.2.1-xml-binding/v1.0/csd01/schemas/course-of-action.xsd.')
 
     def __init__(
         self,
         *,
-        course_of_actions: _typing.Iterable[_stix_common.CourseOfActionBase] | None = None,
+        courses_of_action: _typing.Iterable[_stix_common.CourseOfActionBase] | None = None,
     ) -> None:
         self._init({
-            'course_of_actions': course_of_actions,
+            'courses_of_action': courses_of_action,
         })
 
 

@@ -89,7 +89,13 @@ def command_generate(arguments: argparse.Namespace) -> int:
 
 
 def command_roundtrip(arguments: argparse.Namespace) -> int:
-    from generated.runtime import BindingError, DocumentError, read_document
+    from generated.runtime import (
+        BindingError,
+        DocumentError,
+        TypeDerivationError,
+        UnexpectedContentError,
+        read_document,
+    )
 
     from .infoset import compare_documents
 
@@ -97,7 +103,14 @@ def command_roundtrip(arguments: argparse.Namespace) -> int:
     if arguments.bundle is None:
         package = importlib.import_module("generated")
     else:
-        package = importlib.import_module(f"generated.{load_manifest(arguments.bundle).package}")
+        manifest = load_manifest(arguments.bundle)
+        if not (REPOSITORY / "generated" / manifest.package / "__init__.py").is_file():
+            raise UsageError(
+                f"bundle {manifest.name} has no generated package in {REPOSITORY / 'generated'}; "
+                f"roundtrip reads with the committed packages ({', '.join(committed_bundles())}), "
+                f"so generate one there with: stixgen generate --bundle {manifest.name}"
+            )
+        package = importlib.import_module(f"generated.{manifest.package}")
     failures = 0
     unusable = 0
     for path in arguments.files:
@@ -111,6 +124,8 @@ def command_roundtrip(arguments: argparse.Namespace) -> int:
             # A document error names its file already.
             named = isinstance(error, DocumentError) and error.source is not None
             message = str(error) if named else f"{path}: {error}"
+            if isinstance(error, (UnexpectedContentError, TypeDerivationError)):
+                message += " (--lenient keeps content that the schema does not allow)"
             print(f"stixgen: error: {' '.join(message.splitlines())}", file=sys.stderr)
             unusable += 1
             continue
@@ -209,9 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     generate_parser.set_defaults(handler=command_generate)
 
     roundtrip_parser = commands.add_parser(
-        "roundtrip", help="read each document, write it back, and say whether the two are equal"
+        "roundtrip",
+        help="read each document, write it back, and say whether the two are equal",
+        description="Read each document, write it back, and compare the two as XML information sets. "
+        "Exit status: 0 when every document is equal, 1 when one differs, 2 when one cannot be read.",
     )
-    roundtrip_parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    roundtrip_parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="STIX or CybOX XML document")
     roundtrip_parser.add_argument(
         "--bundle", help="bundle whose package reads every file (default: chosen per document by its root element)"
     )
@@ -222,9 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     roundtrip_parser.set_defaults(handler=command_roundtrip)
 
     validate_parser = commands.add_parser(
-        "validate", help="validate documents against their bundle's XML Schemas and list every error"
+        "validate",
+        help="validate documents against their bundle's XML Schemas and list every error",
+        description="Validate documents against their bundle's XML Schemas and list every error. "
+        "Exit status: 0 when every document is valid, 1 when one is invalid, 2 when one cannot be read.",
     )
-    validate_parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate_parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="STIX or CybOX XML document")
     validate_parser.add_argument(
         "--bundle", help="bundle to validate every file against (default: chosen per document by its root element)"
     )

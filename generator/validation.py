@@ -9,7 +9,7 @@ A `BundleValidator` wraps the loaded schema of one bundle. `validator_for`
 keeps one validator per bundle and XSD folder for the life of the process.
 Across processes, `load_bundle` reads the built schema from the cache of
 `generator.schema_cache` when the XSD files and the loader are unchanged
-(under 1 s instead of the 4 s that building the STIX 1.2 schema takes). The
+(under 1 s instead of the 2 s that building the STIX 1.2 schema takes). The
 validator changes its schema object only in memory, after that cache entry
 was written.
 

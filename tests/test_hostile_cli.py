@@ -129,3 +129,29 @@ def test_command_line_in_subprocess(tmp_path: Path) -> None:
             assert len(lines) == 1
             assert lines[0].startswith(f"stixgen: error: {path}, line 2: not well-formed XML")
             assert "near element stix:STIX_Header" in lines[0]
+
+
+def test_roundtrip_bundle_without_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = _roundtrip(capsys, "--bundle", "stix-1.1", str(tmp_path / "x.xml"))
+
+    lines = _error_lines(err)
+    assert status == cli.EXIT_UNUSABLE
+    assert len(lines) == 1
+    assert "bundle stix-1.1 has no generated package" in lines[0]
+    assert "stixgen generate --bundle stix-1.1" in lines[0]
+
+
+def test_roundtrip_strict_failure_names_lenient(capsys: pytest.CaptureFixture[str]) -> None:
+    # The sighting idiom has indicator:Sightings inside a stix:Indicator without an xsi:type.
+    path = corpus_file("idioms/getting-started_analyst-exercise_sighting.xml")
+
+    status, _, err = _roundtrip(capsys, str(path))
+    lenient_status, lenient_out, _ = _roundtrip(capsys, "--lenient", str(path))
+
+    lines = _error_lines(err)
+    assert status == cli.EXIT_UNUSABLE
+    assert len(lines) == 1
+    assert "line 10" in lines[0]
+    assert lines[0].endswith("(--lenient keeps content that the schema does not allow)")
+    assert lenient_status == cli.EXIT_OK
+    assert f"{path}: equal" in lenient_out

@@ -119,8 +119,8 @@ class ComplexObject:
         obj = cls._bundle.bind_document(tree, strict=strict)
         if not isinstance(obj, cls):
             raise InvalidTypeError(
-                f"the document's root element {obj._element.tag} is a "
-                f"{type(obj).__name__}, not a {cls.__name__}"
+                f"the document's root element {obj._element.tag} is read as class "
+                f"{type(obj).__name__}, which is not {cls.__name__} or a subclass of it"
             )
         return obj
 

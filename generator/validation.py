@@ -384,7 +384,11 @@ class BundleValidator:
         if reason.startswith("a simple content element can't have child elements"):
             return f"child elements are not allowed in element {name}, because its type has simple content"
         if reason.endswith("is not an element of the schema"):
-            return f"element {name} is not a global element of bundle {self.bundle}"
+            message = f"element {name} is not a global element of bundle {self.bundle}"
+            declaring = _bundles_declaring(element.tag, self.bundle)
+            if declaring:
+                message += f"; it is one of bundle {' and '.join(declaring)}, so validate it against that bundle"
+            return message
         if reason.startswith("duplicated value"):
             return (
                 f"the value {_value_tuple(reason, element)} occurs more than once, but the identity constraint "
@@ -609,6 +613,14 @@ def _recursion_limit(minimum: int) -> Iterator[None]:
             _recursion_users -= 1
             if _recursion_users == 0:
                 sys.setrecursionlimit(_saved_recursion_limit)
+
+
+def _bundles_declaring(tag: str, excluded: str) -> list[str]:
+    """Return the names of the generated bundles other than `excluded` that
+    declare a global element named `tag` (Clark notation)."""
+    import generated
+
+    return [bundle.name for bundle in generated.available_bundles() if bundle.name != excluded and tag in bundle.elements]
 
 
 _recursion_lock = threading.Lock()

@@ -93,6 +93,14 @@ def test_package_exports_every_class(features: GeneratedPackage) -> None:
         assert getattr(features.package, name).__name__ == name
 
 
+def test_package_dir_lists_exports(features: GeneratedPackage) -> None:
+    listed = dir(features.package)
+
+    assert set(features.package.__all__) <= set(listed)
+    assert "parse" in listed
+    assert listed == sorted(listed)
+
+
 # -- complex types: extension and restriction ------------------------------------------------
 
 

@@ -371,3 +371,15 @@ def test_pattern_error_shows_pattern(validator: BundleValidator) -> None:
     assert issue.message == (
         "attribute capec_id: 'CAPEC-x' does not match the pattern 'CAPEC-\\d+' of a restriction of xs:string"
     )
+
+
+def test_root_of_other_bundle_named(validator: BundleValidator) -> None:
+    document = b'<ttp:TTP xmlns:ttp="http://docs.oasis-open.org/cti/ns/stix/ttp-1" version="1.2.1"/>'
+
+    issues = validator.validate_tree(etree.ElementTree(etree.fromstring(document)))
+
+    assert len(issues) == 1
+    assert issues[0].message == (
+        "element ttp:TTP is not a global element of bundle stix-1.2; "
+        "it is one of bundle stix-1.2.1, so validate it against that bundle"
+    )

@@ -3621,3 +3621,9 @@ def __getattr__(name: str) -> _typing.Any:
     value = getattr(_importlib.import_module(f"{__name__}.{module_name}"), class_name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    # The classes are imported on first access, so dir() and tab completion
+    # list them from the export table.
+    return sorted({*globals(), *_EXPORTS})

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from . import namespaces
 from .codecs import EnumerationCodec
 from .errors import UnknownRootError
 from .xmlio import XSI_TYPE, Source, element_path, read_document, resolve_qname, source_line
@@ -225,11 +226,16 @@ class Bundle:
         attributes = {str(name): str(value) for name, value in element.items()}
         rebuilt = etree.Element(element.tag, attrib=attributes, nsmap=nsmap)
         rebuilt.text = element.text
+
+        # Moving the children drops their declarations of namespaces that the
+        # rebuilt element declares under another prefix.
+        values = [value for value in namespaces.capture(element) if value.element is not element]
         rebuilt.extend(list(element))
         parent = element.getparent()
         if parent is not None:
             rebuilt.tail = element.tail
             parent.replace(element, rebuilt)
+        namespaces.restore(rebuilt, values)
         return rebuilt
 
 

@@ -25,6 +25,7 @@ from lxml import etree
 
 from .codecs import Codec
 from .errors import InvalidTypeError, InvalidValueError
+from .namespaces import prefixes_kept
 from .objects import ComplexObject
 from .xmlio import XSI_NIL, XSI_TYPE, resolve_qname
 
@@ -386,10 +387,11 @@ class Child(ElementField, Generic[T]):
         if isinstance(value, ComplexObject) and value._element is existing:
             return
         element = self.adopt(obj, value)
-        if existing is not None:
-            obj._element.replace(existing, element)
-        else:
-            self.insert(obj, element)
+        with prefixes_kept(element):
+            if existing is not None:
+                obj._element.replace(existing, element)
+            else:
+                self.insert(obj, element)
 
     def summary(self, obj: ComplexObject) -> str | None:
         element = self.find(obj._element)
@@ -460,7 +462,8 @@ class _Sequence(MutableSequence[Any]):
 
     def _place(self, element: etree._Element) -> None:
         self._owner._materialize()
-        self._field.insert(self._owner, element)
+        with prefixes_kept(element):
+            self._field.insert(self._owner, element)
 
     def __len__(self) -> int:
         return len(self._elements())
@@ -489,7 +492,8 @@ class _Sequence(MutableSequence[Any]):
         if new is not old:
             parent = old.getparent()
             assert parent is not None
-            parent.replace(old, new)
+            with prefixes_kept(new):
+                parent.replace(old, new)
 
     def __delitem__(self, index: Any) -> None:
         elements = self._elements()
@@ -504,13 +508,17 @@ class _Sequence(MutableSequence[Any]):
         elements = self._elements()
         if index < 0:
             index = max(0, len(elements) + index)
-        if index < len(elements):
-            self._owner._materialize()
-            elements[index].addprevious(element)
-        elif elements:
-            elements[-1].addnext(element)
-        else:
+        if not elements:
             self._place(element)
+            return
+
+        self._owner._materialize()
+        anchor = elements[min(index, len(elements) - 1)]
+        with prefixes_kept(element):
+            if index < len(elements):
+                anchor.addprevious(element)
+            else:
+                anchor.addnext(element)
 
     def append(self, value: Any) -> None:
         element = self._new(value)
@@ -645,7 +653,8 @@ class WrappedList(ObjectList[T]):
     def _place(self, element: etree._Element) -> None:
         container = self._container(create=True)
         assert container is not None
-        container.append(element)
+        with prefixes_kept(element):
+            container.append(element)
 
 
 class WrappedChildren(ElementField, Generic[T]):

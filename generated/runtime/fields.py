@@ -124,7 +124,13 @@ class AttributeField(Field, Generic[V]):
 
 
 class Text(Field, Generic[V]):
-    """The text of an element whose complex type has simple content."""
+    """The text of an element whose complex type has simple content.
+
+    The element exists whenever its object does, so an element without text
+    has the empty string as its value, as for `Value`: string types read ``""``
+    and other types raise `InvalidValueError`.  Only ``xsi:nil="true"``
+    reads as None.  Setting None removes the text.
+    """
 
     def __init__(self, codec: Codec[V], *, doc: str = "") -> None:
         super().__init__(doc)
@@ -137,10 +143,11 @@ class Text(Field, Generic[V]):
     def __get__(self, obj: ComplexObject | None, owner: type) -> Any:
         if obj is None:
             return self
-        text = obj._element.text
-        if text is None:
+        element = obj._element
+        if element.get(XSI_NIL) in ("true", "1"):
             return None
-        return self._parse(obj, self.codec, text)
+        # lxml reads both `<a/>` and `<a></a>` as None, but "" once "" is set.
+        return self._parse(obj, self.codec, element.text or "")
 
     def __set__(self, obj: ComplexObject, value: V | str | None) -> None:
         lexical = None if value is None else self._lexical(obj, self.codec, value)
@@ -399,7 +406,11 @@ class Child(ElementField, Generic[T]):
 
 
 class Value(ElementField, Generic[V]):
-    """A single child element of a simple type, read as its value."""
+    """A single child element of a simple type, read as its value.
+
+    An absent element or one with ``xsi:nil="true"`` reads as None, and an
+    element without text as the empty string (see `Text`).
+    """
 
     def __init__(self, tag: str, index: int, codec: Codec[V], **kwargs: Any) -> None:
         super().__init__(tag, index, **kwargs)

@@ -5,7 +5,8 @@ element, but not the prefixes used inside attribute values: `xsi:type` and
 QName ids (``id="example:Indicator-1"``).  These tests move parsed and
 API-built objects into other documents in every way the runtime inserts
 objects, then resolve each `xsi:type` with the element's `nsmap` and
-validate the result against the STIX 1.2 XSDs.
+validate the result against the STIX 1.2 XSDs.  The last tests check that
+objects built through the API declare each namespace once.
 """
 
 from __future__ import annotations
@@ -288,3 +289,28 @@ def test_id_value_never_rewritten() -> None:
 
     assert indicator.element.get("id") == "example:Indicator-2"
     assert resolved_type(indicator.element) == f"{{{INDICATOR_NS}}}IndicatorType"
+
+
+def test_list_declares_namespaces_once() -> None:
+    package = STIXPackage(version="1.2")
+
+    for number in range(3):
+        package.indicators.append(Indicator(title=f"Indicator {number}", version="2.2"))
+    written = package.to_bytes()
+
+    assert written.count(b"xmlns:indicator=") == 1
+    assert written.count(b"xmlns:xsi=") == 1
+    assert document_types(written) == [f"{{{INDICATOR_NS}}}IndicatorType"] * 3
+    assert stix_1_2.validate(written) == []
+
+
+def test_constructor_declares_namespaces_once() -> None:
+    package = STIXPackage(version="1.2", indicators=[api_indicator(), api_indicator()])
+    package.declare_namespace("example", EXAMPLE_NS)
+    written = package.to_bytes()
+
+    assert written.count(b"xmlns:AddressObj=") == 1
+    assert written.count(b"xmlns:cybox=") == 1
+    assert written.count(b"xmlns:xsi=") == 1
+    assert document_types(written) == [f"{{{INDICATOR_NS}}}IndicatorType", f"{{{ADDRESS_NS}}}AddressObjectType"] * 2
+    assert stix_1_2.validate(written) == []

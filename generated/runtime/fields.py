@@ -25,7 +25,7 @@ from lxml import etree
 
 from .codecs import Codec
 from .errors import InvalidTypeError, InvalidValueError
-from .namespaces import prefixes_kept
+from .namespaces import own_declarations, prefixes_kept
 from .objects import ComplexObject
 from .xmlio import XSI_NIL, XSI_TYPE, resolve_qname
 
@@ -305,8 +305,10 @@ class ElementField(Field):
         term.value = member  # type: ignore[attr-defined]
         return term
 
-    def new_element(self, owner: ComplexObject, tag: str | None = None) -> etree._Element:
-        return owner._bundle.new_element(tag or self.tag, None, parent=owner._element)
+    def new_element(
+        self, owner: ComplexObject, tag: str | None = None, hoisted: dict[str, str] | None = None
+    ) -> etree._Element:
+        return owner._bundle.new_element(tag or self.tag, None, parent=owner._element, hoisted=hoisted)
 
 
 def vocabulary_class(member: enum.Enum) -> type[ComplexObject] | None:
@@ -456,11 +458,11 @@ class _Sequence(MutableSequence[Any]):
         self._owner = owner
         self._field = field
 
-    def _container(self, create: bool) -> etree._Element | None:
+    def _container(self) -> etree._Element | None:
         return self._owner._element
 
     def _elements(self) -> list[etree._Element]:
-        container = self._container(create=False)
+        container = self._container()
         if container is None:
             return []
         return self._field.find_all(container)
@@ -644,12 +646,13 @@ class WrappedList(ObjectList[T]):
         super().__init__(owner, field.item)
         self._wrapper = field
 
-    def _container(self, create: bool) -> etree._Element | None:
-        wrapper = self._wrapper.find(self._owner._element)
-        if wrapper is None and create:
-            self._owner._materialize()
-            wrapper = self._wrapper.new_element(self._owner)
-            self._wrapper.insert(self._owner, wrapper)
+    def _container(self) -> etree._Element | None:
+        return self._wrapper.find(self._owner._element)
+
+    def _new_container(self, hoisted: dict[str, str]) -> etree._Element:
+        self._owner._materialize()
+        wrapper = self._wrapper.new_element(self._owner, hoisted=hoisted)
+        self._wrapper.insert(self._owner, wrapper)
         return wrapper
 
     def _item(self, element: etree._Element) -> T:
@@ -662,8 +665,10 @@ class WrappedList(ObjectList[T]):
         return self._wrapper.name
 
     def _place(self, element: etree._Element) -> None:
-        container = self._container(create=True)
-        assert container is not None
+        container = self._container()
+        if container is None:
+            # A new wrapper declares the first item's prefixes, which later items share.
+            container = self._new_container(own_declarations([element]))
         with prefixes_kept(element):
             container.append(element)
 

@@ -10,13 +10,15 @@ end up unbound, or bound to another namespace.
 
 `capture` records the namespace of each prefixed value in a subtree before
 a move, and `restore` makes each of them resolve to that namespace again
-after it, as far as lxml allows (see `restore`).
+after it, as far as lxml allows (see `restore`).  `own_declarations` finds
+the prefixes that a new parent element can declare for its children, so
+that the output declares them once.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -24,8 +26,8 @@ from lxml import etree
 
 from .xmlio import XSI_TYPE
 
-# A prefixed name (``example:Indicator-1``) as the whole value, so that URIs
-# (``urn:...``), times and free text never match with a bound prefix.
+# A value that is one prefixed name (``example:Indicator-1``).  A URI such as
+# ``urn:x`` matches too, but counts only if its scheme is a bound prefix.
 _PREFIXED_VALUE = re.compile(r"\s*([A-Za-z_][\w.\-]*):([\w.\-]+)\s*")
 
 
@@ -140,7 +142,7 @@ def _can_declare(
         return False
     if declarations.get(prefix, namespace) != namespace:
         return False
-    # lxml would drop the declaration again: the ancestors declare the namespace.
+    # lxml drops a declaration of a namespace that an ancestor declares, so it cannot be added.
     return namespace not in top_nsmap.values()
 
 
@@ -172,6 +174,22 @@ def _declare(top: etree._Element, declarations: dict[str, str]) -> None:
     for element in top.iter(etree.Element):
         kept.update(prefix for prefix in element.nsmap if prefix)
     etree.cleanup_namespaces(top, top_nsmap=declarations, keep_ns_prefixes=sorted(kept))
+
+
+def own_declarations(elements: Iterable[etree._Element]) -> dict[str, str]:
+    """Return the prefixes that the elements among `elements` with no parent declare.
+
+    Such an element declares every prefix in its scope itself; an element
+    in a tree is skipped, because its `nsmap` includes its ancestors'.
+    """
+    declarations: dict[str, str] = {}
+    for element in elements:
+        if element.getparent() is not None:
+            continue
+        for prefix, namespace in element.nsmap.items():
+            if prefix is not None:
+                declarations.setdefault(prefix, namespace)
+    return declarations
 
 
 @contextmanager

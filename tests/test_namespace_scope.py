@@ -314,3 +314,19 @@ def test_constructor_declares_namespaces_once() -> None:
     assert written.count(b"xmlns:xsi=") == 1
     assert document_types(written) == [f"{{{INDICATOR_NS}}}IndicatorType", f"{{{ADDRESS_NS}}}AddressObjectType"] * 2
     assert stix_1_2.validate(written) == []
+
+
+def test_validation_copy_keeps_inner_prefix() -> None:
+    # The comment makes validation work on a copy, whose root declares every
+    # namespace in scope, and the inner indicator uses its own prefix `ind`.
+    text = (
+        f'<indicator:Indicator xmlns:indicator="{INDICATOR_NS}" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="2.2">'
+        '<indicator:Composite_Indicator_Expression operator="AND">'
+        f'<indicator:Indicator xmlns:ind="{INDICATOR_NS}" xsi:type="ind:IndicatorType" version="2.2"/>'
+        "</indicator:Composite_Indicator_Expression><!-- comment --></indicator:Indicator>"
+    )
+    indicator = stix_1_2.parse(text)
+
+    assert indicator.validate() == []
+    assert resolved_types(indicator.element) == [f"{{{INDICATOR_NS}}}IndicatorType"]

@@ -45,6 +45,7 @@ thread with a large stack and a raised recursion limit.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import re
 import sys
@@ -70,6 +71,7 @@ from xmlschema.validators.exceptions import XMLSchemaChildrenValidationError
 from xmlschema.validators.identities import FieldValueSelector
 from xmlschema.xpath.mixin import XPathElement
 
+from generated.runtime import namespaces
 from generated.runtime.validation import ValidationIssue
 from generated.runtime.xmlio import XSI_TYPE, element_path, prefixed_name, source_line
 
@@ -545,7 +547,25 @@ def _prepared_copy(
         etree.strip_tags(copy_root, etree.Comment, etree.ProcessingInstruction)
 
     originals = dict(zip(copy_root.iter(tag=etree.Element), root.iter(tag=etree.Element)))
+    _restore_prefixed_values(root, copy_root, originals)
     return copy_root, originals
+
+
+def _restore_prefixed_values(
+    root: etree._Element, copy_root: etree._Element, originals: dict[etree._Element, etree._Element]
+) -> None:
+    """Make the copy's prefixed values (`xsi:type`, QName ids) name the namespaces they name in `root`.
+
+    Appending the copied children to the new root drops their declarations
+    of namespaces that it declares under another prefix.
+    """
+    copies = {original: copied for copied, original in originals.items()}
+    values = [
+        dataclasses.replace(value, element=copies[value.element])
+        for value in namespaces.capture(root)
+        if value.element is not root
+    ]
+    namespaces.restore(copy_root, values)
 
 
 def _free_prefix(nsmap: dict[str | None, str], namespace: str) -> str:

@@ -124,9 +124,6 @@ def objects(draw: st.DrawFn, cls: type[ComplexObject], depth: int = 0) -> Comple
         if isinstance(field, (f.AttributeField, f.Text, f.Value)):
             required = getattr(field, "required", False) or getattr(field, "min_occurs", 0) > 0
             values = value_strategy(field.codec)
-            if isinstance(field, f.Text):
-                # Empty simple content reads back as None (no text), not as "".
-                values = values.filter(lambda value: value != "")
             if required or draw(st.booleans()):
                 setattr(obj, name, draw(values))
         elif isinstance(field, f.Values):

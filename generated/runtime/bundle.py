@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from . import namespaces
 from .codecs import EnumerationCodec
 from .errors import UnknownRootError
 from .xmlio import XSI_TYPE, Source, element_path, read_document, resolve_qname, source_line
@@ -147,13 +149,21 @@ class Bundle:
             raise
 
     def new_element(
-        self, tag: str, type_qname: str | None, *, parent: etree._Element | None = None
+        self,
+        tag: str,
+        type_qname: str | None,
+        *,
+        parent: etree._Element | None = None,
+        hoisted: Mapping[str, str] | None = None,
     ) -> etree._Element:
         """Create a detached element named `tag` that declares the prefixes it needs.
 
         The element's own namespace and its type's namespace (for a later
         `xsi:type`) are declared with the bundle's preferred prefixes, unless
-        `parent` already has the type's namespace in scope.
+        `parent` already has the type's namespace in scope.  It also declares
+        the `hoisted` prefixes, which the objects it is about to contain
+        declare, so that lxml drops their declarations on insertion and the
+        output declares each namespace once instead of once per object.
         """
         # lxml drops a declaration that the new parent already makes when it
         # inserts the element, so only the type's namespace, which `xsi:type`
@@ -165,6 +175,8 @@ class Bundle:
             namespace = _namespace(qname)
             if namespace and namespace not in in_scope:
                 nsmap[self.prefix_for(namespace, nsmap)] = namespace
+        if hoisted:
+            _add_hoisted(nsmap, hoisted, parent)
         return etree.Element(tag, nsmap=nsmap or None)  # type: ignore[arg-type]
 
     def prefix_for(self, namespace: str, taken: dict[str | None, str]) -> str:
@@ -225,12 +237,33 @@ class Bundle:
         attributes = {str(name): str(value) for name, value in element.items()}
         rebuilt = etree.Element(element.tag, attrib=attributes, nsmap=nsmap)
         rebuilt.text = element.text
+
+        # Moving the children drops their declarations of namespaces that the
+        # rebuilt element declares under another prefix.
+        values = [value for value in namespaces.capture(element) if value.element is not element]
         rebuilt.extend(list(element))
         parent = element.getparent()
         if parent is not None:
             rebuilt.tail = element.tail
             parent.replace(element, rebuilt)
+        namespaces.restore(rebuilt, values)
         return rebuilt
+
+
+def _add_hoisted(
+    nsmap: dict[str | None, str], hoisted: Mapping[str, str], parent: etree._Element | None
+) -> None:
+    """Add each hoisted prefix to `nsmap` that neither clashes with nor repeats a
+    binding of `nsmap` or of the scope of `parent`."""
+    scope: dict[str | None, str] = dict(parent.nsmap) if parent is not None else {}
+    scope.update(nsmap)
+    bound = set(scope.values())
+    for prefix, namespace in hoisted.items():
+        if prefix in scope or namespace in bound:
+            continue
+        nsmap[prefix] = namespace
+        scope[prefix] = namespace
+        bound.add(namespace)
 
 
 def _namespace(qname: str | None) -> str | None:

@@ -25,6 +25,7 @@ from lxml import etree
 
 from .codecs import Codec
 from .errors import InvalidTypeError, InvalidValueError
+from .namespaces import own_declarations, prefixes_kept
 from .objects import ComplexObject
 from .xmlio import XSI_NIL, XSI_TYPE, resolve_qname
 
@@ -123,7 +124,13 @@ class AttributeField(Field, Generic[V]):
 
 
 class Text(Field, Generic[V]):
-    """The text of an element whose complex type has simple content."""
+    """The text of an element whose complex type has simple content.
+
+    The element exists whenever its object does, so an element without text
+    has the empty string as its value, as for `Value`: string types read ``""``
+    and other types raise `InvalidValueError`.  Only ``xsi:nil="true"``
+    reads as None.  Setting None removes the text.
+    """
 
     def __init__(self, codec: Codec[V], *, doc: str = "") -> None:
         super().__init__(doc)
@@ -136,10 +143,11 @@ class Text(Field, Generic[V]):
     def __get__(self, obj: ComplexObject | None, owner: type) -> Any:
         if obj is None:
             return self
-        text = obj._element.text
-        if text is None:
+        element = obj._element
+        if element.get(XSI_NIL) in ("true", "1"):
             return None
-        return self._parse(obj, self.codec, text)
+        # lxml reads both `<a/>` and `<a></a>` as None, but "" once "" is set.
+        return self._parse(obj, self.codec, element.text or "")
 
     def __set__(self, obj: ComplexObject, value: V | str | None) -> None:
         lexical = None if value is None else self._lexical(obj, self.codec, value)
@@ -297,8 +305,10 @@ class ElementField(Field):
         term.value = member  # type: ignore[attr-defined]
         return term
 
-    def new_element(self, owner: ComplexObject, tag: str | None = None) -> etree._Element:
-        return owner._bundle.new_element(tag or self.tag, None, parent=owner._element)
+    def new_element(
+        self, owner: ComplexObject, tag: str | None = None, hoisted: dict[str, str] | None = None
+    ) -> etree._Element:
+        return owner._bundle.new_element(tag or self.tag, None, parent=owner._element, hoisted=hoisted)
 
 
 def vocabulary_class(member: enum.Enum) -> type[ComplexObject] | None:
@@ -386,10 +396,11 @@ class Child(ElementField, Generic[T]):
         if isinstance(value, ComplexObject) and value._element is existing:
             return
         element = self.adopt(obj, value)
-        if existing is not None:
-            obj._element.replace(existing, element)
-        else:
-            self.insert(obj, element)
+        with prefixes_kept(element):
+            if existing is not None:
+                obj._element.replace(existing, element)
+            else:
+                self.insert(obj, element)
 
     def summary(self, obj: ComplexObject) -> str | None:
         element = self.find(obj._element)
@@ -397,7 +408,11 @@ class Child(ElementField, Generic[T]):
 
 
 class Value(ElementField, Generic[V]):
-    """A single child element of a simple type, read as its value."""
+    """A single child element of a simple type, read as its value.
+
+    An absent element or one with ``xsi:nil="true"`` reads as None, and an
+    element without text as the empty string (see `Text`).
+    """
 
     def __init__(self, tag: str, index: int, codec: Codec[V], **kwargs: Any) -> None:
         super().__init__(tag, index, **kwargs)
@@ -443,11 +458,11 @@ class _Sequence(MutableSequence[Any]):
         self._owner = owner
         self._field = field
 
-    def _container(self, create: bool) -> etree._Element | None:
+    def _container(self) -> etree._Element | None:
         return self._owner._element
 
     def _elements(self) -> list[etree._Element]:
-        container = self._container(create=False)
+        container = self._container()
         if container is None:
             return []
         return self._field.find_all(container)
@@ -460,7 +475,8 @@ class _Sequence(MutableSequence[Any]):
 
     def _place(self, element: etree._Element) -> None:
         self._owner._materialize()
-        self._field.insert(self._owner, element)
+        with prefixes_kept(element):
+            self._field.insert(self._owner, element)
 
     def __len__(self) -> int:
         return len(self._elements())
@@ -489,7 +505,8 @@ class _Sequence(MutableSequence[Any]):
         if new is not old:
             parent = old.getparent()
             assert parent is not None
-            parent.replace(old, new)
+            with prefixes_kept(new):
+                parent.replace(old, new)
 
     def __delitem__(self, index: Any) -> None:
         elements = self._elements()
@@ -504,13 +521,17 @@ class _Sequence(MutableSequence[Any]):
         elements = self._elements()
         if index < 0:
             index = max(0, len(elements) + index)
-        if index < len(elements):
-            self._owner._materialize()
-            elements[index].addprevious(element)
-        elif elements:
-            elements[-1].addnext(element)
-        else:
+        if not elements:
             self._place(element)
+            return
+
+        self._owner._materialize()
+        anchor = elements[min(index, len(elements) - 1)]
+        with prefixes_kept(element):
+            if index < len(elements):
+                anchor.addprevious(element)
+            else:
+                anchor.addnext(element)
 
     def append(self, value: Any) -> None:
         element = self._new(value)
@@ -625,12 +646,13 @@ class WrappedList(ObjectList[T]):
         super().__init__(owner, field.item)
         self._wrapper = field
 
-    def _container(self, create: bool) -> etree._Element | None:
-        wrapper = self._wrapper.find(self._owner._element)
-        if wrapper is None and create:
-            self._owner._materialize()
-            wrapper = self._wrapper.new_element(self._owner)
-            self._wrapper.insert(self._owner, wrapper)
+    def _container(self) -> etree._Element | None:
+        return self._wrapper.find(self._owner._element)
+
+    def _new_container(self, hoisted: dict[str, str]) -> etree._Element:
+        self._owner._materialize()
+        wrapper = self._wrapper.new_element(self._owner, hoisted=hoisted)
+        self._wrapper.insert(self._owner, wrapper)
         return wrapper
 
     def _item(self, element: etree._Element) -> T:
@@ -643,9 +665,12 @@ class WrappedList(ObjectList[T]):
         return self._wrapper.name
 
     def _place(self, element: etree._Element) -> None:
-        container = self._container(create=True)
-        assert container is not None
-        container.append(element)
+        container = self._container()
+        if container is None:
+            # A new wrapper declares the first item's prefixes, which later items share.
+            container = self._new_container(own_declarations([element]))
+        with prefixes_kept(element):
+            container.append(element)
 
 
 class WrappedChildren(ElementField, Generic[T]):

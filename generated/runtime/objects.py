@@ -10,11 +10,13 @@ Fields (see `fields`) convert values when they are read or set.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from lxml import etree
 
 from .errors import InvalidTypeError, SerializationError, ValidationError
+from .namespaces import own_declarations
 from .xmlio import XSI_TYPE, Source, prefixed_name, read_document, resolve_qname
 
 if TYPE_CHECKING:
@@ -90,9 +92,14 @@ class ComplexObject:
         cls._wildcards = tuple(wildcards)
 
     def _init(self, values: dict[str, Any]) -> None:
-        """Create a new element for this object and set each value that is not None."""
+        """Create a new element for this object and set each value that is not None.
+
+        The element declares the prefixes that the objects among `values`
+        declare, so that each namespace is declared once, here.
+        """
         tag = self._element_tag or self._qname
-        self._element = self._bundle.new_element(tag, self._qname)
+        hoisted = own_declarations(_elements(values.values()))
+        self._element = self._bundle.new_element(tag, self._qname, hoisted=hoisted)
         self._pending = None
 
         for name, value in values.items():
@@ -255,6 +262,17 @@ class ComplexObject:
             if summary is not None:
                 parts.append(f"{field.name}={summary}")
         return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _elements(values: Iterable[object]) -> Iterator[etree._Element]:
+    """Yield the element of each object among `values` and in their lists and tuples."""
+    for value in values:
+        if value is None:
+            continue
+        items = value if isinstance(value, (list, tuple)) else (value,)
+        for item in items:
+            if isinstance(item, ComplexObject):
+                yield item._element
 
 
 def _static_field(cls: type, name: str) -> Field:

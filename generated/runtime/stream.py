@@ -27,6 +27,7 @@ from typing import IO, TYPE_CHECKING, NamedTuple, Union, cast
 
 from lxml import etree
 
+from . import namespaces
 from .errors import SerializationError, UnknownRootError
 from .fields import Child, Children, ElementField, Text, Value, Values, WrappedChildren
 from .objects import ComplexObject
@@ -267,7 +268,15 @@ class PackageReader:
         # as `xsi:type` use prefixes that no element or attribute name needs.
         detached = _new_root(element, element.nsmap if declares else inherited)
         detached.text = element.text
-        detached.extend(list(element))
+        if declares:
+            # Moving the children drops their declarations of namespaces that
+            # the new root declares under another prefix; only an object that
+            # declares namespaces of its own pays for the check.
+            values = [value for value in namespaces.capture(element) if value.element is not element]
+            detached.extend(list(element))
+            namespaces.restore(detached, values)
+        else:
+            detached.extend(list(element))
         # Messages about the object name the line it had in the document.
         # NOTE: lxml sets lines up to 65535 only; the object's own element has
         # no line beyond that, while the elements inside it keep theirs.

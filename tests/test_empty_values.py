@@ -2,9 +2,11 @@
 
 The rule: an absent element or attribute, or an element with
 ``xsi:nil="true"``, reads as None.  A present element without text has
-the empty string as its value, which string types read as ``""`` and other
-types reject with `InvalidValueError`, as they reject any text outside their
-lexical space.
+the empty string as its value, which string types read as ``""``.  For other
+types, an empty child element raises `InvalidValueError`, as any text outside
+the type's lexical space does.  The value of an object of simple content
+reads as None while it has no text, because a new object has none until its
+value is set.
 """
 
 from __future__ import annotations
@@ -82,8 +84,21 @@ def test_nil_text_reads_none() -> None:
     assert header.descriptions[0].value is None
 
 
-def test_empty_datetime_text_raises() -> None:
+def test_empty_datetime_text_reads_none() -> None:
     start = wrap(DateTimeWithPrecision, '<cyboxCommon:Start_Time precision="day"/>')
+
+    assert start.value is None  # type: ignore[attr-defined]
+
+
+def test_unset_datetime_text_reads_none() -> None:
+    start = DateTimeWithPrecision(precision="day")
+
+    assert start.value is None
+    assert start.element.text is None
+
+
+def test_invalid_datetime_text_raises() -> None:
+    start = wrap(DateTimeWithPrecision, '<cyboxCommon:Start_Time precision="day">yesterday</cyboxCommon:Start_Time>')
 
     with pytest.raises(InvalidValueError):
         start.value  # type: ignore[attr-defined]

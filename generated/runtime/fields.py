@@ -127,9 +127,10 @@ class Text(Field, Generic[V]):
     """The text of an element whose complex type has simple content.
 
     The element exists whenever its object does, so an element without text
-    has the empty string as its value, as for `Value`: string types read ``""``
-    and other types raise `InvalidValueError`.  Only ``xsi:nil="true"``
-    reads as None.  Setting None removes the text.
+    reads as ``""`` for string types, as for `Value`.  For other types it
+    reads as None: that is a new object whose value is not set yet (or an
+    empty element, which validation reports).  ``xsi:nil="true"`` reads as
+    None.  Setting None removes the text.
     """
 
     def __init__(self, codec: Codec[V], *, doc: str = "") -> None:
@@ -146,8 +147,12 @@ class Text(Field, Generic[V]):
         element = obj._element
         if element.get(XSI_NIL) in ("true", "1"):
             return None
+
         # lxml reads both `<a/>` and `<a></a>` as None, but "" once "" is set.
-        return self._parse(obj, self.codec, element.text or "")
+        text = element.text or ""
+        if not text and self.codec.python_type is not str:
+            return None
+        return self._parse(obj, self.codec, text)
 
     def __set__(self, obj: ComplexObject, value: V | str | None) -> None:
         lexical = None if value is None else self._lexical(obj, self.codec, value)

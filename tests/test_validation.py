@@ -90,6 +90,11 @@ def error_lines(schema: etree.XMLSchema, path: Path) -> list[int]:
     return sorted({error.line for error in schema.error_log})
 
 
+def error_lines_of(schema: etree.XMLSchema, document: bytes) -> list[int]:
+    schema.validate(etree.fromstring(document, etree.XMLParser(no_network=True, resolve_entities=False)))
+    return sorted({error.line for error in schema.error_log})
+
+
 def stix_document(body: str, attributes: str = "") -> bytes:
     return (
         f'<stix:STIX_Package {STIX_NAMESPACES} id="example:Package-1" version="1.2"{attributes}>\n'
@@ -383,3 +388,59 @@ def test_root_of_other_bundle_named(validator: BundleValidator) -> None:
         "element ttp:TTP is not a global element of bundle stix-1.2; "
         "it is one of bundle stix-1.2.1, so validate it against that bundle"
     )
+
+
+def test_duplicate_id_in_xsi_type_content(validator: BundleValidator) -> None:
+    # The ids are on elements that only the xsi:type of cybox:Properties declares.
+    document = stix_document(
+        """
+        <stix:Indicators>
+          <stix:Indicator xsi:type="indicator:IndicatorType" id="example:indicator-1">
+            <indicator:Observable id="example:observable-1">
+              <cybox:Object id="example:object-1">
+                <cybox:Properties xsi:type="AddressObj:AddressObjectType" category="ipv4-addr">
+                  <AddressObj:Address_Value id="example:value-1">10.0.0.1</AddressObj:Address_Value>
+                  <AddressObj:VLAN_Name id="example:value-1">lab</AddressObj:VLAN_Name>
+                </cybox:Properties>
+              </cybox:Object>
+            </indicator:Observable>
+          </stix:Indicator>
+        </stix:Indicators>
+        """,
+        ' xmlns:indicator="http://stix.mitre.org/Indicator-2" xmlns:cybox="http://cybox.mitre.org/cybox-2"'
+        ' xmlns:AddressObj="http://cybox.mitre.org/objects#AddressObject-2"',
+    )
+
+    issues = validate_document(document, "stix-1.2")
+    libxml2_lines = error_lines_of(libxml2_schema(validator), document)
+
+    assert [issue.line for issue in issues] == [8]
+    assert libxml2_lines == [8]
+    assert issues[0].path is not None
+    assert issues[0].path.endswith("/cybox:Properties[1]/AddressObj:VLAN_Name[1]")
+    assert issues[0].message == (
+        "the value 'example:value-1' occurs more than once, but the identity constraint "
+        "cybox:unique-object-id requires unique values"
+    )
+
+
+def test_distinct_ids_in_xsi_type_content_valid(validator: BundleValidator) -> None:
+    document = stix_document(
+        """
+        <stix:Observables cybox_major_version="2" cybox_minor_version="1" cybox_update_version="0">
+          <cybox:Observable id="example:observable-1">
+            <cybox:Object id="example:object-1">
+              <cybox:Properties xsi:type="AddressObj:AddressObjectType" category="ipv4-addr">
+                <AddressObj:Address_Value id="example:value-1">10.0.0.1</AddressObj:Address_Value>
+                <AddressObj:VLAN_Name id="other:value-1">lab</AddressObj:VLAN_Name>
+              </cybox:Properties>
+            </cybox:Object>
+          </cybox:Observable>
+        </stix:Observables>
+        """,
+        ' xmlns:cybox="http://cybox.mitre.org/cybox-2" xmlns:other="http://example.org/"'
+        ' xmlns:AddressObj="http://cybox.mitre.org/objects#AddressObject-2"',
+    )
+
+    assert validate_document(document, "stix-1.2") == []
+    assert error_lines_of(libxml2_schema(validator), document) == []

@@ -16,6 +16,7 @@ import generated
 from generated.runtime import BindingError
 from generator.infoset import compare_documents
 from tests.conftest import CORPUS
+from tests.test_properties import read_everything
 
 MITRE_STIX = "http://stix.mitre.org/stix-1"
 MITRE_CYBOX = "http://cybox.mitre.org/cybox-2"
@@ -104,3 +105,24 @@ def test_corpus_documents_round_trip(capsys: pytest.CaptureFixture[str]) -> None
 
     assert different == {}
     assert len(equal) + len(not_supported) == len(documents)
+
+
+def test_reading_every_field_keeps_documents() -> None:
+    # Reading a field must never change the document: an absent container
+    # that is read, for one, is created only when something is added to it.
+    documents = [path for path in corpus_documents() if supported(path)]
+    if not documents:
+        pytest.skip(f"sample corpus not found at {CORPUS} (it sits beside the repository as shared/corpus)")
+
+    different: dict[str, str] = {}
+    for path in documents:
+        name = path.relative_to(CORPUS).as_posix()
+        root = generated.parse(path, strict=name not in BROKEN_ON_PURPOSE)
+        read_everything(root)
+
+        differences = compare_documents(path.read_bytes(), root.to_bytes())
+        if differences:
+            different[name] = f"{len(differences)} differences, first at line {differences[0].line}: {differences[0].message}"
+
+    assert len(documents) > 100
+    assert different == {}

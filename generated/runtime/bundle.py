@@ -8,6 +8,7 @@ only loads the modules of the types it uses.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 from collections.abc import Mapping
@@ -239,8 +240,13 @@ class Bundle:
         rebuilt.text = element.text
 
         # Moving the children drops their declarations of namespaces that the
-        # rebuilt element declares under another prefix.
-        values = [value for value in namespaces.capture(element) if value.element is not element]
+        # rebuilt element declares under another prefix, and `prefix` may be
+        # one that the element's own values (its `xsi:type`) use for another
+        # namespace; those values now belong to the rebuilt element.
+        values = [
+            dataclasses.replace(value, element=rebuilt) if value.element is element else value
+            for value in namespaces.capture(element)
+        ]
         rebuilt.extend(list(element))
         parent = element.getparent()
         if parent is not None:

@@ -250,6 +250,7 @@ class ElementField(Field):
         declared = self.class_for(type(owner), tag)
         assert declared is not None
         value = self._coerce(owner, declared, value)
+        _reject_cycle(owner, self.name, value)
 
         value._pending = None
         element = value._element
@@ -335,6 +336,32 @@ def vocabulary_class(member: enum.Enum) -> type[ComplexObject] | None:
     if not (isinstance(cls, type) and issubclass(cls, ComplexObject)):
         raise TypeError(f"{enumeration.__name__}._vocabulary names {reference}, which is not a generated class")
     return cls
+
+
+def _reject_cycle(owner: ComplexObject, field_name: str, value: ComplexObject) -> None:
+    """Raise `InvalidValueError` if `value` is `owner` or one of its ancestors.
+
+    lxml would raise only when it inserts the element, after `adopt` has
+    renamed it and set its `xsi:type` in its old place.  A container that is
+    not attached yet (see `ComplexObject._materialize`) counts its future
+    parent's ancestors.
+    """
+    element = value._element
+    current: ComplexObject | None = owner
+    while current is not None:
+        if current._element is element or any(ancestor is element for ancestor in current._element.iterancestors()):
+            raise InvalidValueError(
+                f"{type(owner).__name__}.{field_name}: cannot store {type(value).__name__} "
+                "inside itself or inside one of its own descendants"
+            )
+        current = current._pending[0] if current._pending is not None else None
+
+
+def _same_item(first: object, second: object) -> bool:
+    """Return True if two list items are equal; objects are equal when they view one element."""
+    if isinstance(first, ComplexObject) and isinstance(second, ComplexObject):
+        return first._element is second._element
+    return first is second or first == second
 
 
 def _short_repr(value: object, limit: int = 80) -> str:
@@ -542,6 +569,35 @@ class _Sequence(MutableSequence[Any]):
         element = self._new(value)
         self._place(element)
 
+    def reverse(self) -> None:
+        """Reverse the items in place; comments and other content between them stay put.
+
+        The inherited `reverse` assigns items to each other's index, which
+        moves an element out of its place and loses an item.
+        """
+        elements = self._elements()
+        for first, last in zip(elements[: len(elements) // 2], reversed(elements)):
+            # The placeholder keeps the place of `first` while `last` moves there.
+            placeholder = etree.Comment()
+            first.addprevious(placeholder)
+            last.addprevious(first)
+            placeholder.addprevious(last)
+            parent = placeholder.getparent()
+            assert parent is not None
+            parent.remove(placeholder)
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        """Return the index of the first item equal to `value`; an object matches the
+        items that view its element."""
+        elements = self._elements()
+        for position in range(*slice(start, stop).indices(len(elements))):
+            if _same_item(self._item(elements[position]), value):
+                return position
+        raise ValueError(f"{_short_repr(value)} is not in {type(self._owner).__name__}.{self._field_name()}")
+
+    def __contains__(self, value: object) -> bool:
+        return any(_same_item(item, value) for item in self)
+
     def _field_name(self) -> str:
         return self._field.name
 
@@ -562,7 +618,8 @@ class _Sequence(MutableSequence[Any]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (list, tuple, _Sequence)):
-            return list(self) == list(other)
+            mine, theirs = list(self), list(other)
+            return len(mine) == len(theirs) and all(map(_same_item, mine, theirs))
         return NotImplemented
 
     def __repr__(self) -> str:
@@ -711,6 +768,7 @@ class WrappedChildren(ElementField, Generic[T]):
         assert declared is not None
         value = self.item._coerce(owner, declared, value)
         assert isinstance(value, ComplexObject)
+        _reject_cycle(owner, self.name, value)
         value._pending = None
         value._element = owner._bundle.set_tag(
             value._element, self.item.tag, parent=owner._element

@@ -26,9 +26,10 @@ from lxml import etree
 
 from .xmlio import XSI_TYPE
 
-# A value that is one prefixed name (``example:Indicator-1``).  A URI such as
-# ``urn:x`` matches too, but counts only if its scheme is a bound prefix.
-_PREFIXED_VALUE = re.compile(r"\s*([A-Za-z_][\w.\-]*):([\w.\-]+)\s*")
+# A value that is one prefixed name (``example:Indicator-1``), whose local part
+# starts as an NCName must.  A URI such as ``urn:x`` matches too, but counts
+# only if its scheme is a bound prefix.
+_PREFIXED_VALUE = re.compile(r"\s*([A-Za-z_][\w.\-]*):([A-Za-z_][\w.\-]*)\s*")
 
 
 @dataclass(frozen=True)
@@ -91,27 +92,41 @@ def restore(top: etree._Element, values: list[PrefixedValue]) -> None:
     lxml does for element names.  When no prefix in scope has that
     namespace, `top` declares one, the value's own prefix if it is free.
     Other values are never rewritten: `top` declares their own prefix when
-    it is unbound there.
+    it is unbound there or bound by an ancestor of `top` to another
+    namespace, and the value's namespace has no other prefix in scope.
     """
-    broken = [value for value in values if not value.resolves()]
+    # `_declare` removes every default namespace declaration (``xmlns="..."``)
+    # that no name uses, and so breaks an unprefixed `xsi:type` that relied on
+    # one.  The second pass gives such a value a prefix.  That pass declares
+    # only prefixes, so a third would find nothing new to repair.
+    for _ in range(2):
+        declarations = _repairs(top, [value for value in values if not value.resolves()])
+        if not declarations:
+            return
+        _declare(top, declarations)
+
+
+def _repairs(top: etree._Element, broken: list[PrefixedValue]) -> dict[str, str]:
+    """Rewrite each broken `xsi:type` and return the prefixes that `top` must declare."""
+    declarations: dict[str, str] = {}
     if not broken:
-        return
+        return declarations
 
     top_nsmap = top.nsmap
-    declarations: dict[str, str] = {}
+    parent = top.getparent()
+    inherited = parent.nsmap if parent is not None else {}
+    own_prefixes = {prefix for prefix, uri in top_nsmap.items() if inherited.get(prefix) != uri}
     for value in broken:
         if value.attribute == XSI_TYPE:
             _restore_type(value, top_nsmap, declarations)
-        elif _can_declare(value.prefix, value.namespace, top_nsmap, declarations):
+        elif _can_declare(value.prefix, value.namespace, top_nsmap, own_prefixes, declarations):
             assert value.prefix is not None
             declarations[value.prefix] = value.namespace
-        # NOTE: an id whose prefix the new place binds to another namespace,
-        # or whose namespace it binds to another prefix, keeps its text and
-        # loses its namespace: ids are never rewritten, and lxml drops a
-        # declaration of a namespace URI that an ancestor already declares.
-
-    if declarations:
-        _declare(top, declarations)
+        # NOTE: an id whose namespace the new place binds to another prefix
+        # keeps its text and loses its namespace: ids are never rewritten,
+        # and lxml drops a declaration of a namespace URI that an ancestor
+        # already declares.
+    return declarations
 
 
 def _restore_type(value: PrefixedValue, top_nsmap: dict[str | None, str], declarations: dict[str, str]) -> None:
@@ -136,9 +151,16 @@ def _prefix_in_scope(element: etree._Element, namespace: str) -> str | None:
 
 
 def _can_declare(
-    prefix: str | None, namespace: str, top_nsmap: dict[str | None, str], declarations: dict[str, str]
+    prefix: str | None,
+    namespace: str,
+    top_nsmap: dict[str | None, str],
+    own_prefixes: set[str | None],
+    declarations: dict[str, str],
 ) -> bool:
-    if prefix is None or prefix in top_nsmap:
+    # A prefix that an ancestor binds to another namespace can be declared
+    # again on `top`: lxml then gives the names under `top` that used the
+    # ancestor's binding a prefix of their own.
+    if prefix is None or prefix in own_prefixes:
         return False
     if declarations.get(prefix, namespace) != namespace:
         return False
@@ -168,8 +190,9 @@ def _declare(top: etree._Element, declarations: dict[str, str]) -> None:
     `cleanup_namespaces`, which also removes the declarations that no name
     in the subtree uses; every prefix declared in the subtree is kept.
     """
-    # NOTE: an unused default namespace declaration (``xmlns="..."``) has no
-    # prefix to keep, so `cleanup_namespaces` removes it.
+    # An unused default namespace declaration (``xmlns="..."``) has no prefix
+    # to keep, so `cleanup_namespaces` removes it, and `restore` then gives
+    # the unprefixed `xsi:type` values that used it a prefix.
     kept = set(declarations)
     for element in top.iter(etree.Element):
         kept.update(prefix for prefix in element.nsmap if prefix)

@@ -179,6 +179,9 @@ class ComplexObject:
         lxml cannot add a declaration to an existing element, so the element is
         rebuilt with its children moved over; other views of this same element
         taken earlier go stale, so call it right after creating the object.
+        A `prefix` that is already bound to another URI is bound to `uri`
+        from this element down, so the ids that use it change namespace;
+        each `xsi:type` keeps its namespace and may get another prefix.
         """
         if self._element.nsmap.get(prefix) == uri:
             return

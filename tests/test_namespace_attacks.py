@@ -346,6 +346,13 @@ def test_list_contains_object() -> None:
     assert target.indicators[2] in target.indicators
 
 
+def test_list_count_object() -> None:
+    target = three_indicators()
+
+    assert target.indicators.count(target.indicators[1]) == 1
+    assert target.indicators.count("t:Indicator-1") == 0
+
+
 def test_list_equals_itself() -> None:
     target = three_indicators()
 

@@ -598,6 +598,11 @@ class _Sequence(MutableSequence[Any]):
     def __contains__(self, value: object) -> bool:
         return any(_same_item(item, value) for item in self)
 
+    def count(self, value: Any) -> int:
+        """Return how many items are equal to `value`; an object matches the items
+        that view its element."""
+        return sum(1 for item in self if _same_item(item, value))
+
     def _field_name(self) -> str:
         return self._field.name
 

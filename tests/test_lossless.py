@@ -251,3 +251,49 @@ def test_appended_object_uses_document_prefix() -> None:
     assert isinstance(again, STIXPackage)
     assert type(again.indicators[0]).__name__ == "Indicator"
     assert again.indicators[0].title == "Appended"  # type: ignore[attr-defined]
+
+
+STIX_INDICATORS = "{http://stix.mitre.org/stix-1}Indicators"
+
+
+def test_last_item_removal_drops_wrapper() -> None:
+    package = STIXPackage(
+        version="1.2", indicators=[stix_1_2.Indicator(id_="example:i-1"), stix_1_2.Indicator(id_="example:i-2")]
+    )
+
+    del package.indicators[0]
+    kept = package.element.find(STIX_INDICATORS)
+    package.indicators.pop()
+
+    assert kept is not None
+    assert package.element.find(STIX_INDICATORS) is None
+    assert len(package.indicators) == 0
+    assert package.validate() == []
+
+
+def test_replacing_items_keeps_wrapper() -> None:
+    package = stix_1_2.parse(
+        b'<stix:STIX_Package xmlns:stix="http://stix.mitre.org/stix-1" version="1.2">'
+        b'<stix:Indicators xmlns:a="urn:a"><stix:Indicator id="example:i-1"/></stix:Indicators></stix:STIX_Package>'
+    )
+    assert isinstance(package, STIXPackage)
+    wrapper = package.element.find(STIX_INDICATORS)
+
+    package.indicators = [stix_1_2.Indicator(id_="example:i-2")]
+
+    assert package.element.find(STIX_INDICATORS) is wrapper
+    assert len(package.indicators) == 1
+
+
+def test_wrapper_with_comment_kept() -> None:
+    package = stix_1_2.parse(
+        b'<stix:STIX_Package xmlns:stix="http://stix.mitre.org/stix-1" version="1.2">'
+        b'<stix:Indicators><!-- feed 7 --><stix:Indicator id="example:i-1"/></stix:Indicators></stix:STIX_Package>'
+    )
+    assert isinstance(package, STIXPackage)
+
+    package.indicators.clear()
+
+    wrapper = package.element.find(STIX_INDICATORS)
+    assert wrapper is not None
+    assert wrapper[0].text == " feed 7 "

@@ -541,12 +541,19 @@ class _Sequence(MutableSequence[Any]):
                 parent.replace(old, new)
 
     def __delitem__(self, index: Any) -> None:
+        self._delete(index)
+        self._removed()
+
+    def _delete(self, index: Any) -> None:
         elements = self._elements()
         targets = elements[index] if isinstance(index, slice) else [elements[index]]
         for element in targets:
             parent = element.getparent()
             assert parent is not None
             parent.remove(element)
+
+    def _removed(self) -> None:
+        """Tidy the tree after items were removed (see `WrappedList`)."""
 
     def insert(self, index: int, value: Any) -> None:
         element = self._new(value)
@@ -617,9 +624,10 @@ class _Sequence(MutableSequence[Any]):
                 f"got {type(values).__name__} {_short_repr(values)}"
             )
         elements = [self._new(value) for value in values]
-        del self[:]
+        self._delete(slice(None))
         for element in elements:
             self._place(element)
+        self._removed()
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (list, tuple, _Sequence)):
@@ -730,6 +738,17 @@ class WrappedList(ObjectList[T]):
 
     def _field_name(self) -> str:
         return self._wrapper.name
+
+    def _removed(self) -> None:
+        # An empty wrapper is invalid where the schema requires one item, and
+        # an empty list reads the same without it. A wrapper that still has
+        # attributes, text or comments is kept, so that nothing else is lost.
+        container = self._container()
+        if container is None or len(container) or container.attrib or (container.text or "").strip():
+            return
+        parent = container.getparent()
+        assert parent is not None
+        parent.remove(container)
 
     def _place(self, element: etree._Element) -> None:
         container = self._container()

@@ -104,10 +104,11 @@ def command_roundtrip(arguments: argparse.Namespace) -> int:
         package = importlib.import_module("generated")
     else:
         manifest = load_manifest(arguments.bundle)
-        if not (REPOSITORY / "generated" / manifest.package / "__init__.py").is_file():
+        committed = committed_bundles()
+        if manifest.name not in committed:
             raise UsageError(
                 f"bundle {manifest.name} has no generated package in {REPOSITORY / 'generated'}; "
-                f"roundtrip reads with the committed packages ({', '.join(committed_bundles())}), "
+                f"roundtrip reads with the committed packages ({', '.join(committed)}), "
                 f"so generate one there with: stixgen generate --bundle {manifest.name}"
             )
         package = importlib.import_module(f"generated.{manifest.package}")

@@ -208,7 +208,7 @@ def _component_state(component: Any) -> dict[str, Any]:
     """
     from xmlschema.validators import XsdValidator
 
-    cls = type(component)
+    cls: Any = type(component)
     if cls.__getstate__ is not XsdValidator.__getstate__:
         return component.__getstate__()  # type: ignore[no-any-return]
 

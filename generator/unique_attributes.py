@@ -13,11 +13,12 @@ with the constraint. libxml2 checks them.
 
 `take_over` removes such constraints from the schema's element declarations,
 so xmlschema no longer evaluates them, and returns what `UniqueAttributeCheck`
-needs to check them instead. The check is xmlschema's ``extra_validator``: it
-is called for each element that the validation traverses, after the
-element's content, so it sees the document in post-order, as xmlschema and
-libxml2 count the values. A duplicate is reported once per value and scope,
-at the element whose value is counted second, as both of them do.
+needs to check them instead. The check is xmlschema's ``extra_validator``,
+which xmlschema calls for each element that the validation traverses, after
+the element's content. So the check visits the elements in post-order, the
+order in which xmlschema and libxml2 count the values. A duplicate is
+reported once per value and scope, at the element whose value is counted
+second, as both of them do.
 """
 
 from __future__ import annotations
@@ -107,7 +108,8 @@ class UniqueAttributeCheck:
         self._counted: dict[etree._Element, tuple[int, dict[str, str]]] = {}
         self._qname_attributes: dict[int, frozenset[str]] = {}
 
-    def __call__(self, element: etree._Element, declaration: Any) -> Iterator[XMLSchemaValidationError] | None:
+    # `element` is typed Any because xmlschema types it as an ElementTree element.
+    def __call__(self, element: Any, declaration: Any) -> Iterator[XMLSchemaValidationError] | None:
         keys = {}
         for attribute in self._attributes:
             value = element.get(attribute)
@@ -148,6 +150,8 @@ class UniqueAttributeCheck:
     def _key(self, element: etree._Element, attribute: str, value: str, declaration: Any) -> str:
         """Return the value that the constraint compares: the expanded name of a QName, else the text."""
         if attribute not in self._qname_attributes_of(declaration):
+            # NOTE: other types compare their text as written, without the
+            # whitespace normalization of their type (xs:ID collapses it).
             return value
 
         prefix, _, local = value.strip().rpartition(":")

@@ -395,7 +395,7 @@ class BundleValidator:
             return f"child elements are not allowed in element {name}, because its type has simple content"
         if reason.endswith("is not an element of the schema"):
             message = f"element {name} is not a global element of bundle {self.bundle}"
-            declaring = _bundles_declaring(element.tag, self.bundle)
+            declaring = _bundles_declaring(element.tag, self.bundle) if element is not None else []
             if declaring:
                 message += f"; it is one of bundle {' and '.join(declaring)}, so validate it against that bundle"
             return message

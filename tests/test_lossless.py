@@ -262,10 +262,10 @@ def test_last_item_removal_drops_wrapper() -> None:
     )
 
     del package.indicators[0]
-    kept = package.element.find(STIX_INDICATORS)
+    wrapper_after_first = package.element.find(STIX_INDICATORS)
     package.indicators.pop()
 
-    assert kept is not None
+    assert wrapper_after_first is not None
     assert package.element.find(STIX_INDICATORS) is None
     assert len(package.indicators) == 0
     assert package.validate() == []
